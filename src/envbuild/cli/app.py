@@ -1,0 +1,58 @@
+"""The `envbuild` console script: builds the typer app and renders errors.
+
+Each command module exposes `register(app)`; this file only lists them, so commands stay in modules named for
+what they do and no command's imports slow the others down.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import typer
+
+from envbuild.errors import EnvbuildError
+
+COMMAND_MODULES = (
+    "envbuild.cli.version",
+)
+
+app = typer.Typer(
+    name="envbuild",
+    help="Build and run development environments from envd v1 build files, on BuildKit.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+)
+
+
+
+@app.callback()
+def _root() -> None:
+    """Build and run development environments from envd v1 build files, on BuildKit."""
+
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(_name).register(app)
+
+
+def main() -> None:
+    """Run the CLI; an `EnvbuildError` becomes its rendered text and exit code, never a traceback.
+
+    Click (standalone mode) reports its own usage errors; everything else that escapes a command lands here.
+    """
+    try:
+        app()
+    except EnvbuildError as err:
+        print(err.render(), file=sys.stderr)
+        sys.exit(err.exit_code)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as err:  # the last line of defence: one sentence, traceback only on request
+        if os.environ.get("ENVBUILD_DEBUG"):
+            raise
+        print(f"internal error: {type(err).__name__}: {err}", file=sys.stderr)
+        print("hint: run again with ENVBUILD_DEBUG=1 for the traceback, and report it", file=sys.stderr)
+        sys.exit(70)

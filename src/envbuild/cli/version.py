@@ -1,0 +1,18 @@
+"""`envbuild version`."""
+
+from __future__ import annotations
+
+import typer
+
+import envbuild
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def version(detail: bool = typer.Option(False, "--detail", help="Also show the builder and its versions.")):
+        """Print envbuild's version."""
+        typer.echo(f"envbuild {envbuild.__version__}")
+        if detail:
+            import platform
+
+            typer.echo(f"python {platform.python_version()} ({platform.machine()})")

@@ -1,0 +1,59 @@
+"""Errors are values with a location until the CLI renders them.
+
+Every stage raises a subclass of `EnvbuildError`; the CLI is the only place that turns one into text and an
+exit code, so no stage ever prints a traceback at a user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a build file: 1-based line and column, plus the source line for the caret display."""
+
+    file: str
+    line: int
+    column: int
+    source_line: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class EnvbuildError(Exception):
+    """A failure the user can act on: one sentence of what went wrong, an optional hint of what to do."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None, location: Location | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.location = location
+
+    def render(self) -> str:
+        parts = []
+        if self.location is not None:
+            parts.append(f"{self.location}: error: {self.message}")
+            if self.location.source_line:
+                parts.append(f"    {self.location.source_line}")
+                parts.append("    " + " " * max(self.location.column - 1, 0) + "^")
+        else:
+            parts.append(f"error: {self.message}")
+        if self.hint:
+            parts.append(f"hint: {self.hint}")
+        return "\n".join(parts)
+
+
+class UsageError(EnvbuildError):
+    """A bad command-line value: names the flag, the value and what is allowed."""
+
+    exit_code = 2
+
+    def __init__(self, flag: str, value: object, allowed: str, *, hint: str | None = None):
+        super().__init__(f"{flag} {value!r} is not valid: {allowed}", hint=hint)
+        self.flag = flag
+        self.value = value
+        self.allowed = allowed
