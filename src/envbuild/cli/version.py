@@ -9,7 +9,7 @@ import envbuild
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    def version(detail: bool = typer.Option(False, "--detail", help="Also show the builder and its versions.")):
+    def version(detail: bool = typer.Option(False, "--detail", help="Also show versions.")):
         """Print envbuild's version."""
         typer.echo(f"envbuild {envbuild.__version__}")
         if detail:

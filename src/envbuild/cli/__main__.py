@@ -1,0 +1,3 @@
+from envbuild.cli.app import main
+
+main()

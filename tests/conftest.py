@@ -1,0 +1,48 @@
+"""Fixtures shared by every test area.
+
+Every test gets its own config and cache directories so nothing touches the real ~/.config/envbuild, and
+tests marked `docker` check once that the real engine from scripts/backend.sh answers.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+DOCKER_SOCKET = "/var/run/docker.sock"
+BASE_IMAGE = "docker.io/library/debian:bookworm"
+REGISTRY = "127.0.0.1:5000"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_envbuild_dirs(tmp_path_factory, monkeypatch):
+    root = tmp_path_factory.mktemp("envbuild-home")
+    monkeypatch.setenv("ENVBUILD_CONFIG_DIR", str(root / "config"))
+    monkeypatch.setenv("ENVBUILD_CACHE_DIR", str(root / "cache"))
+
+
+def _docker_answers() -> bool:
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(3)
+            sock.connect(DOCKER_SOCKET)
+            sock.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
+            return b" 200 " in sock.recv(128)
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def docker_engine() -> str:
+    """The real dockerd; a test that needs it fails (not skips) when it is down, since CI always starts it."""
+    if not _docker_answers():
+        pytest.fail(f"dockerd does not answer on {DOCKER_SOCKET}: run `bash scripts/backend.sh` first")
+    return DOCKER_SOCKET
+
+
+def pytest_collection_modifyitems(items):
+    """Tests marked `docker` get the engine check without having to ask for the fixture."""
+    for item in items:
+        if item.get_closest_marker("docker") is not None and "docker_engine" not in item.fixturenames:
+            item.fixturenames.append("docker_engine")
