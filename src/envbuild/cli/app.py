@@ -16,6 +16,7 @@ from envbuild.errors import EnvbuildError
 
 COMMAND_MODULES = (
     "envbuild.cli.version",
+    "envbuild.cli.context",
 )
 
 app = typer.Typer(
