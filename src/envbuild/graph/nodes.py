@@ -162,7 +162,10 @@ class PipIndex:
 
 @dataclass(frozen=True)
 class Jupyter:
-    token: str = ""
+    """`config.jupyter`. `token` None means not given: the server still requires a token (JUPYTER_TOKEN at
+    start, else one Jupyter generates); only an explicit `token=""` makes an open server."""
+
+    token: str | None = None
     port: int = 8888
     location: Location | None = None
 
