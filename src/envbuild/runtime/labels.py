@@ -1,0 +1,17 @@
+"""Labels that mark a container as an envbuild environment and carry what later commands need.
+
+`envs ls`, `exec --command`, `destroy` and the Jupyter URL all read them back from the container, so an
+environment stays manageable even when its project dir or build file has changed since `up`.
+"""
+
+from __future__ import annotations
+
+PREFIX = "ai.envbuild."
+ENVIRONMENT = PREFIX + "environment"  # the environment name; presence marks our containers
+PROJECT_DIR = PREFIX + "project-dir"
+SSH_PORT = PREFIX + "ssh-port"
+PORTS = PREFIX + "ports"  # JSON {name: host port}
+JUPYTER_URL = PREFIX + "jupyter-url"
+JUPYTER_TOKEN = PREFIX + "jupyter-token"
+COMMANDS = PREFIX + "commands"  # JSON {runtime.command name: command}
+GRAPH = PREFIX + "graph"  # the graph JSON, as the compile stage also puts on images

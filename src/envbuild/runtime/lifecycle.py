@@ -1,0 +1,59 @@
+"""Bring an environment up and take it down, leaving nothing half-done either way.
+
+`up` is: refuse if the environment already runs (unless forced); build; start the container; wait for sshd;
+write the ssh entry. Anything that fails or is interrupted after the container exists removes the container
+and the ssh entry again, and prints the container's logs when it was the container that failed.
+"""
+
+from __future__ import annotations
+
+from envbuild.errors import EnvbuildError
+from envbuild.runtime import containers, ssh_config
+from envbuild.runtime.containers import Environment
+from envbuild.runtime.keys import KeyPair
+from envbuild.runtime.names import ssh_host
+from envbuild.runtime.spec import RunSpec
+
+
+def check_can_start(client, name: str, *, force: bool) -> object | None:
+    """Refuse to replace a live environment without --force. Returns the old container to remove (a stopped
+    leftover, or a live one when forced) once the new image is ready; None when there is none."""
+    old = containers.find(client, name)
+    if old is None:
+        return None
+    if old.status in ("running", "paused", "restarting") and not force:
+        raise EnvbuildError(
+            f"environment {name} is already {old.status}",
+            hint=f"attach with `ssh {ssh_host(name)}`, recreate it with `envbuild up --force`, "
+            f"or remove it with `envbuild destroy --name {name}`",
+        )
+    return old
+
+
+def start(client, spec: RunSpec, keys: KeyPair, *, replace=None) -> Environment:
+    """Start the planned container and publish its ssh entry; on any failure or Ctrl-C undo both."""
+    if replace is not None:
+        containers.remove(replace)
+    container = None
+    try:
+        container, chosen = containers.create_and_start(client, spec)
+        ssh_binding = spec.port("ssh")
+        host = "127.0.0.1" if ssh_binding.host_ip in ("0.0.0.0", "") else ssh_binding.host_ip
+        containers.wait_for_sshd(container, chosen["ssh"], timeout=spec.timeout, host=host)
+        ssh_config.add_entry(ssh_config.SSHEntry(spec.name, chosen["ssh"], keys.private, host=host))
+        container.reload()
+        return containers.environment_from_container(container)
+    except BaseException:
+        if container is not None:
+            containers.remove(container)
+        ssh_config.remove_entry(spec.name)
+        raise
+
+
+def destroy(client, name: str) -> tuple[bool, bool]:
+    """Remove the container and the ssh entry; either may already be gone. Returns what was removed."""
+    container = containers.find(client, name)
+    if container is not None:
+        containers.remove(container)
+    removed_entry = ssh_config.remove_entry(name)
+    return container is not None, removed_entry

@@ -1,0 +1,237 @@
+"""What to run: a pure plan (`RunSpec`) from the graph and the command-line options, before any side effect.
+
+Keeping the plan apart from the Docker calls lets the flag checks (volumes, GPUs, memory, ports) fail before
+anything exists, so a bad flag never leaves a half-started container behind.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from envbuild.errors import UsageError
+from envbuild.paths import cache_dir
+from envbuild.runtime import labels
+
+SSH_PORT = 2222
+JUPYTER_PORT = 8888
+ENVD_HOME = "/home/envd"
+AUTHORIZED_KEYS = "/var/envd/authorized_keys"
+RESTART_POLICIES = ("no", "always", "unless-stopped", "on-failure")
+_MEMORY = re.compile(r"^\d+(\.\d+)?\s*([kmgt]i?b?|b)?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PortBinding:
+    name: str
+    container_port: int
+    host_port: int = 0  # 0: any free port
+    host_ip: str = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class BindMount:
+    source: str
+    target: str
+    read_only: bool = False
+
+
+@dataclass(frozen=True)
+class GpuRequest:
+    """`count=-1` means all GPUs; `device_ids` names specific ones."""
+
+    count: int = 0
+    device_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """The run-time flags of `up` / `run`, as given."""
+
+    name: str
+    image: str
+    project_dir: Path
+    volumes: tuple[str, ...] = ()
+    gpus: int | None = None
+    gpu_set: str = ""
+    no_gpu: bool = False
+    shm_size: int | None = None  # MB
+    cpus: str = ""
+    memory: str = ""
+    restart: str = "unless-stopped"
+    host: str = "127.0.0.1"
+    ssh_port: int = 0
+    jupyter_port: int | None = None
+    timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    name: str
+    image: str
+    project_dir: Path
+    workdir: str
+    ports: tuple[PortBinding, ...]
+    mounts: tuple[BindMount, ...]
+    environment: tuple[tuple[str, str], ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
+    gpu: GpuRequest | None = None
+    shm_size_mb: int = 2048
+    nano_cpus: int | None = None
+    memory: str | None = None
+    restart: str = "unless-stopped"
+    jupyter_token: str | None = None
+    timeout: float = 60.0
+    commands: dict[str, str] = field(default_factory=dict)
+
+    def port(self, name: str) -> PortBinding | None:
+        return next((p for p in self.ports if p.name == name), None)
+
+
+def parse_volume(value: str, project_dir: Path) -> BindMount:
+    """`HOST:CONTAINER[:ro|rw]`, HOST relative to the project dir or with `~`."""
+    parts = value.split(":")
+    allowed = "HOST:CONTAINER or HOST:CONTAINER:ro with an existing host path and an absolute container path"
+    if len(parts) not in (2, 3) or not all(parts[:2]) or (len(parts) == 3 and parts[2] not in ("ro", "rw")):
+        raise UsageError("--volume", value, allowed)
+    source = (project_dir / Path(parts[0]).expanduser()).resolve()
+    if not source.exists() or not parts[1].startswith("/"):
+        raise UsageError("--volume", value, allowed)
+    return BindMount(str(source), parts[1], read_only=len(parts) == 3 and parts[2] == "ro")
+
+
+def parse_gpu_set(value: str) -> GpuRequest:
+    """Docker's `--gpus` forms: `all`, `N`, `count=N`, `device=1,3` (quotes allowed)."""
+    raw = value.strip().strip("'\"")
+    allowed = "all, a count (2 or count=2) or device ids (device=0,1)"
+    if raw == "all" or raw == "count=all":
+        return GpuRequest(count=-1)
+    if raw.isdigit() and int(raw) > 0:
+        return GpuRequest(count=int(raw))
+    if raw.startswith("count=") and raw[6:].isdigit() and int(raw[6:]) > 0:
+        return GpuRequest(count=int(raw[6:]))
+    if raw.startswith("device="):
+        ids = tuple(i.strip() for i in raw[7:].split(",") if i.strip())
+        if ids:
+            return GpuRequest(device_ids=ids)
+    raise UsageError("--gpu-set", value, allowed)
+
+
+def gpu_request(options: RunOptions, config_gpu: int) -> GpuRequest | None:
+    """`--gpu-set` beats `--gpus`, which beats `config.gpu()`; `--no-gpu` turns it all off (envd's order)."""
+    if options.no_gpu:
+        return None
+    if options.gpu_set:
+        return parse_gpu_set(options.gpu_set)
+    if options.gpus is not None:
+        if options.gpus < 0:
+            raise UsageError("--gpus", options.gpus, "a positive number of GPUs")
+        return GpuRequest(count=options.gpus) if options.gpus else None
+    return GpuRequest(count=config_gpu) if config_gpu > 0 else None
+
+
+def parse_cpus(value: str) -> int | None:
+    if not value:
+        return None
+    try:
+        cpus = float(value)
+    except ValueError:
+        cpus = 0.0
+    if cpus <= 0:
+        raise UsageError("--cpus", value, "a positive number of CPUs, such as 0.5, 1 or 2")
+    return int(cpus * 1e9)
+
+
+def parse_memory(value: str) -> str | None:
+    if not value:
+        return None
+    if not _MEMORY.match(value.strip()):
+        raise UsageError("--memory", value, "a size such as 512m, 2g or 2GiB")
+    number, unit = re.match(r"^([\d.]+)\s*(\w*)$", value.strip()).groups()
+    unit = unit.lower().rstrip("b").rstrip("i") or "b"
+    scale = {"b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}[unit]
+    return str(int(float(number) * scale))
+
+
+def _check_port(flag: str, port: int) -> int:
+    if not 0 <= port <= 65535:
+        raise UsageError(flag, port, "a TCP port 1-65535, or 0 for any free port")
+    return port
+
+
+def plan(options: RunOptions, graph, *, public_key: Path) -> RunSpec:
+    """Turn the options and the environment's graph (an `envbuild.graph.Graph`, or None for a bare image)
+    into the container to create."""
+    if options.restart not in RESTART_POLICIES:
+        raise UsageError("--restart", options.restart, "one of " + ", ".join(RESTART_POLICIES))
+    project_dir = options.project_dir.resolve()
+    workdir = f"{ENVD_HOME}/{options.name}"
+    runtime = graph.runtime if graph is not None else None
+    config = graph.config if graph is not None else None
+
+    ports = [PortBinding("ssh", SSH_PORT, _check_port("--ssh-port", options.ssh_port), options.host)]
+    jupyter = config.jupyter if config is not None else None
+    token = None
+    if jupyter is not None:
+        host_port = options.jupyter_port if options.jupyter_port is not None else 0
+        ports.append(PortBinding("jupyter", JUPYTER_PORT, _check_port("--jupyter-port", host_port)))
+        token = jupyter.token or secrets.token_hex(24)
+    for expose in runtime.expose if runtime is not None else ():
+        name = expose.service or f"port-{expose.envd_port}"
+        ports.append(PortBinding(name, expose.envd_port, expose.host_port, expose.listen_addr or "127.0.0.1"))
+
+    mounts = [
+        BindMount(str(project_dir), workdir),
+        BindMount(str(public_key), AUTHORIZED_KEYS, read_only=True),
+    ]
+    for mount in runtime.mounts if runtime is not None else ():
+        if mount.host_path:
+            source = (project_dir / Path(mount.host_path).expanduser()).resolve()
+        else:
+            source = cache_dir() / "data" / (mount.data_source or "default")
+        mounts.append(BindMount(str(source), mount.envd_path))
+    mounts += [parse_volume(v, project_dir) for v in options.volumes]
+
+    environment: dict[str, str] = {}
+    for env in runtime.environ if runtime is not None else ():
+        environment[env.name] = env.value
+    environment["ENVD_WORKDIR"] = workdir
+    if token:
+        environment["JUPYTER_TOKEN"] = token
+
+    commands = {c.name: c.command for c in runtime.commands} if runtime is not None else {}
+    shm = (
+        options.shm_size
+        if options.shm_size is not None
+        else (config.shm_size if config and config.shm_size else 2048)
+    )
+    if shm <= 0:
+        raise UsageError("--shm-size", shm, "a positive size in megabytes")
+    spec_labels = {
+        labels.ENVIRONMENT: options.name,
+        labels.PROJECT_DIR: str(project_dir),
+        labels.COMMANDS: json.dumps(commands, sort_keys=True),
+    }
+    if graph is not None:
+        spec_labels[labels.GRAPH] = graph.to_json()
+    return RunSpec(
+        name=options.name,
+        image=options.image,
+        project_dir=project_dir,
+        workdir=workdir,
+        ports=tuple(ports),
+        mounts=tuple(mounts),
+        environment=tuple(sorted(environment.items())),
+        labels=tuple(sorted(spec_labels.items())),
+        gpu=gpu_request(options, config.gpu if config is not None else 0),
+        shm_size_mb=shm,
+        nano_cpus=parse_cpus(options.cpus),
+        memory=parse_memory(options.memory),
+        restart=options.restart,
+        jupyter_token=token,
+        timeout=options.timeout,
+        commands=commands,
+    )

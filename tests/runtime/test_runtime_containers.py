@@ -1,0 +1,114 @@
+"""Containers and ssh on the real dockerd, with the sshd test image (see conftest.py)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+
+import pytest
+
+from envbuild.errors import EnvbuildError
+from envbuild.runtime import containers, lifecycle, ssh_config
+from envbuild.runtime.engine import docker_client
+from envbuild.runtime.keys import ensure_key_pair
+from envbuild.runtime.spec import RunOptions, plan
+
+pytestmark = pytest.mark.docker
+
+
+@pytest.fixture
+def env_name():
+    name = f"envbuild-test-rt-{uuid.uuid4().hex[:6]}"
+    yield name
+    client = docker_client()
+    leftover = containers.find(client, name)
+    if leftover is not None:
+        containers.remove(leftover)
+
+
+def _ssh(config, name, *command):
+    return subprocess.run(
+        ["ssh", "-F", str(config), f"{name}.envd", *command],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_start_ssh_login_project_dir_and_destroy(sshd_image, env_name, tmp_path, _isolated_ssh_config):
+    client = docker_client()
+    keys = ensure_key_pair()
+    project = tmp_path / env_name
+    project.mkdir()
+    spec = plan(RunOptions(env_name, sshd_image, project), None, public_key=keys.public)
+    env = lifecycle.start(client, spec, keys)
+    assert env.running and env.ssh_port and env.name == env_name
+    assert ssh_config.entries()[env_name].port == env.ssh_port
+
+    out = _ssh(_isolated_ssh_config, env_name, "id -u; pwd; touch", f"/home/envd/{env_name}/from-inside")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[0] == str(os.getuid())
+    assert (project / "from-inside").exists()
+    assert _ssh(_isolated_ssh_config, env_name, "exit 7").returncode == 7
+
+    listed = {e.name: e for e in containers.list_environments(client)}
+    assert listed[env_name].project_dir == str(project.resolve())
+
+    with pytest.raises(EnvbuildError, match="already running"):
+        lifecycle.check_can_start(client, env_name, force=False)
+    assert lifecycle.check_can_start(client, env_name, force=True) is not None
+
+    assert lifecycle.destroy(client, env_name) == (True, True)
+    assert containers.find(client, env_name) is None
+    assert env_name not in ssh_config.entries()
+    assert lifecycle.destroy(client, env_name) == (False, False)
+
+
+def test_container_that_exits_is_removed_with_its_logs_shown(docker_engine, env_name, tmp_path):
+    client = docker_client()
+    keys = ensure_key_pair()
+    spec = plan(
+        RunOptions(env_name, "docker.io/library/debian:bookworm", tmp_path, timeout=20),
+        None,
+        public_key=keys.public,
+    )
+    with pytest.raises(containers.StartError) as err:
+        lifecycle.start(client, spec, keys)
+    assert "stopped while starting" in err.value.message and "log lines" in err.value.hint
+    assert containers.find(client, env_name) is None
+    assert env_name not in ssh_config.entries()
+
+
+def test_interrupt_while_waiting_leaves_nothing(sshd_image, env_name, tmp_path, monkeypatch):
+    """Ctrl-C is simulated by raising KeyboardInterrupt where the real one lands: in the wait for sshd."""
+    client = docker_client()
+    keys = ensure_key_pair()
+    spec = plan(RunOptions(env_name, sshd_image, tmp_path), None, public_key=keys.public)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(containers, "wait_for_sshd", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        lifecycle.start(client, spec, keys)
+    assert containers.find(client, env_name) is None
+    assert env_name not in ssh_config.entries()
+
+
+def test_missing_image_and_missing_gpu_runtime_are_clear(docker_engine, env_name, tmp_path):
+    client = docker_client()
+    keys = ensure_key_pair()
+    spec = plan(
+        RunOptions(env_name, "envbuild-test-no-such-image:dev", tmp_path), None, public_key=keys.public
+    )
+    with pytest.raises(EnvbuildError, match="not in the Docker engine"):
+        lifecycle.start(client, spec, keys)
+    if "nvidia" in (client.info().get("Runtimes") or {}):
+        pytest.skip("this engine has the NVIDIA runtime")
+    spec = plan(RunOptions(env_name, "x", tmp_path, gpus=1), None, public_key=keys.public)
+    with pytest.raises(EnvbuildError, match="NVIDIA container runtime") as err:
+        lifecycle.start(client, spec, keys)
+    assert "--no-gpu" in err.value.hint
+    assert containers.find(client, env_name) is None
