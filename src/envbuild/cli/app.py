@@ -17,6 +17,7 @@ from envbuild.errors import EnvbuildError
 COMMAND_MODULES = (
     "envbuild.cli.version",
     "envbuild.cli.context",
+    "envbuild.cli.build",
 )
 
 app = typer.Typer(

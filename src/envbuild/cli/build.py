@@ -1,0 +1,116 @@
+"""`envbuild build`: evaluate a build file, build the image on BuildKit, export it where asked.
+
+For people and CI: every flag value is checked before anything connects or builds, a failure exits non-zero
+with one clear message, and outputs use buildx's `--output` syntax.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from envbuild.errors import UsageError
+
+PROGRESS_MODES = ("auto", "tty", "plain", "quiet", "rawjson")
+_PLATFORM = re.compile(r"^linux/(amd64|arm64|arm/v7|arm/v6|ppc64le|s390x|riscv64|386)$")
+_OWNER = re.compile(r"^(\d+)(?::(\d+))?$")
+_OUTPUT_HELP = "type=image|docker|oci|tar|local[,name=...][,push=true][,dest=...]; repeatable."
+_CACHE_HELP = "type=registry,ref=HOST/REPO:TAG or type=local,src|dest=DIR; repeatable."
+
+
+def split_from(value: str, path: Path) -> tuple[Path, str]:
+    """`--from FILE:FUNC`, `FILE` or `:FUNC` (envd's syntax) → build file path and function name."""
+    file, sep, function = value.rpartition(":") if ":" in value else (value, "", "")
+    file = file or "build.envd"
+    function = function or "build"
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", function):
+        raise UsageError("--from", value, "FILE[:FUNCTION] with a function name, e.g. build.envd:build")
+    build_file = path / file
+    if not build_file.is_file():
+        raise UsageError("--from", value, f"a build file that exists ({build_file} does not)")
+    return build_file, function
+
+
+def check_platform(value: str | None) -> str | None:
+    if value is not None and not _PLATFORM.match(value):
+        raise UsageError("--platform", value, "os/arch such as linux/amd64 or linux/arm64")
+    return value
+
+
+def check_progress(value: str) -> str:
+    if value not in PROGRESS_MODES:
+        raise UsageError("--progress", value, "one of " + ", ".join(PROGRESS_MODES))
+    return value
+
+
+def check_owner(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    match = _OWNER.match(value)
+    if not match:
+        raise UsageError("--owner", value, "UID or UID:GID as numbers, e.g. 1000:1000")
+    uid = int(match.group(1))
+    return uid, int(match.group(2) or uid)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("build")
+    def build_command(
+        path: Annotated[Path, typer.Option("--path", "-p", help="Project directory.")] = Path("."),
+        from_: Annotated[str, typer.Option("--from", "-f", help="FILE[:FUNCTION] relative to --path.")] = (
+            "build.envd:build"
+        ),
+        tag: Annotated[str | None, typer.Option("--tag", "-t", help="Image name.")] = None,
+        output: Annotated[list[str] | None, typer.Option("--output", "-o", help=_OUTPUT_HELP)] = None,
+        export_cache: Annotated[list[str] | None, typer.Option("--export-cache", help=_CACHE_HELP)] = None,
+        import_cache: Annotated[list[str] | None, typer.Option("--import-cache", help=_CACHE_HELP)] = None,
+        platform: Annotated[str | None, typer.Option("--platform", help="e.g. linux/amd64.")] = None,
+        no_cache: Annotated[bool, typer.Option("--no-cache", help="Run every step again.")] = False,
+        progress: Annotated[str, typer.Option("--progress", help="auto|tty|plain|quiet|rawjson")] = "auto",
+        use_proxy: Annotated[bool, typer.Option("--use-proxy", help="Pass host proxy vars.")] = False,
+        ca_bundle: Annotated[Path | None, typer.Option("--ca-bundle", help="CA bundle for steps.")] = None,
+        owner: Annotated[str | None, typer.Option("--owner", help="UID[:GID] of the dev user.")] = None,
+        no_merge: Annotated[bool, typer.Option("--no-merge", help="Never use merge ops.")] = False,
+    ) -> None:
+        """Build the environment's image."""
+        from envbuild.compile.outputs import parse_cache_spec, parse_output, qualify_image_name
+
+        check_progress(progress)
+        check_platform(platform)
+        owner_ids = check_owner(owner)
+        if not path.is_dir():
+            raise UsageError("--path", str(path), "a project directory that exists")
+        path = path.resolve()
+        build_file, function = split_from(from_, path)
+        tag_name = qualify_image_name(tag) if tag else None
+        specs = tuple(parse_output(o, default_name=tag_name) for o in output or ())
+        imports = tuple(parse_cache_spec(c, "--import-cache") for c in import_cache or ())
+        exports = tuple(parse_cache_spec(c, "--export-cache") for c in export_cache or ())
+        if ca_bundle is not None and not ca_bundle.is_file():
+            raise UsageError("--ca-bundle", str(ca_bundle), "a PEM file of CA certificates that exists")
+
+        from envbuild.compile.build import BuildOptions, build
+        from envbuild.lang import evaluate
+
+        graph = evaluate(build_file, function)
+        result = build(
+            graph,
+            BuildOptions(
+                tag=tag_name,
+                outputs=specs,
+                platform=platform,
+                no_cache=no_cache,
+                cache_imports=imports,
+                cache_exports=exports,
+                progress=progress,
+                use_proxy=use_proxy,
+                ca_bundle=ca_bundle,
+                owner=owner_ids,
+                merge_diff=False if no_merge else None,
+            ),
+        )
+        if result.name:
+            typer.echo(result.name + (f"@{result.digest}" if result.digest else ""))
