@@ -1,0 +1,67 @@
+"""The BuildKit client: connections, sessions, solves, exporters and worker capabilities.
+
+`connect(address)` returns a `Client` (a context manager). Importing this package is cheap; gRPC and the
+generated protobuf modules load on first use, so the CLI's start-up stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from envbuild.buildkit.capabilities import Capabilities
+    from envbuild.buildkit.client import Client, SolveResult, connect
+    from envbuild.buildkit.errors import (
+        AddressError,
+        BuildKitError,
+        CapabilityError,
+        PermissionDeniedError,
+        SolveCancelledError,
+        SolveError,
+        UnreachableError,
+    )
+    from envbuild.buildkit.exports import CacheEntry, Export
+    from envbuild.buildkit.secrets import EnvSecret
+
+_EXPORTS = {
+    "connect": "client",
+    "Client": "client",
+    "SolveResult": "client",
+    "Capabilities": "capabilities",
+    "Export": "exports",
+    "CacheEntry": "exports",
+    "EnvSecret": "secrets",
+    "AddressError": "errors",
+    "BuildKitError": "errors",
+    "CapabilityError": "errors",
+    "PermissionDeniedError": "errors",
+    "SolveCancelledError": "errors",
+    "SolveError": "errors",
+    "UnreachableError": "errors",
+}
+
+__all__ = [
+    "AddressError",
+    "BuildKitError",
+    "CacheEntry",
+    "Capabilities",
+    "CapabilityError",
+    "Client",
+    "EnvSecret",
+    "Export",
+    "PermissionDeniedError",
+    "SolveCancelledError",
+    "SolveError",
+    "SolveResult",
+    "UnreachableError",
+    "connect",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'envbuild.buildkit' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"envbuild.buildkit.{module}"), name)

@@ -1,0 +1,461 @@
+"""The BuildKit client: Control API calls, solves with sessions and exporters, image-config resolution.
+
+A solve with an image config runs like BuildKit's Go `client.Build`: the Control.Solve carries no definition,
+and we act as the frontend over the LLBBridge, solving our definition there and returning its result with the
+image config JSON as `containerimage.config` metadata. Every image exporter (Docker's classic `moby` one
+included, which ignores export attributes it does not know) reads the config from that metadata.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets as pysecrets
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.rpc import status_pb2
+
+from envbuild._proto.control import control_pb2
+from envbuild._proto.gateway import gateway_pb2
+from envbuild._proto.pb import ops_pb2
+from envbuild._proto.types import worker_pb2
+from envbuild.buildkit import capabilities as caps
+from envbuild.buildkit.address import parse_address
+from envbuild.buildkit.connection import Connection
+from envbuild.buildkit.errors import BuildKitError, CapabilityError, SolveCancelledError, UnreachableError
+from envbuild.buildkit.exports import IMAGE_CONFIG_KEY, CacheEntry, Export
+from envbuild.buildkit.progress_events import StatusEvent, from_status_response
+from envbuild.buildkit.secrets import SecretSource
+from envbuild.buildkit.session import ExportTarget, Session, SessionOptions
+from envbuild.buildkit.solve_errors import rpc_status, to_solve_error
+from envbuild.buildkit.tracker import Tracker
+
+BUILD_ID_KEY = "buildkit-controlapi-buildid"
+StatusCallback = Callable[[StatusEvent], None]
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """`exporter_response` is BuildKit's map (e.g. `containerimage.digest`, `image.name`)."""
+
+    exporter_response: Mapping[str, str]
+    ref: str = ""
+    vertexes: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def image_digest(self) -> str:
+        return self.exporter_response.get("containerimage.digest", "")
+
+
+def _as_definition(definition: Any) -> ops_pb2.Definition:
+    """Accept our generated `pb.Definition`, or anything with `to_pb()` / `SerializeToString()`."""
+    if isinstance(definition, ops_pb2.Definition):
+        return definition
+    for attr in ("to_pb", "to_proto", "proto"):
+        candidate = getattr(definition, attr, None)
+        if callable(candidate):
+            definition = candidate()
+            break
+    if isinstance(definition, ops_pb2.Definition):
+        return definition
+    if hasattr(definition, "SerializeToString"):
+        return ops_pb2.Definition.FromString(definition.SerializeToString())
+    raise TypeError(f"not a BuildKit definition: {type(definition).__name__}")
+
+
+class Client:
+    """Use as a context manager; `connect()` builds one from an address."""
+
+    def __init__(self, connection: Connection):
+        self.connection = connection
+        self._caps: caps.Capabilities | None = None
+        ch = connection.channel
+
+        def unary(service: str, method: str, req: Any, resp: Any) -> Any:
+            return ch.unary_unary(
+                f"/{service}/{method}",
+                request_serializer=req.SerializeToString,
+                response_deserializer=resp.FromString,
+            )
+
+        control = "moby.buildkit.v1.Control"
+        bridge = "moby.buildkit.v1.frontend.LLBBridge"
+        self._solve = unary(control, "Solve", control_pb2.SolveRequest, control_pb2.SolveResponse)
+        self._info = unary(control, "Info", control_pb2.InfoRequest, control_pb2.InfoResponse)
+        self._workers = unary(
+            control, "ListWorkers", control_pb2.ListWorkersRequest, control_pb2.ListWorkersResponse
+        )
+        self._du = unary(control, "DiskUsage", control_pb2.DiskUsageRequest, control_pb2.DiskUsageResponse)
+        self._status = ch.unary_stream(
+            f"/{control}/Status",
+            request_serializer=control_pb2.StatusRequest.SerializeToString,
+            response_deserializer=control_pb2.StatusResponse.FromString,
+        )
+        self._prune = ch.unary_stream(
+            f"/{control}/Prune",
+            request_serializer=control_pb2.PruneRequest.SerializeToString,
+            response_deserializer=control_pb2.UsageRecord.FromString,
+        )
+        self._gw_solve = unary(bridge, "Solve", gateway_pb2.SolveRequest, gateway_pb2.SolveResponse)
+        self._gw_return = unary(bridge, "Return", gateway_pb2.ReturnRequest, gateway_pb2.ReturnResponse)
+        self._gw_resolve = unary(
+            bridge,
+            "ResolveImageConfig",
+            gateway_pb2.ResolveImageConfigRequest,
+            gateway_pb2.ResolveImageConfigResponse,
+        )
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.connection.close()
+
+    # --- plain Control calls --------------------------------------------------------------------------------
+
+    def _call(self, fn: Callable[..., Any], request: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(request, timeout=kwargs.pop("timeout", 60), **kwargs)
+        except grpc.RpcError as exc:
+            raise self._transport_error(exc) from exc
+
+    def _transport_error(self, exc: grpc.RpcError) -> BuildKitError:
+        if exc.code() == grpc.StatusCode.UNAVAILABLE:
+            return UnreachableError(f"BuildKit at {self.connection.address} is unavailable ({exc.details()})")
+        return BuildKitError(f"BuildKit at {self.connection.address} answered: {exc.details()}")
+
+    def info(self) -> str:
+        """The BuildKit version string (`v0.0.0+unknown` inside Docker)."""
+        return self._call(self._info, control_pb2.InfoRequest()).buildkitVersion.version
+
+    def list_workers(self) -> list[worker_pb2.WorkerRecord]:
+        return list(self._call(self._workers, control_pb2.ListWorkersRequest()).record)
+
+    def disk_usage(self, filters: Sequence[str] = ()) -> list[control_pb2.UsageRecord]:
+        return list(self._call(self._du, control_pb2.DiskUsageRequest(filter=list(filters))).record)
+
+    def prune(self, *, all: bool = False, filters: Sequence[str] = (), keep_bytes: int = 0) -> list[Any]:
+        """Prune BuildKit's cache (records matching `filters`, e.g. `id==...`); returns what went."""
+        request = control_pb2.PruneRequest(filter=list(filters), all=all, keepBytes=keep_bytes)
+        try:
+            return list(self._prune(request, timeout=600))
+        except grpc.RpcError as exc:
+            raise self._transport_error(exc) from exc
+
+    # --- capabilities ---------------------------------------------------------------------------------------
+
+    def capabilities(self) -> caps.Capabilities:
+        if self._caps is None:
+            workers = self.list_workers()
+            labels = dict(workers[0].Labels) if workers else {}
+            kind = caps.worker_kind(labels, self.connection.is_moby)
+            self._caps = caps.Capabilities(
+                merge_diff=self._probe_merge_diff(),
+                exporters=caps.exporters_for(kind, labels),
+                worker=kind,
+                version=self.info(),
+                snapshotter=labels.get(caps.SNAPSHOTTER_LABEL, ""),
+            )
+        return self._caps
+
+    def _probe_merge_diff(self) -> bool:
+        request = control_pb2.SolveRequest(Ref=f"envbuild-probe-{pysecrets.token_hex(8)}")
+        request.Definition.CopyFrom(caps.merge_diff_probe())
+        try:
+            self._solve(request, timeout=60)
+        except grpc.RpcError as exc:
+            if caps.refuses_merge_diff(exc.details() or ""):
+                return False
+            raise self._transport_error(exc) from exc
+        return True
+
+    # --- image config ---------------------------------------------------------------------------------------
+
+    def resolve_image_config(
+        self, ref: str, platform: ops_pb2.Platform | None = None, *, resolve_mode: str = "default"
+    ) -> tuple[str, dict[str, Any]]:
+        """(manifest digest, image config) of `ref` through BuildKit: local-only images need no registry."""
+        box: dict[str, Any] = {}
+
+        def frontend(build_id: str, metadata: list[tuple[str, str]]) -> gateway_pb2.Result | None:
+            request = gateway_pb2.ResolveImageConfigRequest(
+                Ref=ref, ResolveMode=resolve_mode, LogName=f"resolve {ref}"
+            )
+            if platform is not None:
+                request.Platform.CopyFrom(platform)
+            box["response"] = self._gw_resolve(request, metadata=metadata, timeout=300)
+            return gateway_pb2.Result()
+
+        self._run(definition=None, frontend=frontend, exports=(), progress="quiet")
+        response = box["response"]
+        return response.Digest, json.loads(response.Config or b"{}")
+
+    # --- solve ----------------------------------------------------------------------------------------------
+
+    def solve(
+        self,
+        definition: Any,
+        *,
+        exports: Sequence[Export] = (),
+        local_dirs: Mapping[str, Path] | None = None,
+        secrets: Mapping[str, SecretSource] | None = None,
+        ssh: Mapping[str, str | None] | None = None,
+        cache_imports: Sequence[CacheEntry] = (),
+        cache_exports: Sequence[CacheEntry] = (),
+        entitlements: Iterable[str] = (),
+        image_config: Mapping[str, Any] | None = None,
+        frontend_attrs: Mapping[str, str] | None = None,
+        progress: str = "auto",
+        on_status: StatusCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> SolveResult:
+        """Solve `definition` and run `exports`. `cancel` (or Ctrl-C) stops it with nothing exported."""
+        pb_def = _as_definition(definition)
+        self._check_exports(exports)
+        frontend = None
+        if image_config is not None:
+            config_json = image_config_json(image_config)
+
+            def frontend(build_id: str, metadata: list[tuple[str, str]]) -> gateway_pb2.Result:
+                request = gateway_pb2.SolveRequest(allowResultReturn=True, allowResultArrayRef=True)
+                request.Definition.CopyFrom(pb_def)
+                request.CacheImports.extend(
+                    gateway_pb2.CacheOptionsEntry(Type=c.type, Attrs=dict(c.attrs)) for c in cache_imports
+                )
+                response = self._gw_solve(request, metadata=metadata)
+                result = gateway_pb2.Result(metadata={IMAGE_CONFIG_KEY: config_json})
+                result.ref.CopyFrom(response.result.ref)
+                return result
+
+        return self._run(
+            definition=None if frontend else pb_def,
+            source_definition=pb_def,
+            frontend=frontend,
+            exports=exports,
+            local_dirs=local_dirs,
+            secrets=secrets,
+            ssh=ssh,
+            cache_imports=cache_imports,
+            cache_exports=cache_exports,
+            entitlements=entitlements,
+            frontend_attrs=frontend_attrs,
+            progress=progress,
+            on_status=on_status,
+            cancel=cancel,
+        )
+
+    def _check_exports(self, exports: Sequence[Export]) -> None:
+        if not exports:
+            return
+        available = self.capabilities().exporters
+        for export in exports:
+            if export.type not in available:
+                raise CapabilityError(
+                    f"this builder ({self.connection.address}) has no {export.type!r} exporter; "
+                    f"it offers {', '.join(sorted(available))}",
+                    hint="Docker's containerd image store or a standalone buildkitd offers image/docker/oci",
+                )
+
+    def _run(
+        self,
+        *,
+        definition: ops_pb2.Definition | None,
+        frontend: Callable[[str, list[tuple[str, str]]], gateway_pb2.Result | None] | None,
+        exports: Sequence[Export],
+        source_definition: ops_pb2.Definition | None = None,
+        local_dirs: Mapping[str, Path] | None = None,
+        secrets: Mapping[str, SecretSource] | None = None,
+        ssh: Mapping[str, str | None] | None = None,
+        cache_imports: Sequence[CacheEntry] = (),
+        cache_exports: Sequence[CacheEntry] = (),
+        entitlements: Iterable[str] = (),
+        frontend_attrs: Mapping[str, str] | None = None,
+        progress: str = "auto",
+        on_status: StatusCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> SolveResult:
+        ref = pysecrets.token_hex(13)
+        loads: list[Path] = []
+        targets = []
+        for index, export in enumerate(exports):
+            if not export.writes_to_client:
+                continue
+            dest = export.dest
+            if dest is None:  # docker/oci tarball to load into Docker afterwards
+                dest = self.connection.socket_path(f"load-{ref}-{index}.tar")
+                loads.append(dest)
+            targets.append(ExportTarget(index, Path(dest).absolute(), is_dir=export.type == "local"))
+        session = Session(
+            SessionOptions(
+                local_dirs={k: Path(v).absolute() for k, v in (local_dirs or {}).items()},
+                secrets=dict(secrets or {}),
+                ssh=dict(ssh or {}),
+                targets=tuple(targets),
+            )
+        )
+        request = control_pb2.SolveRequest(
+            Ref=ref,
+            Session=session.id,
+            Entitlements=list(entitlements),
+            FrontendAttrs=dict(frontend_attrs or {}),
+        )
+        if definition is not None:
+            request.Definition.CopyFrom(definition)
+        for export in exports:
+            request.Exporters.add(Type=export.type, Attrs=export.wire_attrs())
+        for entry in cache_imports:
+            request.Cache.Imports.add(Type=entry.type, Attrs=dict(entry.attrs))
+        for entry in cache_exports:
+            request.Cache.Exports.add(Type=entry.type, Attrs=dict(entry.attrs))
+
+        tracker = Tracker()
+        sinks = [tracker.add]
+        renderer = _renderer(progress)
+        if renderer is not None:
+            sinks.append(renderer.update)
+        if on_status is not None:
+            sinks.append(on_status)
+
+        session.start(self.connection)
+        status_thread = threading.Thread(
+            target=self._follow_status, args=(ref, sinks), name="buildkit-status", daemon=True
+        )
+        status_thread.start()
+        future = self._solve.future(request)
+        frontend_error: list[BaseException] = []
+        if frontend is not None:
+            threading.Thread(
+                target=self._run_frontend, args=(ref, frontend, frontend_error), name="frontend", daemon=True
+            ).start()
+        try:
+            response = self._wait(future, cancel)
+        except grpc.RpcError as exc:
+            session.discard()
+            error = (
+                frontend_error[0] if frontend_error and isinstance(frontend_error[0], grpc.RpcError) else exc
+            )
+            raise to_solve_error(error, tracker, source_definition or definition) from None
+        except BaseException:
+            session.discard()
+            raise
+        finally:
+            session.close()
+            status_thread.join(timeout=10)
+            if renderer is not None:
+                renderer.close()
+        if session.errors:
+            session.discard()
+            raise BuildKitError(session.errors[0])
+        session.commit()
+        for tarball in loads:
+            _docker_load(tarball)
+        return SolveResult(dict(response.ExporterResponse), ref=ref, vertexes=frozenset(tracker.digests))
+
+    def _wait(self, future: grpc.Future, cancel: threading.Event | None) -> control_pb2.SolveResponse:
+        try:
+            while True:
+                if cancel is not None and cancel.is_set():
+                    future.cancel()
+                    raise SolveCancelledError("the build was cancelled; nothing was exported")
+                try:
+                    return future.result(timeout=0.2)
+                except grpc.FutureTimeoutError:
+                    continue
+                except grpc.FutureCancelledError:
+                    raise SolveCancelledError("the build was cancelled; nothing was exported") from None
+        except KeyboardInterrupt:
+            future.cancel()
+            raise SolveCancelledError("the build was interrupted (Ctrl-C); nothing was exported") from None
+
+    def _run_frontend(
+        self,
+        ref: str,
+        frontend: Callable[[str, list[tuple[str, str]]], gateway_pb2.Result | None],
+        errors: list[BaseException],
+    ) -> None:
+        """Act as the frontend of build `ref`, then hand BuildKit the result (or the error) with Return."""
+        metadata = [(BUILD_ID_KEY, ref)]
+        request = gateway_pb2.ReturnRequest()
+        try:
+            result = frontend(ref, metadata)
+            if result is not None:
+                request.result.CopyFrom(result)
+        except grpc.RpcError as exc:
+            errors.append(exc)
+            status = rpc_status(exc) or status_pb2.Status(
+                code=exc.code().value[0], message=exc.details() or ""
+            )
+            request.error.CopyFrom(status)
+        except Exception as exc:  # our own bug: still end the build so the Solve does not hang
+            errors.append(exc)
+            request.error.CopyFrom(status_pb2.Status(code=2, message=f"envbuild frontend failed: {exc}"))
+        with contextlib.suppress(grpc.RpcError):
+            self._gw_return(request, metadata=metadata, timeout=60)
+
+    def _follow_status(self, ref: str, sinks: list[StatusCallback]) -> None:
+        try:
+            for response in self._status(control_pb2.StatusRequest(Ref=ref)):
+                event = from_status_response(response)
+                for sink in sinks:
+                    with contextlib.suppress(Exception):  # a display bug must not break the build
+                        sink(event)
+        except grpc.RpcError:
+            return
+
+
+_GO_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "ppc64le": "ppc64le", "s390x": "s390x"}
+
+
+def image_config_json(image_config: Mapping[str, Any]) -> bytes:
+    """A full OCI image config for the exporter. Either pass one (with `os`/`architecture`), or just its
+    `config` part (`Env`, `Entrypoint`, `Cmd`, `WorkingDir`, `User`, `Labels`, `ExposedPorts`), which is
+    wrapped for this host's platform. The exporter adds `rootfs` and `history` itself."""
+    import platform as host
+
+    config = dict(image_config)
+    if "os" not in config and "architecture" not in config:
+        machine = host.machine()
+        config = {"architecture": _GO_ARCH.get(machine, machine), "os": "linux", "config": config}
+    config.setdefault("os", "linux")
+    return json.dumps(config, sort_keys=True).encode()
+
+
+def _renderer(mode: str) -> Any:
+    """The progress display for `mode` (auto, plain, tty, quiet, rawjson, none), from progress.py."""
+    if mode in ("quiet", "none"):
+        return None
+    try:
+        from envbuild.buildkit import progress as progress_module
+    except ImportError:
+        return None
+    factory = getattr(progress_module, "make_renderer", None) or getattr(progress_module, "create", None)
+    if factory is None:
+        return None
+    return factory(mode)
+
+
+def _docker_load(tarball: Path) -> None:
+    import docker
+
+    try:
+        client = docker.from_env()
+        with open(tarball, "rb") as fh:
+            client.images.load(fh)
+    except Exception as exc:
+        raise BuildKitError(f"loading the exported image into Docker failed: {exc}") from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tarball.unlink()
+
+
+def connect(address: str | None = None) -> Client:
+    """A client for `address` (see `envbuild.buildkit.address`); None: BUILDKIT_HOST or the moby worker."""
+    return Client(Connection(parse_address(address)))

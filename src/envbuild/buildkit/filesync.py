@@ -1,0 +1,253 @@
+"""fsutil's DiffCopy protocol, both ways: send a local directory to the daemon, receive an exported one.
+
+Sender: one STAT packet per entry in walk order (depth first, names sorted bytewise, as the receiver checks),
+then an empty STAT. Entries are numbered in that order; the receiver asks for a regular file's bytes with a
+REQ carrying its number, the sender answers with DATA packets and an empty DATA to end the file. The receiver
+sends FIN when it has everything, the sender answers FIN. Modes use Go's os.FileMode bits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import shutil
+import stat as st
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from envbuild._proto.fsutil import types_pb2
+from envbuild.buildkit.patterns import PathFilter
+
+Packet = types_pb2.Packet
+STAT, REQ, DATA, FIN, ERR = (
+    Packet.PACKET_STAT,
+    Packet.PACKET_REQ,
+    Packet.PACKET_DATA,
+    Packet.PACKET_FIN,
+    Packet.PACKET_ERR,
+)
+DATA_CHUNK = 1024 * 1024
+
+# Go's os.FileMode type bits.
+GO_DIR = 1 << 31
+GO_SYMLINK = 1 << 27
+GO_DEVICE = 1 << 26
+GO_PIPE = 1 << 25
+GO_SETUID = 1 << 23
+GO_SETGID = 1 << 22
+GO_CHARDEV = 1 << 21
+GO_STICKY = 1 << 20
+GO_TYPE = GO_DIR | GO_SYMLINK | GO_DEVICE | GO_PIPE | (1 << 24) | GO_CHARDEV | (1 << 19)
+
+
+def go_mode(mode: int) -> int:
+    """POSIX st_mode → Go os.FileMode (sockets are dropped to plain files, as fsutil does)."""
+    out = mode & 0o777
+    if st.S_ISDIR(mode):
+        out |= GO_DIR
+    elif st.S_ISLNK(mode):
+        out |= GO_SYMLINK
+    elif st.S_ISBLK(mode):
+        out |= GO_DEVICE
+    elif st.S_ISCHR(mode):
+        out |= GO_DEVICE | GO_CHARDEV
+    elif st.S_ISFIFO(mode):
+        out |= GO_PIPE
+    if mode & st.S_ISUID:
+        out |= GO_SETUID
+    if mode & st.S_ISGID:
+        out |= GO_SETGID
+    if mode & st.S_ISVTX:
+        out |= GO_STICKY
+    return out
+
+
+def posix_perm(go: int) -> int:
+    """The permission and special bits of a Go os.FileMode, as chmod wants them."""
+    out = go & 0o777
+    if go & GO_SETUID:
+        out |= st.S_ISUID
+    if go & GO_SETGID:
+        out |= st.S_ISGID
+    if go & GO_STICKY:
+        out |= st.S_ISVTX
+    return out
+
+
+@dataclass(frozen=True)
+class Entry:
+    rel: str
+    path: Path
+    stat: types_pb2.Stat
+
+    @property
+    def is_regular(self) -> bool:
+        return self.stat.mode & GO_TYPE == 0
+
+
+def _stat(path: Path, rel: str, info: os.stat_result) -> types_pb2.Stat:
+    mode = go_mode(info.st_mode)
+    out = types_pb2.Stat(path=rel, mode=mode, uid=info.st_uid, gid=info.st_gid, modTime=info.st_mtime_ns)
+    if not st.S_ISDIR(info.st_mode):
+        out.size = info.st_size
+    if st.S_ISLNK(info.st_mode):
+        out.linkname = os.readlink(path)
+    if st.S_ISBLK(info.st_mode) or st.S_ISCHR(info.st_mode):
+        out.devmajor = os.major(info.st_rdev)
+        out.devminor = os.minor(info.st_rdev)
+    return out
+
+
+def walk(root: Path, filt: PathFilter) -> Iterator[Entry]:
+    """Entries under `root` in fsutil's order, filtered; parents of included entries are always sent."""
+
+    def visit(directory: Path, prefix: str, pending: list[Entry]) -> Iterator[Entry]:
+        try:
+            names = sorted(os.listdir(directory), key=os.fsencode)
+        except OSError:
+            return
+        for name in names:
+            path = directory / name
+            rel = f"{prefix}{name}"
+            info = os.lstat(path)
+            entry = Entry(rel, path, _stat(path, rel, info))
+            is_dir = st.S_ISDIR(info.st_mode)
+            if filt.wants(rel):
+                yield from pending
+                pending.clear()
+                yield entry
+                if is_dir:
+                    yield from visit(path, rel + "/", pending)
+            elif is_dir and filt.may_descend(rel):
+                pending.append(entry)
+                yield from visit(path, rel + "/", pending)
+                if pending and pending[-1] is entry:
+                    pending.pop()
+
+    yield from visit(root, "", [])
+
+
+def send(root: Path, filt: PathFilter, requests: Iterable[Packet]) -> Iterator[Packet]:
+    """The sender side as a response generator for a gRPC stream whose requests are the receiver's packets."""
+    wanted: queue.Queue[Packet | None] = queue.Queue()
+
+    def read_requests() -> None:
+        try:
+            for packet in requests:
+                wanted.put(packet)
+        except Exception:  # the stream ended abnormally; the generator below stops on None
+            pass
+        wanted.put(None)
+
+    threading.Thread(target=read_requests, name="filesync-requests", daemon=True).start()
+
+    files: dict[int, Path] = {}
+
+    def serve(packet: Packet) -> Iterator[Packet]:
+        if packet.type == REQ:
+            path = files.pop(packet.ID, None)
+            if path is None:
+                yield Packet(type=ERR, data=f"invalid file id {packet.ID}".encode())
+                return
+            with contextlib.suppress(OSError), open(path, "rb") as fh:
+                while chunk := fh.read(DATA_CHUNK):
+                    yield Packet(type=DATA, ID=packet.ID, data=chunk)
+            yield Packet(type=DATA, ID=packet.ID)
+
+    for index, entry in enumerate(walk(root, filt)):
+        if entry.is_regular:
+            files[index] = entry.path
+        yield Packet(type=STAT, stat=entry.stat)
+        while True:  # answer requests that are already waiting, keeping the receiver busy
+            try:
+                packet = wanted.get_nowait()
+            except queue.Empty:
+                break
+            if packet is None or packet.type in (FIN, ERR):
+                return
+            yield from serve(packet)
+    yield Packet(type=STAT)
+    while True:
+        packet = wanted.get()
+        if packet is None or packet.type == ERR:
+            return
+        if packet.type == FIN:
+            yield Packet(type=FIN)
+            return
+        yield from serve(packet)
+
+
+def receive_dir(dest: Path, packets: Iterable[Packet]) -> Iterator[Packet]:
+    """The receiver side (local exporter): write entries under `dest`, asking for each regular file's bytes.
+
+    Owners become the current user, as BuildKit's own client does. Directory modes and times are applied
+    last so read-only directories can still be filled.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    open_files: dict[int, tuple[object, types_pb2.Stat]] = {}
+    dirs: list[tuple[Path, types_pb2.Stat]] = []
+    index = 0
+    listing_done = False
+    fin_sent = False
+    for packet in packets:
+        if packet.type == ERR:
+            raise OSError(f"error from sender: {packet.data.decode(errors='replace')}")
+        if packet.type == STAT:
+            if not packet.HasField("stat"):
+                listing_done = True
+            else:
+                stat = packet.stat
+                target = _inside(dest, stat.path)
+                mode = stat.mode
+                if mode & GO_DIR:
+                    target.mkdir(parents=True, exist_ok=True)
+                    dirs.append((target, stat))
+                elif mode & GO_SYMLINK:
+                    _remove(target)
+                    os.symlink(stat.linkname, target)
+                elif mode & GO_TYPE == 0:
+                    _remove(target)
+                    open_files[index] = (open(target, "wb"), stat)  # noqa: SIM115 - closed on the empty DATA
+                    yield Packet(type=REQ, ID=index)
+                # Devices and pipes need privileges; skipped, as BuildKit's rootless mode does.
+                index += 1
+        elif packet.type == DATA:
+            item = open_files.get(packet.ID)
+            if item is None:
+                raise OSError(f"invalid file request {packet.ID}")
+            fh, stat = item
+            if packet.data:
+                fh.write(packet.data)  # type: ignore[attr-defined]
+            else:
+                fh.close()  # type: ignore[attr-defined]
+                del open_files[packet.ID]
+                path = _inside(dest, stat.path)
+                os.chmod(path, posix_perm(stat.mode))
+                os.utime(path, ns=(stat.modTime, stat.modTime))
+        elif packet.type == FIN:
+            break
+        if listing_done and not open_files and not fin_sent:
+            for path, stat in reversed(dirs):
+                os.chmod(path, posix_perm(stat.mode) | 0o700)
+                os.utime(path, ns=(stat.modTime, stat.modTime))
+            fin_sent = True
+            yield Packet(type=FIN)
+    if not fin_sent:
+        raise OSError("the export stream ended before all files arrived")
+
+
+def _inside(root: Path, rel: str) -> Path:
+    path = (root / rel).resolve(strict=False) if ".." in rel.split("/") else root / rel
+    if root not in path.parents and path != root:
+        raise OSError(f"refusing to write {rel!r} outside {root}")
+    return path
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()

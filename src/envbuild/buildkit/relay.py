@@ -1,0 +1,157 @@
+"""Byte relays between an already-connected stream and a private unix-socket listener.
+
+grpcio can neither dial nor serve on a socket someone else connected (dockerd's upgraded `/grpc` and
+`/session` connections, a `buildctl dial-stdio` process, a tunnelled `Control.Session` stream). So every
+such stream is joined to a private unix socket that grpcio does know how to use, and two threads copy bytes
+both ways.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+CHUNK = 256 * 1024
+
+
+class Pipe:
+    """One side of a relay: something that reads and writes bytes and can be shut down."""
+
+    def recv(self) -> bytes:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def send(self, data: bytes) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def close_write(self) -> None:
+        """Signal end-of-stream to the peer (half-close) where the transport allows it."""
+
+    def close(self) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class SocketPipe(Pipe):
+    """A connected socket, optionally with bytes already read from it that belong to the stream."""
+
+    def __init__(self, sock: socket.socket, leftover: bytes = b""):
+        self.sock = sock
+        self._leftover = leftover
+
+    def recv(self) -> bytes:
+        if self._leftover:
+            data, self._leftover = self._leftover, b""
+            return data
+        return self.sock.recv(CHUNK)
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def close_write(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+
+
+def _copy(src: Pipe, dst: Pipe, done: Callable[[], None]) -> None:
+    try:
+        while True:
+            data = src.recv()
+            if not data:
+                break
+            dst.send(data)
+        dst.close_write()
+    except (OSError, ValueError):
+        pass
+    finally:
+        done()
+
+
+def join(a: Pipe, b: Pipe, *, name: str = "relay") -> threading.Event:
+    """Copy bytes a→b and b→a on two daemon threads; both ends close when either direction fails or both end.
+
+    Returns an event set once both ends are closed.
+    """
+    finished = threading.Event()
+    lock = threading.Lock()
+    remaining = [2]
+
+    def one_done() -> None:
+        with lock:
+            remaining[0] -= 1
+            last = remaining[0] == 0
+        if last:
+            a.close()
+            b.close()
+            finished.set()
+
+    for src, dst, tag in ((a, b, "a>b"), (b, a, "b>a")):
+        threading.Thread(target=_copy, args=(src, dst, one_done), name=f"{name}-{tag}", daemon=True).start()
+    return finished
+
+
+class PrivateDir:
+    """A 0700 temporary directory for our unix sockets; removed on close."""
+
+    def __init__(self) -> None:
+        # Short paths: unix socket paths are limited to 107 bytes.
+        base = "/tmp" if os.path.isdir("/tmp") else None
+        self.path = Path(tempfile.mkdtemp(prefix="envbuild-", dir=base))
+
+    def socket_path(self, name: str) -> Path:
+        return self.path / name
+
+    def close(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+class Listener:
+    """Accept connections on a private unix socket and hand each one to `on_connect` with a fresh upstream.
+
+    `dial()` opens the upstream (an upgraded dockerd connection, a dial-stdio process, ...) for every
+    connection grpcio makes, since grpcio may reconnect.
+    """
+
+    def __init__(self, path: Path, dial: Callable[[], Pipe], *, name: str = "listener"):
+        self.path = path
+        self._dial = dial
+        self._name = name
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._sock.bind(str(path))
+        self._sock.listen(16)
+        self._closed = False
+        self.errors: list[BaseException] = []
+        threading.Thread(target=self._serve, name=name, daemon=True).start()
+
+    @property
+    def target(self) -> str:
+        return f"unix:{self.path}"
+
+    def _serve(self) -> None:
+        while not self._closed:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            try:
+                upstream = self._dial()
+            except BaseException as exc:  # reported to whoever waits on the channel
+                self.errors.append(exc)
+                conn.close()
+                continue
+            join(SocketPipe(conn), upstream, name=self._name)
+
+    def close(self) -> None:
+        self._closed = True
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+        self._sock.close()
