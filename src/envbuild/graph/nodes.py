@@ -163,10 +163,11 @@ class PipIndex:
 @dataclass(frozen=True)
 class Jupyter:
     """`config.jupyter`. `token` None means not given: the server still requires a token (JUPYTER_TOKEN at
-    start, else one Jupyter generates); only an explicit `token=""` makes an open server."""
+    start, else one Jupyter generates); only an explicit `token=""` makes an open server. `port` is the HOST
+    port as in envd (Jupyter listens on 8888 inside the container); 0 means "pick a free host port"."""
 
     token: str | None = None
-    port: int = 8888
+    port: int = 0
     location: Location | None = None
 
 
@@ -202,7 +203,7 @@ class Config:
 @dataclass(frozen=True)
 class Copy:
     """`io.copy`: `source` is a host path as written (relative → project dir) unless `image` is set, in which
-    case it is a path inside that image. `target` has `~` expanded to the envd home."""
+    case it is a path inside that image. `target` is a container path as written (relative → working dir)."""
 
     source: str
     target: str
@@ -212,8 +213,8 @@ class Copy:
 
 @dataclass(frozen=True)
 class HttpDownload:
-    """`io.http`: downloaded to `/home/envd/extra_source/<filename>`; `checksum` is an OCI digest
-    (`sha256:<hex>`) when given."""
+    """`io.http`: downloaded to `/home/envd/extra_source/<filename>`; `filename` defaults to the last segment
+    of the URL path. `checksum` is an OCI digest (`sha256:<hex>`, validated) when given."""
 
     url: str
     filename: str

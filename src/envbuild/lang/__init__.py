@@ -1,0 +1,36 @@
+"""Starlark (envd v1) → graph. `evaluate()` is the public entry; starlark-pyo3 is imported only when called,
+so importing this package stays cheap for the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from envbuild.graph import Graph
+
+
+def evaluate(
+    path: Path | str,
+    function: str = "build",
+    *,
+    config_file: Path | None = None,
+    project_dir: Path | None = None,
+) -> Graph:
+    """Evaluate `function` of the build file `path` (or `path/build.envd`) into a `Graph`.
+
+    Raises `envbuild.errors.EnvbuildError` (with file:line:col when there is one) for every failure.
+    """
+    from envbuild.lang.evaluator import evaluate as _evaluate
+
+    return _evaluate(path, function, config_file=config_file, project_dir=project_dir)
+
+
+def parse_from(spec: str | None) -> tuple[str, str]:
+    """`--from file:func` → (file, func), envd's defaults being build.envd and build."""
+    from envbuild.lang.evaluator import parse_from as _parse_from
+
+    return _parse_from(spec)
+
+
+__all__ = ["evaluate", "parse_from"]

@@ -1,0 +1,156 @@
+"""`include()`'s git side: a bare clone per URL in the cache, a checked-out tree per commit.
+
+We call the git CLI (never prompting, always with a timeout) so users' own git setup applies: credentials,
+proxies and `url.<base>.insteadOf` rewrites. The clone is keyed by the URL as written; each evaluated commit
+is extracted once into `trees/<commit>` (written to a temporary name, then renamed, so an interrupted run
+never leaves a half tree). Offline with a cached clone, we use the cache and say so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import re
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from envbuild.errors import EnvbuildError
+from envbuild.errors import Location as ErrorLocation
+
+log = logging.getLogger("envbuild.lang.include")
+CLONE_TIMEOUT = float(os.environ.get("ENVBUILD_GIT_TIMEOUT", "120"))
+_COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
+
+
+@dataclass(frozen=True)
+class Checkout:
+    url: str
+    ref: str | None
+    commit: str
+    root: Path
+
+
+def cache_key(url: str) -> str:
+    """A directory name for a URL: readable tail plus a hash, so two URLs never share a clone."""
+    tail = re.sub(r"[^A-Za-z0-9._-]+", "-", url.rstrip("/").rsplit("/", 1)[-1]).strip("-.") or "repo"
+    return f"{tail[:40]}-{hashlib.sha256(url.encode()).hexdigest()[:16]}"
+
+
+def _git(args: list[str], *, cwd: Path | None = None, timeout: float = CLONE_TIMEOUT) -> str:
+    env = dict(
+        os.environ,
+        GIT_TERMINAL_PROMPT="0",
+        GIT_SSH_COMMAND=os.environ.get("GIT_SSH_COMMAND", "ssh -oBatchMode=yes"),
+    )
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except FileNotFoundError:
+        raise EnvbuildError("include() needs the git command, which is not installed") from None
+    except subprocess.TimeoutExpired:
+        raise _GitFailed(f"git {args[0]} timed out after {timeout:g}s") from None
+    if done.returncode != 0:
+        raise _GitFailed(
+            (done.stderr or done.stdout).strip().splitlines()[-1] if (done.stderr or done.stdout) else ""
+        )
+    return done.stdout
+
+
+class _GitFailed(Exception):
+    pass
+
+
+def _resolve(clone: Path, ref: str | None) -> str | None:
+    names = ["HEAD"] if ref is None else [f"refs/heads/{ref}", f"refs/tags/{ref}", ref]
+    for name in names:
+        try:
+            return _git(["rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"], cwd=clone).strip()
+        except _GitFailed:
+            continue
+    return None
+
+
+def _fetch(clone: Path, url: str, ref: str | None) -> None:
+    _git(
+        ["fetch", "--quiet", "--prune", "--force", "--tags", "origin", "+refs/heads/*:refs/heads/*"],
+        cwd=clone,
+    )
+    if ref is not None and _COMMIT.match(ref) and _resolve(clone, ref) is None:
+        _git(["fetch", "--quiet", "origin", ref], cwd=clone)
+
+
+def _clone(url: str, clone: Path) -> None:
+    clone.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".clone-", dir=clone.parent))
+    try:
+        _git(["clone", "--quiet", "--bare", "--", url, str(tmp / "repo.git")])
+        (tmp / "repo.git").rename(clone)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _tree(clone: Path, commit: str) -> Path:
+    root = clone.parent / "trees" / commit
+    if root.is_dir():
+        return root
+    root.parent.mkdir(parents=True, exist_ok=True)
+    data = subprocess.run(
+        ["git", "archive", "--format=tar", commit],
+        cwd=clone,
+        capture_output=True,
+        timeout=CLONE_TIMEOUT,
+        check=True,
+    ).stdout
+    tmp = Path(tempfile.mkdtemp(prefix=".tree-", dir=root.parent))
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+            archive.extractall(tmp, filter="data")
+        tmp.rename(root)
+    except OSError:
+        if not root.is_dir():
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return root
+
+
+def checkout(url: str, ref: str | None, *, location: ErrorLocation | None = None) -> Checkout:
+    """The library at `url` (pinned to `ref` when given) as a local directory, plus the commit it is."""
+    from envbuild.paths import cache_dir
+
+    clone = cache_dir() / "include" / cache_key(url) / "repo.git"
+    pinned_commit = ref is not None and _COMMIT.match(ref) is not None
+    try:
+        if not clone.is_dir():
+            _clone(url, clone)
+            if pinned_commit and _resolve(clone, ref) is None:
+                _fetch(clone, url, ref)
+        elif not (pinned_commit and _resolve(clone, ref) is not None):
+            try:
+                _fetch(clone, url, ref)
+            except _GitFailed as err:
+                log.warning("include(%s): cannot reach the repository (%s); using the cached clone", url, err)
+    except _GitFailed as err:
+        raise EnvbuildError(
+            f"include(): cannot fetch {url}: {err}",
+            hint="check the URL and your network; a library is used offline only after one successful fetch",
+            location=location,
+        ) from None
+    commit = _resolve(clone, ref)
+    if commit is None:
+        what = f"ref {ref!r}" if ref is not None else "a default branch"
+        raise EnvbuildError(f"include(): {url} has no {what}", location=location)
+    try:
+        root = _tree(clone, commit)
+    except (subprocess.SubprocessError, OSError, tarfile.TarError) as err:
+        raise EnvbuildError(
+            f"include(): cannot extract {url} at {commit[:12]}: {err}", location=location
+        ) from None
+    return Checkout(url, ref, commit, root)
