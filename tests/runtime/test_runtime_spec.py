@@ -78,7 +78,6 @@ def test_plan_from_graph(tmp_path):
     assert spec.nano_cpus == 1_500_000_000 and spec.memory == str(2 << 30)
     assert spec.shm_size_mb == 2048 and spec.gpu is None
     assert dict(spec.labels)[labels.COMMANDS] == '{"hello": "echo hi"}'
-    assert Graph.from_json(dict(spec.labels)[labels.GRAPH]) == _graph(tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -112,3 +111,18 @@ def test_gpu_precedence(tmp_path):
     assert plan(RunOptions("p", "i", tmp_path, no_gpu=True), graph, public_key=key).gpu is None
     assert parse_gpu_set('"device=1,3"') == GpuRequest(device_ids=("1", "3"))
     assert parse_memory("512m") == str(512 << 20) and parse_memory("1GiB") == str(1 << 30)
+
+
+def test_jupyter_token_and_port_choices(tmp_path):
+    key = tmp_path / "k"
+
+    def jupyter_plan(jupyter, **options):
+        graph = Graph(project=Project("p", str(tmp_path)), config=Config(jupyter=jupyter))
+        return plan(RunOptions("p", "i", tmp_path, **options), graph, public_key=key)
+
+    spec = jupyter_plan(Jupyter(token="secret", port=9999))
+    assert spec.jupyter_token == "secret" and dict(spec.environment)["JUPYTER_TOKEN"] == "secret"
+    assert spec.port("jupyter").host_port == 9999 and not spec.port("jupyter").strict
+    open_server = jupyter_plan(Jupyter(token=""))
+    assert open_server.jupyter_token == "" and "JUPYTER_TOKEN" not in dict(open_server.environment)
+    assert jupyter_plan(Jupyter(), jupyter_port=8000).port("jupyter").strict

@@ -17,6 +17,15 @@ from envbuild.errors import EnvbuildError
 COMMAND_MODULES = (
     "envbuild.cli.version",
     "envbuild.cli.context",
+    "envbuild.cli.up",
+    "envbuild.cli.run",
+    "envbuild.cli.exec",
+    "envbuild.cli.destroy",
+    "envbuild.cli.envs",
+    "envbuild.cli.images",
+    "envbuild.cli.pause",
+    "envbuild.cli.bootstrap",
+    "envbuild.cli.init",
     "envbuild.cli.build",
 )
 

@@ -130,12 +130,22 @@ def resolve_ports(spec: RunSpec) -> dict[str, int]:
     """Pick free host ports for bindings that asked for any; refuse asked-for ports that are taken."""
     chosen: dict[str, int] = {}
     for binding in spec.ports:
-        if binding.host_port:
+        if binding.host_port and binding.strict:
             check_port_free(binding.host_port, binding.host_ip, what=binding.name)
+            chosen[binding.name] = binding.host_port
+        elif binding.host_port and _is_free(binding.host_port, binding.host_ip):
             chosen[binding.name] = binding.host_port
         else:
             chosen[binding.name] = free_port(binding.host_ip)
     return chosen
+
+
+def _is_free(port: int, host: str) -> bool:
+    try:
+        check_port_free(port, host, what="")
+    except EnvbuildError:
+        return False
+    return True
 
 
 def create_and_start(client, spec: RunSpec, *, attempts: int = 3):
@@ -157,7 +167,7 @@ def create_and_start(client, spec: RunSpec, *, attempts: int = 3):
             if container is not None:
                 remove(container)
             taken = "port is already allocated" in str(err) or "address already in use" in str(err)
-            if taken and attempt + 1 < attempts and not all(p.host_port for p in spec.ports):
+            if taken and attempt + 1 < attempts and not all(p.host_port and p.strict for p in spec.ports):
                 continue
             raise EnvbuildError(f"cannot start environment {spec.name}: {err.explanation or err}") from err
         except BaseException:

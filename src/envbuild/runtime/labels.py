@@ -14,4 +14,4 @@ PORTS = PREFIX + "ports"  # JSON {name: host port}
 JUPYTER_URL = PREFIX + "jupyter-url"
 JUPYTER_TOKEN = PREFIX + "jupyter-token"
 COMMANDS = PREFIX + "commands"  # JSON {runtime.command name: command}
-GRAPH = PREFIX + "graph"  # the graph JSON, as the compile stage also puts on images
+GRAPH = PREFIX + "graph"  # the graph JSON: put on images by the compile stage, inherited by containers

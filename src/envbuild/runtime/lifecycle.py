@@ -15,19 +15,36 @@ from envbuild.runtime.names import ssh_host
 from envbuild.runtime.spec import RunSpec
 
 
-def check_can_start(client, name: str, *, force: bool) -> object | None:
+def check_can_start(client, name: str, *, force: bool, keys: KeyPair | None = None) -> object | None:
     """Refuse to replace a live environment without --force. Returns the old container to remove (a stopped
-    leftover, or a live one when forced) once the new image is ready; None when there is none."""
+    leftover, or a live one when forced) once the new image is ready; None when there is none.
+
+    Before refusing, a live environment's ssh entry is put back if it went missing or stale, so the `ssh`
+    the message suggests works."""
     old = containers.find(client, name)
     if old is None:
         return None
     if old.status in ("running", "paused", "restarting") and not force:
+        repaired = keys is not None and repair_entry(old, keys)
+        note = " (its ssh entry was repaired)" if repaired else ""
         raise EnvbuildError(
-            f"environment {name} is already {old.status}",
+            f"environment {name} is already {old.status}{note}",
             hint=f"attach with `ssh {ssh_host(name)}`, recreate it with `envbuild up --force`, "
             f"or remove it with `envbuild destroy --name {name}`",
         )
     return old
+
+
+def repair_entry(container, keys: KeyPair) -> bool:
+    """Make the ssh entry match the running container; True when it had to change."""
+    env = containers.environment_from_container(container)
+    if env.ssh_port is None:
+        return False
+    want = ssh_config.SSHEntry(env.name, env.ssh_port, keys.private)
+    if ssh_config.entries().get(env.name) == want:
+        return False
+    ssh_config.add_entry(want)
+    return True
 
 
 def start(client, spec: RunSpec, keys: KeyPair, *, replace=None) -> Environment:

@@ -41,3 +41,8 @@ def check_env_name(name: str, flag: str = "--name") -> str:
 
 def ssh_host(name: str) -> str:
     return f"{name}.envd"
+
+
+def resolve_name(name: str | None, project_dir: Path) -> str:
+    """`--name` when given (checked), else the name `up` derives from the project dir."""
+    return check_env_name(name) if name else env_name_from_dir(project_dir)

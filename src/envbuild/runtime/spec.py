@@ -30,6 +30,7 @@ class PortBinding:
     container_port: int
     host_port: int = 0  # 0: any free port
     host_ip: str = "127.0.0.1"
+    strict: bool = True  # False: the port is a preference; a free one replaces it when it is taken
 
 
 @dataclass(frozen=True)
@@ -176,9 +177,17 @@ def plan(options: RunOptions, graph, *, public_key: Path) -> RunSpec:
     jupyter = config.jupyter if config is not None else None
     token = None
     if jupyter is not None:
-        host_port = options.jupyter_port if options.jupyter_port is not None else 0
-        ports.append(PortBinding("jupyter", JUPYTER_PORT, _check_port("--jupyter-port", host_port)))
-        token = jupyter.token or secrets.token_hex(24)
+        # envd binds config.jupyter(port=) on the host; its 8888 default would clash between environments,
+        # so the build file's port is a preference and --jupyter-port a demand.
+        if options.jupyter_port is not None:
+            binding = PortBinding(
+                "jupyter", JUPYTER_PORT, _check_port("--jupyter-port", options.jupyter_port)
+            )
+        else:
+            binding = PortBinding("jupyter", JUPYTER_PORT, jupyter.port, strict=False)
+        ports.append(binding)
+        # None: not given in the build file, so a fresh token; "" asks for an open server.
+        token = secrets.token_hex(24) if jupyter.token is None else jupyter.token
     for expose in runtime.expose if runtime is not None else ():
         name = expose.service or f"port-{expose.envd_port}"
         ports.append(PortBinding(name, expose.envd_port, expose.host_port, expose.listen_addr or "127.0.0.1"))
@@ -215,8 +224,6 @@ def plan(options: RunOptions, graph, *, public_key: Path) -> RunSpec:
         labels.PROJECT_DIR: str(project_dir),
         labels.COMMANDS: json.dumps(commands, sort_keys=True),
     }
-    if graph is not None:
-        spec_labels[labels.GRAPH] = graph.to_json()
     return RunSpec(
         name=options.name,
         image=options.image,

@@ -1,0 +1,87 @@
+"""`envbuild bootstrap`: get a machine ready: ssh key, shell completion, and a check of builder and engine."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+
+from envbuild.errors import EnvbuildError, UsageError
+
+SHELLS = ("bash", "zsh", "fish")
+
+
+def completion_path(shell: str) -> Path:
+    """Where each shell loads completions from by itself (no rc-file edits needed)."""
+    home = Path.home()
+    data = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+    config = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
+    return {
+        "bash": data / "bash-completion" / "completions" / "envbuild",
+        "zsh": home / ".zfunc" / "_envbuild",
+        "fish": config / "fish" / "completions" / "envbuild.fish",
+    }[shell]
+
+
+def install_completion(shell: str) -> Path:
+    script = shutil.which("envbuild") or str(Path(sys.executable).parent / "envbuild")
+    if not Path(script).exists():
+        raise EnvbuildError("the `envbuild` command is not on PATH, so its completion cannot be generated")
+    out = subprocess.run([script, "--show-completion", shell], capture_output=True, text=True)
+    if out.returncode != 0 or not out.stdout.strip():
+        raise EnvbuildError(f"cannot generate {shell} completion: {out.stderr.strip()}")
+    path = completion_path(shell)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(out.stdout)
+    return path
+
+
+def check_builder() -> str:
+    """Connect to the current context's BuildKit and describe it."""
+    from envbuild import buildkit, contexts
+
+    ctx = contexts.current()
+    try:
+        with buildkit.connect(ctx.address) as client:
+            caps = client.capabilities()
+    except EnvbuildError as err:
+        raise EnvbuildError(
+            f"builder of context {ctx.name} ({ctx.address}) does not answer: {err.message}",
+            hint="start it, or switch context with `envbuild context use`",
+        ) from err
+    merge = "merge/diff" if caps.merge_diff else "sequential (no merge/diff)"
+    return f"context {ctx.name}: {caps.worker} BuildKit {caps.version} at {ctx.address}, {merge}"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def bootstrap(
+        completion: bool = typer.Option(
+            True, "--completion/--no-completion", help="Install shell completion."
+        ),
+        shell: str = typer.Option("", "--shell", help="bash, zsh or fish (default: from $SHELL)."),
+        check: bool = typer.Option(True, "--check/--no-check", help="Check the builder and Docker engine."),
+    ) -> None:
+        """Create the ssh key, install shell completion, and check the builder and the Docker engine."""
+        from envbuild.runtime.keys import ensure_key_pair
+
+        keys = ensure_key_pair()
+        typer.echo(f"ssh key     {keys.private}")
+        if completion:
+            name = shell or Path(os.environ.get("SHELL", "bash")).name
+            if name not in SHELLS:
+                if shell:
+                    raise UsageError("--shell", shell, "one of " + ", ".join(SHELLS))
+                typer.echo(f"completion  skipped: shell {name} is not one of {', '.join(SHELLS)}")
+            else:
+                typer.echo(f"completion  {install_completion(name)}")
+        if check:
+            from envbuild.runtime.engine import docker_client
+
+            version = docker_client().version()
+            typer.echo(f"docker      engine {version.get('Version')} (API {version.get('ApiVersion')})")
+            typer.echo(f"builder     {check_builder()}")

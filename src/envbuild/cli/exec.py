@@ -1,0 +1,59 @@
+"""`envbuild exec`: run a `runtime.command` or any command in a running environment, over ssh."""
+
+from __future__ import annotations
+
+import shlex
+from typing import Annotated
+
+import typer
+
+from envbuild.errors import EnvbuildError, UsageError
+
+
+def running_environment(name: str | None, path: str):
+    """The named environment (or the project dir's), which must be running."""
+    from envbuild.cli.up import env_name_for
+    from envbuild.runtime import containers
+    from envbuild.runtime.engine import docker_client
+
+    env_name = env_name_for(name, path)
+    container = containers.find(docker_client(), env_name)
+    if container is None:
+        raise EnvbuildError(f"environment {env_name} does not exist", hint="start it with `envbuild up`")
+    env = containers.environment_from_container(container)
+    if not env.running:
+        hint = "resume it with `envbuild resume`" if env.status == "paused" else "start it with `envbuild up`"
+        raise EnvbuildError(f"environment {env_name} is {env.status}, not running", hint=hint)
+    return env
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(name="exec")
+    def exec_(
+        args: Annotated[list[str] | None, typer.Argument(help="Command to run, after `--`.")] = None,
+        command: str = typer.Option("", "--command", "-c", help="A runtime.command from the build file."),
+        name: str = typer.Option(
+            "", "--name", "-n", help="Environment name (default: from the project dir)."
+        ),
+        path: str = typer.Option(".", "--path", "-p", help="Project directory."),
+        tty: bool = typer.Option(False, "--tty", "-t", help="Allocate a terminal (interactive commands)."),
+    ) -> None:
+        """Run a command in the environment from its project dir; exits with the command's exit code."""
+        from envbuild.runtime import ssh
+
+        if command and args:
+            raise UsageError("--command", command, "either --command NAME or a command after `--`, not both")
+        if not command and not args:
+            raise UsageError("--command", "", "a runtime.command name, or a command after `--`")
+        env = running_environment(name, path)
+        if command:
+            if command not in env.commands:
+                known = (
+                    ", ".join(sorted(env.commands)) or "none are defined (runtime.command in the build file)"
+                )
+                raise UsageError("--command", command, f"one of {known}")
+            remote = env.commands[command]
+        else:
+            remote = shlex.join(args)
+        code = ssh.run(env.name, ssh.in_workdir(f"/home/envd/{env.name}", remote), tty=tty)
+        raise typer.Exit(code)

@@ -1,0 +1,165 @@
+"""`envbuild up`: build the dev image, start its container, wire `ssh <env>.envd`, and attach."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from envbuild.errors import EnvbuildError, UsageError
+
+DEFAULT_FROM = "build.envd:build"
+
+
+def parse_from(value: str, project_dir: Path) -> tuple[Path, str]:
+    """`file:func` as envd writes it: `:prod` keeps build.envd, `other.envd` keeps `build`."""
+    file, sep, func = value.rpartition(":") if ":" in value else (value, "", "")
+    file = file or "build.envd"
+    func = func or "build"
+    if not func.isidentifier():
+        raise UsageError("--from", value, "FILE:FUNCTION, such as build.envd:build or :gpu")
+    path = (project_dir / file).resolve()
+    if not path.is_file():
+        raise UsageError("--from", value, f"a build file that exists ({path} does not)")
+    return path, func
+
+
+def load_graph(project_dir: Path, from_: str):
+    """Evaluate the build file into a graph (with the user's config.envd first, when there is one)."""
+    from envbuild.lang import evaluate
+    from envbuild.paths import config_dir
+
+    build_file, function = parse_from(from_, project_dir)
+    user_config = config_dir() / "config.envd"
+    return evaluate(build_file, function, config_file=user_config if user_config.is_file() else None)
+
+
+def check_project_dir(path: Path) -> Path:
+    if not path.is_dir():
+        raise UsageError("--path", str(path), "a project directory that exists")
+    return path.resolve()
+
+
+def env_name_for(name: str, path: str) -> str:
+    """`--name` when given, else the name derived from the project dir (which must then exist)."""
+    from envbuild.runtime.names import resolve_name
+
+    if name:
+        return resolve_name(name, Path(path))
+    return resolve_name(None, check_project_dir(Path(path)))
+
+
+def print_environment(env, *, token_hint: bool = True) -> None:
+    typer.echo(f"environment {env.name} is {env.status}")
+    typer.echo(f"  ssh      ssh {env.name}.envd  (127.0.0.1:{env.ssh_port})")
+    if env.jupyter_url:
+        typer.echo(f"  jupyter  {env.jupyter_url}")
+    for name, port in sorted(env.ports.items()):
+        if name not in ("ssh", "jupyter"):
+            typer.echo(f"  {name:<8} 127.0.0.1:{port}")
+    typer.echo(f"  project  {env.project_dir} -> /home/envd/{env.name}")
+
+
+def attach_or_explain(name: str, detach: bool) -> None:
+    """Open an interactive shell through `ssh <env>.envd` unless detached or without a terminal."""
+    from envbuild.runtime import ssh
+
+    if detach:
+        return
+    if not sys.stdin.isatty():
+        typer.echo(f"not a terminal, so not attaching: run `ssh {name}.envd`", err=True)
+        return
+    code = ssh.run(name, tty=True)
+    typer.echo(f"detached; attach again with `ssh {name}.envd`", err=True)
+    if code not in (0, 130):
+        raise typer.Exit(code)
+
+
+def run_options(name: str, image: str, project_dir: Path, **flags):
+    from envbuild.runtime.spec import RunOptions
+
+    return RunOptions(name=name, image=image, project_dir=project_dir, **flags)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def up(
+        path: str = typer.Option(".", "--path", "-p", help="Project directory holding the build file."),
+        from_: str = typer.Option(DEFAULT_FROM, "--from", "-f", help="Build function, FILE:FUNCTION."),
+        tag: str = typer.Option("", "--tag", "-t", help="Image name (default <project>:dev)."),
+        name: str = typer.Option("", "--name", help="Environment name (default: from the project dir)."),
+        volume: Annotated[
+            list[str] | None, typer.Option("--volume", "-v", help="Extra bind mount HOST:CONTAINER[:ro].")
+        ] = None,
+        detach: bool = typer.Option(False, "--detach", help="Do not attach a shell."),
+        force: bool = typer.Option(False, "--force", help="Recreate the environment if it exists."),
+        gpus: int = typer.Option(None, "--gpus", help="Number of GPUs (overrides config.gpu)."),
+        gpu_set: str = typer.Option(
+            "", "--gpu-set", help="GPUs as docker --gpus takes them: all, device=0,1."
+        ),
+        no_gpu: bool = typer.Option(False, "--no-gpu", help="Run without GPUs even for a GPU image."),
+        shm_size: int = typer.Option(None, "--shm-size", help="Shared memory in MB (default 2048)."),
+        cpus: str = typer.Option("", "--cpus", help="CPU limit, such as 0.5 or 2."),
+        memory: str = typer.Option("", "--memory", help="Memory limit, such as 512m or 2g."),
+        restart: str = typer.Option(
+            "unless-stopped", "--restart", help="no, always, unless-stopped, on-failure."
+        ),
+        host: str = typer.Option("127.0.0.1", "--host", help="Host address sshd is published on."),
+        ssh_port: int = typer.Option(0, "--ssh-port", help="Host port for ssh (0: any free port)."),
+        jupyter_port: int = typer.Option(None, "--jupyter-port", help="Host port for Jupyter."),
+        timeout: float = typer.Option(60.0, "--timeout", help="Seconds to wait for sshd."),
+        progress: str = typer.Option("auto", "--progress", help="Build progress: auto, plain, tty, quiet."),
+        use_proxy: bool = typer.Option(False, "--use-proxy", help="Pass HTTP(S)_PROXY to build steps."),
+    ) -> None:
+        """Build the environment and start it; attach with ssh unless --detach."""
+        from dataclasses import replace
+
+        from envbuild.compile import BuildOptions, build
+        from envbuild.runtime import lifecycle
+        from envbuild.runtime.engine import docker_client
+        from envbuild.runtime.keys import ensure_key_pair
+        from envbuild.runtime.names import resolve_name
+        from envbuild.runtime.spec import plan
+
+        project = check_project_dir(Path(path))
+        env_name = resolve_name(name or None, project)
+        graph = load_graph(project, from_)
+        if not graph.base.dev:
+            raise EnvbuildError(
+                "`envbuild up` runs dev images only, and this build function's base is not one",
+                hint="use base(dev=True) in the build function, or `envbuild build` for a non-dev image",
+            )
+        keys = ensure_key_pair()
+        options = run_options(
+            env_name,
+            "",
+            project,
+            volumes=tuple(volume or ()),
+            gpus=gpus,
+            gpu_set=gpu_set,
+            no_gpu=no_gpu,
+            shm_size=shm_size,
+            cpus=cpus,
+            memory=memory,
+            restart=restart,
+            host=host,
+            ssh_port=ssh_port,
+            jupyter_port=jupyter_port,
+            timeout=timeout,
+        )
+        spec = plan(options, graph, public_key=keys.public)  # every flag checked before the build starts
+        client = docker_client()
+        old = lifecycle.check_can_start(client, env_name, force=force, keys=keys)
+        result = build(
+            graph,
+            BuildOptions(
+                tag=tag or None, ssh_public_key=keys.public_text(), progress=progress, use_proxy=use_proxy
+            ),
+        )
+        if result.name is None:
+            raise EnvbuildError("the build produced no image to run")
+        env = lifecycle.start(client, replace(spec, image=result.name), keys, replace=old)
+        print_environment(env)
+        attach_or_explain(env_name, detach)
