@@ -100,7 +100,7 @@ def make_repo(path: Path, files: dict[str, str], *, tag: str | None = None, mess
 
 @pytest.fixture
 def git_daemon(tmp_path: Path):
-    """A real `git daemon` on 127.0.0.1 (free port) serving repositories created under the yielded base dir."""
+    """A real `git daemon` on 127.0.0.1 (free port) serving repositories made under the yielded dir."""
     import socket
     import subprocess
     import time
