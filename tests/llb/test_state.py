@@ -1,0 +1,43 @@
+"""State is an immutable value carrying image-config metadata."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from envbuild import llb
+
+
+def test_state_is_immutable():
+    state = llb.image("debian")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        state.cwd = "/x"  # type: ignore[misc]
+
+
+def test_methods_return_new_states():
+    base = llb.image("debian")
+    changed = base.with_env("A", "1").with_cwd("/work").with_user("envd")
+    assert (base.env, base.cwd, base.user) == ((), "/", "")
+    assert (changed.env, changed.cwd, changed.user) == ((("A", "1"),), "/work", "envd")
+    assert changed.output is base.output
+
+
+def test_setting_a_variable_again_moves_it_last_like_go():
+    state = llb.scratch().with_env("A", "1").with_env("B", "2").with_env("A", "3")
+    assert state.env_list() == ["B=2", "A=3"]
+    assert state.get_env("A") == "3"
+    assert state.without_env("A").env_list() == ["B=2"]
+
+
+def test_relative_cwd_is_joined_like_workdir():
+    state = llb.scratch().with_cwd("/home/envd").with_cwd("project/../src")
+    assert state.cwd == "/home/envd/src"
+
+
+def test_platform_parsing():
+    assert str(llb.Platform.parse("linux/x86_64")) == "linux/amd64"
+    assert str(llb.Platform.parse("linux/arm64/v8")) == "linux/arm64"
+    assert str(llb.Platform.parse("linux/arm/v7")) == "linux/arm/v7"
+    with pytest.raises(llb.LLBError):
+        llb.Platform.parse("amd64")
