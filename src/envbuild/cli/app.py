@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "envbuild.cli.pause",
     "envbuild.cli.bootstrap",
     "envbuild.cli.init",
+    "envbuild.cli.prune",
     "envbuild.cli.build",
 )
 

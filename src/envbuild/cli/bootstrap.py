@@ -57,6 +57,27 @@ def check_builder() -> str:
     return f"context {ctx.name}: {caps.worker} BuildKit {caps.version} at {ctx.address}, {merge}"
 
 
+def describe_backends() -> list[str]:
+    """Lines for `version --detail`: context, builder and engine, each saying so when it does not answer."""
+    from envbuild import contexts
+
+    lines = [f"context {contexts.current().name} ({contexts.current().address})"]
+    try:
+        lines.append(f"builder {check_builder()}")
+    except EnvbuildError as err:
+        lines.append(f"builder unavailable: {err.message}")
+    try:
+        from envbuild.runtime.engine import docker_client
+
+        version = docker_client().version()
+        lines.append(f"docker engine {version.get('Version')} (API {version.get('ApiVersion')})")
+    except EnvbuildError as err:
+        lines.append(f"docker unavailable: {err.message}")
+    ssh = subprocess.run(["ssh", "-V"], capture_output=True, text=True) if shutil.which("ssh") else None
+    lines.append(f"ssh {ssh.stderr.strip() if ssh else 'not installed'}")
+    return lines
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def bootstrap(

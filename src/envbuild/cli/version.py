@@ -16,3 +16,7 @@ def register(app: typer.Typer) -> None:
             import platform
 
             typer.echo(f"python {platform.python_version()} ({platform.machine()})")
+            from envbuild.cli.bootstrap import describe_backends
+
+            for line in describe_backends():
+                typer.echo(line)
