@@ -1,0 +1,91 @@
+"""Proof on the real worker: BuildKit names every vertex of our graph with the digest we computed.
+
+The graph uses every op kind envbuild emits (image and local sources, an exec with bind, cache, tmpfs and
+secret mounts, a chained file op with copy, merge and diff), is solved by Docker's embedded BuildKit, and
+every op digest of our Definition must appear among the vertex digests of the status stream - with the same
+input edges. BuildKit >= v0.17 re-marshals each op with Go's encoding before naming it, so this only holds
+there if our bytes are Go's; Docker 26's v0.13 names ops by the bytes we send, and the same test guards
+that our Definition is self-consistent (every input digest is the digest of an op we sent).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from envbuild import llb
+from envbuild._proto.pb import ops_pb2 as pb
+
+pytestmark = pytest.mark.docker
+
+BASE_IMAGE = "docker.io/library/debian:bookworm"
+
+
+def _graph(nonce: str) -> llb.State:
+    build_file = llb.SourceMap("build.envd", b"def build():\n    run(['true'])\n")
+    base = llb.image(BASE_IMAGE, platform="linux/amd64").with_env("NONCE", nonce)
+    ctx = llb.local("ctx", include=["*.txt"])
+    step = base.run(
+        ["sh", "-c", "cat /ctx/hello.txt > /out/hello && cat /run/secrets/token > /out/token && date > /tmp/t"
+         " && echo $NONCE > /var/cache/envbuild-test/nonce"],
+        cwd="/work",
+        mounts=[
+            llb.bind_mount("/ctx", ctx, readonly=True),
+            llb.bind_mount("/out", llb.scratch()),
+            llb.cache_mount("/var/cache/envbuild-test", f"envbuild-test-{nonce}", sharing="locked"),
+            llb.tmpfs_mount("/tmp"),
+            llb.secret_mount("/run/secrets/token", "token"),
+        ],
+        custom_name="envbuild-test digest proof",
+        location=build_file.location(2, 4),
+    )
+    files = (
+        step.get_mount("/out")
+        .mkdir("/d", parents=True, chown="1000:1000")
+        .mkfile("/d/nonce", nonce.encode(), mode=0o600)
+        .copy(ctx, "hello.txt", "/d/")
+        .rm("/token")
+    )
+    merged = llb.merge([step.root(), files])
+    changes = llb.diff(base, merged)
+    return llb.merge([base, changes]).run(["test", "-f", "/d/nonce"]).root()
+
+
+def test_every_vertex_digest_appears_in_the_status_stream(tmp_path):
+    from envbuild.buildkit import connect
+
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "hello.txt").write_text("hello\n")
+    nonce = secrets.token_hex(8)
+    definition = _graph(nonce).marshal("linux/amd64")
+    ops = {}
+    for raw in list(getattr(definition, "def"))[:-1]:  # the last entry is the terminal op, not a vertex
+        op = pb.Op()
+        op.ParseFromString(raw)
+        ops[llb.digest_of(raw)] = op
+    assert {op.WhichOneof("op") for op in ops.values()} == {"source", "exec", "file", "merge", "diff"}
+
+    streamed: dict[str, set[str]] = {}
+
+    def collect(event) -> None:
+        for vertex in event.vertexes:
+            streamed.setdefault(vertex.digest, set()).update(vertex.inputs)
+
+    with connect("moby-worker://") as client:
+        if not client.capabilities().merge_diff:
+            pytest.fail("needs Docker's containerd image store (merge/diff): run scripts/backend.sh")
+        client.solve(
+            definition,
+            local_dirs={"ctx": ctx},
+            secrets={"token": b"t0ken"},
+            progress="quiet",
+            on_status=collect,
+        )
+
+    missing = sorted(set(ops) - set(streamed))
+    assert not missing, f"BuildKit named these ops differently: {[ops[d].WhichOneof('op') for d in missing]}"
+    for digest, op in ops.items():
+        kind = op.WhichOneof("op")
+        assert streamed[digest] == {inp.digest for inp in op.inputs}, f"inputs of {kind} op {digest} differ"
