@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "envbuild.cli.init",
     "envbuild.cli.prune",
     "envbuild.cli.build",
+    "envbuild.cli.debug",
 )
 
 app = typer.Typer(
