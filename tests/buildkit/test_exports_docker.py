@@ -1,0 +1,115 @@
+"""Exporters on the real builder: docker and OCI tarballs, tar, loading into Docker, push and pull, caches."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import tarfile
+import urllib.request
+
+import pytest
+
+from envbuild import llb
+from envbuild.buildkit import CacheEntry, CapabilityError, Export
+
+pytestmark = pytest.mark.docker
+REGISTRY = "127.0.0.1:5000"
+
+
+@pytest.fixture(scope="module")
+def small_image(builder):
+    """A tiny image definition: the base plus one file, built once per backend."""
+    marker = secrets.token_hex(4)
+    return llb.image(builder.base).run(f"echo {marker} > /marker").root().marshal(), marker
+
+
+def _need(builder, exporter: str) -> None:
+    if exporter not in builder.client.capabilities().exporters:
+        pytest.skip(f"this builder has no {exporter} exporter")
+
+
+def test_docker_tarball_is_loadable(builder, small_image, tmp_path):
+    _need(builder, "docker")
+    definition, marker = small_image
+    name = builder.name("docker-tar")
+    out = tmp_path / "image.tar"
+    builder.client.solve(definition, exports=[Export.docker(out, name=name)], progress="quiet")
+    with tarfile.open(out) as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))
+        assert manifest[0]["RepoTags"] == [name.removeprefix("docker.io/library/")]
+        assert "index.json" in tar.getnames()
+    builder.docker("load", "-i", str(out))
+    assert builder.docker("run", "--rm", name, "cat", "/marker").stdout.strip() == marker
+
+
+def test_oci_tarball_has_an_index_and_layout(builder, small_image, tmp_path):
+    _need(builder, "oci")
+    definition, _ = small_image
+    out = tmp_path / "image.oci.tar"
+    builder.client.solve(definition, exports=[Export.oci(out, name="envbuild-test-oci:1")], progress="quiet")
+    with tarfile.open(out) as tar:
+        layout = json.load(tar.extractfile("oci-layout"))
+        index = json.load(tar.extractfile("index.json"))
+        assert layout["imageLayoutVersion"] == "1.0.0"
+        digest = index["manifests"][0]["digest"]
+        assert f"blobs/sha256/{digest.split(':')[1]}" in tar.getnames()
+
+
+def test_docker_tarball_loaded_into_docker(builder, small_image):
+    _need(builder, "docker")
+    definition, marker = small_image
+    name = builder.name("loaded")
+    builder.client.solve(definition, exports=[Export.docker(name=name)], progress="quiet")
+    assert builder.docker("run", "--rm", name, "cat", "/marker").stdout.strip() == marker
+
+
+def test_tar_export_of_the_filesystem(builder, tmp_path):
+    definition = llb.scratch().mkdir("/a").mkfile("/a/b.txt", "bee\n").marshal()
+    out = tmp_path / "fs.tar"
+    builder.client.solve(definition, exports=[Export.tar(out)], progress="quiet")
+    with tarfile.open(out) as tar:
+        assert tar.extractfile("a/b.txt").read() == b"bee\n"
+
+
+def test_push_to_the_local_registry_and_pull_back(builder, small_image):
+    definition, marker = small_image
+    ref = f"{REGISTRY}/envbuild-test-push:{secrets.token_hex(4)}"
+    builder.created.append(ref)
+    if builder.kind == "moby" and "image" not in builder.client.capabilities().exporters:
+        pytest.skip("the classic store's moby exporter cannot push")
+    export = Export.image(ref, push=True, insecure=True)
+    result = builder.client.solve(definition, exports=[export], progress="quiet")
+    assert result.image_digest.startswith("sha256:")
+    builder.docker("rmi", "-f", ref, check=False)
+    builder.docker("pull", ref)
+    assert builder.docker("run", "--rm", ref, "cat", "/marker").stdout.strip() == marker
+
+
+def test_registry_cache_export_lands_in_the_registry(builder, small_image):
+    definition, _ = small_image
+    repo = f"envbuild-test-cache-{secrets.token_hex(4)}"
+    cache = CacheEntry(
+        "registry", {"ref": f"{REGISTRY}/{repo}:cache", "mode": "max", "registry.insecure": "true"}
+    )
+    builder.client.solve(definition, cache_exports=[cache], cache_imports=[cache], progress="quiet")
+    with urllib.request.urlopen(f"http://{REGISTRY}/v2/{repo}/tags/list", timeout=10) as resp:
+        assert json.load(resp)["tags"] == ["cache"]
+
+
+def test_inline_cache_with_an_image_export(builder, small_image):
+    definition, marker = small_image
+    name = builder.name("inline-cache")
+    builder.client.solve(
+        definition, exports=[builder.into_docker(name)], cache_exports=[CacheEntry.inline()], progress="quiet"
+    )
+    assert builder.docker("run", "--rm", name, "cat", "/marker").stdout.strip() == marker
+
+
+def test_unknown_exporter_for_this_builder_is_refused_before_solving(builder, small_image):
+    definition, _ = small_image
+    missing = {"moby", "image", "docker", "oci", "local", "tar"} - builder.client.capabilities().exporters
+    if not missing:
+        pytest.skip("this builder has every exporter")
+    kind = sorted(missing)[0]
+    with pytest.raises(CapabilityError, match=f"no '{kind}' exporter"):
+        builder.client.solve(definition, exports=[Export(kind, {"name": "x"})], progress="quiet")
