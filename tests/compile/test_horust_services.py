@@ -1,0 +1,156 @@
+"""Horust service files and the choice of Horust binary: what the dev image's supervisor is told to run."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from envbuild.compile import horust
+from envbuild.errors import EnvbuildError, UsageError
+
+PROJECT = "/home/envd/demo"
+
+
+def services(**kwargs):
+    args = dict(user="envd", project_dir=PROJECT, sshd_script="exec /usr/sbin/sshd -D\n")
+    args.update(kwargs)
+    return {s.name: s for s in horust.dev_services(**args)}
+
+
+def parsed(service: horust.Service) -> dict:
+    return tomllib.loads(service.toml())
+
+
+def test_sshd_alone_without_jupyter_daemons_or_inits():
+    found = services()
+    assert list(found) == ["sshd"]
+    doc = parsed(found["sshd"])
+    assert doc == {
+        "name": "sshd",
+        "command": "/bin/bash /etc/envbuild/services/sshd.sh",
+        "user": "envd",
+        "working-directory": "/",
+        "stdout": "/var/log/horust/sshd_stdout.log",
+        "stderr": "/var/log/horust/sshd_stderr.log",
+        "restart": {"strategy": "always", "backoff": "1s", "attempts": 10},
+        "environment": {"keep-env": True},
+        "termination": {"signal": "TERM", "wait": "5s"},
+    }
+
+
+def test_inits_run_first_and_others_start_after_them():
+    found = services(
+        daemons=[["redis-server", "--port", "6380"]],
+        inits=[["echo one"], ["echo two", "echo three"]],
+        jupyter_port=8888,
+    )
+    assert list(found) == ["sshd", "init_0", "init_1", "daemon_0", "jupyter"]
+    assert "start-after" not in parsed(found["sshd"])
+    for name in ("daemon_0", "jupyter"):
+        assert parsed(found[name])["start-after"] == ["init_0", "init_1"]
+    init = parsed(found["init_1"])
+    assert init["restart"] == {"strategy": "never", "backoff": "0s", "attempts": 0}
+    assert init["healthiness"] == {"file-path": "/var/run/horust/init_1.ready"}
+    assert init["working-directory"] == PROJECT
+    script = found["init_1"].files()[0]
+    assert script.path == "/etc/envbuild/services/init_1.sh"
+    assert script.content.endswith("echo two\necho three\ntouch /var/run/horust/init_1.ready\n")
+    assert "set -euo pipefail\n" in script.content
+
+
+def test_no_none_values_and_no_start_after_key_without_inits():
+    doc = parsed(services(daemons=[["sleep", "1000"]])["daemon_0"])
+    assert "start-after" not in doc and "healthiness" not in doc
+    assert doc["environment"] == {"keep-env": True}
+
+
+def test_user_commands_stay_out_of_the_toml():
+    """Horust shell-expands the whole file and shlex-splits `command`: user text goes into a script."""
+    daemon = services(daemons=[["bash", "-c", "echo 'it''s' $HOME > /tmp/out"]])["daemon_0"]
+    toml_text = daemon.toml()
+    assert "$" not in toml_text and "'" not in toml_text
+    script = daemon.files()[0].content
+    assert script.endswith("exec bash -c 'echo '\"'\"'it'\"'\"''\"'\"'s'\"'\"' $HOME > /tmp/out'\n")
+
+
+@pytest.mark.parametrize(
+    ("token", "args_have", "args_lack", "env"),
+    [
+        (None, [], ["--ServerApp.token"], None),
+        ("s3cret$x", [], ["--ServerApp.token"], {"JUPYTER_TOKEN": "s3cret$x"}),
+        ("", ["--ServerApp.token= ", "--ServerApp.password="], [], None),
+    ],
+)
+def test_jupyter_requires_a_token_unless_empty_is_asked_for(token, args_have, args_lack, env):
+    jupyter = services(jupyter_port=8899, jupyter_token=token)["jupyter"]
+    script = jupyter.files()[0].content
+    assert "--ServerApp.port=8899" in script and "--ServerApp.ip=0.0.0.0" in script
+    assert f"--ServerApp.root_dir={PROJECT}" in script
+    for arg in args_have:
+        assert arg in script
+    command = script.splitlines()[-1]
+    assert command.startswith("exec python3 -m jupyter lab")
+    for arg in args_lack:
+        assert arg not in command
+    assert parsed(jupyter)["environment"] == {"keep-env": True}
+    if env:
+        assert "export JUPYTER_TOKEN='s3cret$x'\n" in script
+
+
+def test_jupyter_as_root_needs_allow_root():
+    assert "--allow-root" in services(jupyter_port=8888, as_root=True)["jupyter"].files()[0].content
+    assert "--allow-root" not in services(jupyter_port=8888)["jupyter"].files()[0].content
+
+
+# --- which Horust binary --------------------------------------------------------------------------------
+
+
+def test_pinned_release_without_verified_checksum_is_refused(monkeypatch):
+    with pytest.raises(EnvbuildError) as caught:
+        horust.horust_source(None, env={})
+    assert "no verified checksum" in caught.value.message
+    assert "ENVBUILD_HORUST_SHA256" in caught.value.hint and "--horust PATH" in caught.value.hint
+
+
+def test_pinned_release_with_checksum_from_the_environment():
+    digest = "ab" * 32
+    source = horust.horust_source("release", env={"ENVBUILD_HORUST_SHA256": digest})
+    assert source.kind == "release"
+    assert source.checksum == f"sha256:{digest}"
+    assert source.url.endswith("/v0.1.13/horust-x86_64-unknown-linux-musl.tar.gz")
+    arm = horust.horust_source(None, platform="linux/arm64", env={"ENVBUILD_HORUST_SHA256": digest})
+    assert "aarch64" in arm.url
+
+
+def test_local_file_from_environment_or_flag(tmp_path):
+    binary = tmp_path / "horust"
+    binary.write_bytes(b"\x7fELF")
+    assert horust.horust_source(None, env={"ENVBUILD_HORUST": str(binary)}).path == str(binary)
+    flag = horust.horust_source(str(binary), env={"ENVBUILD_HORUST": "/nonexistent"})
+    assert (flag.kind, flag.path) == ("file", str(binary))
+
+
+def test_image_and_url_sources():
+    image = horust.horust_source("docker-image://registry.local/horust:0.1.13", env={})
+    assert (image.kind, image.ref, image.path) == ("image", "registry.local/horust:0.1.13", "/sbin/horust")
+    custom = horust.horust_source("docker-image://h:1#/usr/bin/horust", env={})
+    assert custom.path == "/usr/bin/horust"
+    url = "https://mirror.example/horust.tar.gz#sha256:" + "0" * 64
+    assert horust.horust_source(url, env={}).checksum == "sha256:" + "0" * 64
+
+
+@pytest.mark.parametrize(
+    ("value", "origin"),
+    [("/does/not/exist", "--horust"), ("https://x/h.tar.gz", "--horust"), ("docker-image://", "--horust")],
+)
+def test_bad_horust_values_name_the_flag(value, origin):
+    with pytest.raises(UsageError) as caught:
+        horust.horust_source(value, env={})
+    assert caught.value.flag == origin
+
+
+def test_bad_environment_value_names_the_variable():
+    with pytest.raises(UsageError) as caught:
+        horust.horust_source(None, env={"ENVBUILD_HORUST": "/nope"})
+    assert caught.value.flag == "ENVBUILD_HORUST"
