@@ -1,8 +1,9 @@
 """What the worker can do, found by asking, never by failing a real build.
 
-- merge/diff: Docker with its classic image store refuses merge and diff ops when it loads a definition
-  (a caps check, ~10 ms). We solve a four-op probe (two mkdirs on scratch, their merge, a diff): refused
-  means no merge/diff; accepted costs a few milliseconds of file ops and exports nothing.
+- merge/diff: Docker with its classic image store disables the `mergeop`/`diffop` LLB capabilities, and
+  refuses a definition that declares them (in its op metadata) when loading it, in ~10 ms. We solve a
+  four-op probe (two mkdirs on scratch, their merge, a diff) declaring both: refused means no merge/diff;
+  accepted costs a few milliseconds of file ops and exports nothing.
 - exporters: BuildKit has no "list exporters" call. The worker labels say which it is: the moby worker
   with the containerd snapshotter has every exporter, with the classic store only moby/tar/local;
   buildkitd has all but moby.
@@ -74,7 +75,11 @@ def merge_diff_probe() -> ops_pb2.Definition:
         diff=ops_pb2.DiffOp(lower=ops_pb2.LowerDiffInput(input=0), upper=ops_pb2.UpperDiffInput(input=1)),
     ).SerializeToString()
     terminal = ops_pb2.Op(inputs=[ops_pb2.Input(digest=_digest(diff))]).SerializeToString()
-    return ops_pb2.Definition(**{"def": [a, b, merge, diff, terminal]})
+    definition = ops_pb2.Definition(**{"def": [a, b, merge, diff, terminal]})
+    # The server checks capabilities only where the definition declares them, as the Go client does.
+    definition.metadata[_digest(merge)].caps["mergeop"] = True
+    definition.metadata[_digest(diff)].caps["diffop"] = True
+    return definition
 
 
 def refuses_merge_diff(message: str) -> bool:
