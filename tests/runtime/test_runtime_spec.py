@@ -123,6 +123,7 @@ def test_jupyter_token_and_port_choices(tmp_path):
     spec = jupyter_plan(Jupyter(token="secret", port=9999))
     assert spec.jupyter_token == "secret" and dict(spec.environment)["JUPYTER_TOKEN"] == "secret"
     assert spec.port("jupyter").host_port == 9999 and not spec.port("jupyter").strict
+    assert spec.port("jupyter").container_port == 9999
     open_server = jupyter_plan(Jupyter(token=""))
     assert open_server.jupyter_token == "" and "JUPYTER_TOKEN" not in dict(open_server.environment)
     assert jupyter_plan(Jupyter(), jupyter_port=8000).port("jupyter").strict

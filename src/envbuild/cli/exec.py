@@ -55,5 +55,5 @@ def register(app: typer.Typer) -> None:
             remote = env.commands[command]
         else:
             remote = shlex.join(args)
-        code = ssh.run(env.name, ssh.in_workdir(f"/home/envd/{env.name}", remote), tty=tty)
+        code = ssh.run(env.name, ssh.in_workdir(env.workdir, remote), tty=tty)
         raise typer.Exit(code)

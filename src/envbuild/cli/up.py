@@ -59,7 +59,7 @@ def print_environment(env, *, token_hint: bool = True) -> None:
     for name, port in sorted(env.ports.items()):
         if name not in ("ssh", "jupyter"):
             typer.echo(f"  {name:<8} 127.0.0.1:{port}")
-    typer.echo(f"  project  {env.project_dir} -> /home/envd/{env.name}")
+    typer.echo(f"  project  {env.project_dir} -> {env.workdir}")
 
 
 def attach_or_explain(name: str, detach: bool) -> None:

@@ -34,6 +34,7 @@ class Environment:
     status: str
     image: str
     project_dir: str
+    workdir: str
     ssh_port: int | None
     ports: dict[str, int]
     jupyter_url: str | None
@@ -51,6 +52,7 @@ class Environment:
             "status": self.status,
             "image": self.image,
             "project_dir": self.project_dir,
+            "workdir": self.workdir,
             "ssh": f"{self.name}.envd" if self.ssh_port else None,
             "ssh_port": self.ssh_port,
             "ports": self.ports,
@@ -72,6 +74,7 @@ def environment_from_container(container) -> Environment:
         status=container.status,
         image=tags[0] if tags else attrs["Config"].get("Image", ""),
         project_dir=found.get(labels.PROJECT_DIR, ""),
+        workdir=attrs["Config"].get("WorkingDir") or "",
         ssh_port=int(ssh_port) if ssh_port else None,
         ports={k: int(v) for k, v in ports.items()},
         jupyter_url=found.get(labels.JUPYTER_URL),

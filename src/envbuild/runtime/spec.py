@@ -169,7 +169,9 @@ def plan(options: RunOptions, graph, *, public_key: Path) -> RunSpec:
     if options.restart not in RESTART_POLICIES:
         raise UsageError("--restart", options.restart, "one of " + ", ".join(RESTART_POLICIES))
     project_dir = options.project_dir.resolve()
-    workdir = f"{ENVD_HOME}/{options.name}"
+    # Where the dev image expects the project (Jupyter's root, the shell's start): named after the project, as
+    # envd does, even when --name gives the environment another name.
+    workdir = f"{ENVD_HOME}/{graph.project.name if graph is not None else options.name}"
     runtime = graph.runtime if graph is not None else None
     config = graph.config if graph is not None else None
 
@@ -177,14 +179,14 @@ def plan(options: RunOptions, graph, *, public_key: Path) -> RunSpec:
     jupyter = config.jupyter if config is not None else None
     token = None
     if jupyter is not None:
-        # envd binds config.jupyter(port=) on the host; its 8888 default would clash between environments,
-        # so the build file's port is a preference and --jupyter-port a demand.
+        # The dev image serves Jupyter on config.jupyter(port=) inside (compile's choice); envd users also
+        # expect that number on the host, but its 8888 default would clash between environments, so on the
+        # host it is a preference and --jupyter-port a demand.
+        inside = jupyter.port or JUPYTER_PORT
         if options.jupyter_port is not None:
-            binding = PortBinding(
-                "jupyter", JUPYTER_PORT, _check_port("--jupyter-port", options.jupyter_port)
-            )
+            binding = PortBinding("jupyter", inside, _check_port("--jupyter-port", options.jupyter_port))
         else:
-            binding = PortBinding("jupyter", JUPYTER_PORT, jupyter.port, strict=False)
+            binding = PortBinding("jupyter", inside, inside, strict=False)
         ports.append(binding)
         # None: not given in the build file, so a fresh token; "" asks for an open server.
         token = secrets.token_hex(24) if jupyter.token is None else jupyter.token
