@@ -1,0 +1,77 @@
+"""A builder that cannot be reached fails in one sentence that says what to do, never with a traceback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from envbuild.buildkit import AddressError, UnreachableError, connect
+
+
+def test_missing_buildkitd_socket(tmp_path):
+    with pytest.raises(UnreachableError) as info:
+        connect(f"unix://{tmp_path}/buildkitd.sock")
+    assert "no buildkitd socket" in info.value.message
+    assert info.value.hint
+
+
+def test_missing_docker_socket(tmp_path):
+    with pytest.raises(UnreachableError) as info:
+        connect(f"moby-worker://{tmp_path}/docker.sock")
+    assert "Docker engine does not answer" in info.value.message
+    assert "dockerd" in info.value.hint
+
+
+def test_socket_nobody_listens_on(tmp_path):
+    path = tmp_path / "dead.sock"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.bind(str(path))
+    sock.close()  # bound but never listening: connections are refused
+    with pytest.raises(UnreachableError, match="does not answer"):
+        connect(f"unix://{path}")
+
+
+def test_closed_tcp_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(UnreachableError, match=f"tcp://127.0.0.1:{port}"):
+        connect(f"tcp://127.0.0.1:{port}")
+
+
+def test_wrong_scheme():
+    with pytest.raises(AddressError, match="not supported"):
+        connect("http://localhost:1234")
+
+
+def test_missing_container():
+    if shutil.which("docker") is None:
+        pytest.skip("no docker CLI")
+    with pytest.raises(UnreachableError, match="does not exist"):
+        connect("docker-container://envbuild-test-no-such-container")
+
+
+@pytest.mark.docker
+def test_permission_denied_on_the_docker_socket():
+    """Run as `nobody`, who is not in the docker group, against the real socket."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to become another user")
+    code = (
+        "from envbuild.buildkit import connect, PermissionDeniedError\n"
+        "try:\n    connect('moby-worker:///var/run/docker.sock')\n"
+        "except PermissionDeniedError as e:\n    print(e.render())\n"
+    )
+    out = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "HOME": "/tmp"},
+    )
+    assert "permission denied opening the Docker socket /var/run/docker.sock" in out.stdout, out.stderr
+    assert "docker group" in out.stdout
