@@ -18,7 +18,7 @@ PROGRESS_MODES = ("auto", "tty", "plain", "quiet", "rawjson")
 _PLATFORM = re.compile(r"^linux/(amd64|arm64|arm/v7|arm/v6|ppc64le|s390x|riscv64|386)$")
 _OWNER = re.compile(r"^(\d+)(?::(\d+))?$")
 _OUTPUT_HELP = "type=image|docker|oci|tar|local[,name=...][,push=true][,dest=...]; repeatable."
-_CACHE_HELP = "type=registry,ref=HOST/REPO:TAG or type=local,src|dest=DIR; repeatable."
+_CACHE_HELP = "type=registry,ref=HOST/REPO:TAG[,mode=max] or type=inline; repeatable."
 
 
 def split_from(value: str, path: Path) -> tuple[Path, str]:

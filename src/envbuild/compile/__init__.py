@@ -1,0 +1,36 @@
+"""graph → LLB, and the whole `envbuild build`.
+
+`compile_graph(graph, target=BuildTarget(...))` is pure (same graph and target, same LLB bytes);
+`build(graph, BuildOptions(...))` resolves the target through BuildKit, compiles, solves and exports.
+Imports are lazy so `import envbuild.compile` stays cheap for the CLI.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from envbuild.compile.build import BuildOptions, BuildResult, build  # noqa: F401
+    from envbuild.compile.pipeline import CompiledBuild, compile_graph  # noqa: F401
+    from envbuild.compile.target import BaseImageConfig, BuildTarget  # noqa: F401
+
+_EXPORTS = {
+    "BuildOptions": "envbuild.compile.build",
+    "BuildResult": "envbuild.compile.build",
+    "build": "envbuild.compile.build",
+    "CompiledBuild": "envbuild.compile.pipeline",
+    "compile_graph": "envbuild.compile.pipeline",
+    "BaseImageConfig": "envbuild.compile.target",
+    "BuildTarget": "envbuild.compile.target",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'envbuild.compile' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,129 @@
+"""The result image's OCI config: env (PATH in envd's order), user, workdir, ports, entrypoint, labels.
+
+The graph JSON rides in the `ai.envbuild.graph` label so an image alone is enough for `envbuild up` to start
+it
+later (ports, mounts, daemons all come from the graph). envd's own labels are written where their meaning
+carries
+over, so tools that read them (envd's `envs`/`images` listings) see packages, ports and GPU flags.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from envbuild.compile.target import BaseImageConfig
+from envbuild.graph import ENVD_HOME, Graph
+
+GRAPH_LABEL = "ai.envbuild.graph"
+VERSION_LABEL = "ai.envbuild.version"
+DEFAULT_SYSTEM_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+BASE_ENV = (("LANG", "C.UTF-8"), ("LC_ALL", "C.UTF-8"))
+SSH_PORT = 2222
+JUPYTER_PORT = 8888
+
+
+def build_path(base: BaseImageConfig, extra_path: tuple[str, ...], added: tuple[str, ...]) -> str:
+    """envd's PATH order: the default Unix PATH, `runtime.environ(extra_path=)`, the base image's PATH, then
+    what the build added (Python prefix, Go, Node, ...), each directory once."""
+    seen: dict[str, None] = {}
+    base_path = tuple(p for p in base.env_map().get("PATH", "").split(":") if p)
+    for item in (*DEFAULT_SYSTEM_PATH, *extra_path, *base_path, *added):
+        seen.setdefault(item, None)
+    return ":".join(seen)
+
+
+def image_env(
+    graph: Graph, base: BaseImageConfig, added_paths: tuple[str, ...], added_env: tuple[tuple[str, str], ...]
+) -> dict[str, str]:
+    """Base image env, then envd's locale, what languages set, and `runtime.environ`; PATH last."""
+    env = {k: v for k, v in base.env_map().items() if k != "PATH"}
+    env.update(BASE_ENV)
+    env.update(added_env)
+    for var in graph.runtime.environ:
+        if var.name != "PATH":
+            env[var.name] = var.value
+    env["PATH"] = build_path(base, graph.runtime.extra_path, added_paths)
+    return env
+
+
+def exposed_ports(graph: Graph) -> list[str]:
+    ports: set[int] = {e.envd_port for e in graph.runtime.expose}
+    if graph.base.dev:
+        ports.add(SSH_PORT)
+        if graph.config.jupyter is not None:
+            ports.add(graph.config.jupyter.port or JUPYTER_PORT)
+    return [f"{p}/tcp" for p in sorted(ports)]
+
+
+def labels(graph: Graph, base: BaseImageConfig, version: str) -> dict[str, str]:
+    out = dict(base.labels)
+    pypi = [name for call in graph.packages.python for name in call.names]
+    envd_ports = [{"name": "ssh", "port": SSH_PORT}] if graph.base.dev else []
+    if graph.base.dev and graph.config.jupyter is not None:
+        envd_ports.append({"name": "jupyter", "port": graph.config.jupyter.port or JUPYTER_PORT})
+    envd_ports += [{"name": e.service, "port": e.envd_port} for e in graph.runtime.expose]
+    out.update(
+        {
+            GRAPH_LABEL: json.dumps(json.loads(graph.to_json()), sort_keys=True, separators=(",", ":")),
+            VERSION_LABEL: version,
+            "ai.tensorchord.envd.syntax.version": graph.syntax,
+            "ai.tensorchord.envd.vendor": "envbuild",
+            "ai.tensorchord.envd.container.name": graph.project.name,
+            "ai.tensorchord.envd.apt.packages": json.dumps(list(graph.packages.apt_names())),
+            "ai.tensorchord.envd.pypi.commands": json.dumps(pypi),
+            "ai.tensorchord.envd.r.packages": json.dumps([list(c.names) for c in graph.packages.r]),
+            "ai.tensorchord.envd.ports": json.dumps(envd_ports),
+        }
+    )
+    if graph.cuda is not None:
+        out["ai.tensorchord.envd.gpu"] = "true"
+        out["ai.tensorchord.envd.gpu.cuda"] = graph.cuda.version
+        out["ai.tensorchord.envd.gpu.cudnn"] = graph.cuda.cudnn or ""
+    return out
+
+
+def image_config(
+    graph: Graph,
+    base: BaseImageConfig,
+    *,
+    platform: str,
+    env: dict[str, str],
+    user: str,
+    workdir: str,
+    entrypoint: tuple[str, ...] | None,
+    version: str,
+) -> dict[str, Any]:
+    """The OCI image config document (`architecture`, `os`, `config`) handed to the exporter.
+
+    `entrypoint` None keeps the base image's entrypoint and cmd (non-dev images); a dev image or
+    `config.entrypoint` replaces both.
+    """
+    os_name, _, arch_variant = platform.partition("/")
+    arch, _, variant = arch_variant.partition("/")
+    config: dict[str, Any] = {
+        "Env": [f"{k}={v}" for k, v in env.items()],
+        "Labels": labels(graph, base, version),
+    }
+    if user:
+        config["User"] = user
+    if workdir:
+        config["WorkingDir"] = workdir
+    if entrypoint is None:
+        if base.entrypoint:
+            config["Entrypoint"] = list(base.entrypoint)
+        if base.cmd:
+            config["Cmd"] = list(base.cmd)
+    else:
+        config["Entrypoint"] = list(entrypoint)
+    ports = sorted({*base.exposed_ports, *exposed_ports(graph)})
+    if ports:
+        config["ExposedPorts"] = {p: {} for p in ports}
+    doc: dict[str, Any] = {"architecture": arch or "amd64", "os": os_name or "linux", "config": config}
+    if variant:
+        doc["variant"] = variant
+    return doc
+
+
+def dev_workdir(graph: Graph) -> str:
+    return f"{ENVD_HOME}/{graph.project.name}"

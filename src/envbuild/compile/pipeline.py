@@ -1,0 +1,304 @@
+"""graph → LLB, in envd v1's order: base → apt source → dev layer → system packages ∥ languages → language
+packages → io.http → io.copy → user / ssh key / shell / Horust services (dev layer) → `run()` in call order →
+workdir and mount targets.
+
+Each step is a pure function from a state to a state, in the module named for its node kind; this module only
+decides the order and what runs side by side, and assembles the image config.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+from envbuild import llb
+from envbuild.compile import base as base_mod
+from envbuild.compile import image_config as config_mod
+from envbuild.compile import languages, python, python_packages, sources
+from envbuild.compile.context import CompileContext
+from envbuild.compile.join import Stage, join_stages
+from envbuild.compile.run_steps import runs
+from envbuild.compile.steps import CA_SECRET_ID, StepEnv, step_location
+from envbuild.compile.system_packages import install_apt_packages
+from envbuild.compile.target import BuildTarget
+from envbuild.errors import EnvbuildError
+from envbuild.graph import Graph
+
+ENVBUILD_VERSION = "0.1.0"
+
+
+@dataclass(frozen=True)
+class CompiledBuild:
+    """The compiled build: final state, its marshalled definition, the image config, and what the solve
+    must provide (local directories by name, secret ids)."""
+
+    state: Any
+    definition: Any
+    image_config: dict[str, Any]
+    local_dirs: dict[str, str]
+    secret_ids: tuple[str, ...]
+    base_ref: str
+    platform: str
+    cache_scope: str = ""
+
+
+def gpu_stack_for(graph: Graph):
+    """The CUDA/PyTorch/vLLM set for this graph (devimage's tables), or None for a CPU build."""
+    if graph.cuda is None:
+        return None
+    from envbuild.compile.cuda import gpu_stack, requested_versions
+
+    names = [n for call in graph.packages.python for n in call.names]
+    torch, vllm = requested_versions(names)
+    return gpu_stack(
+        cuda=graph.cuda.version,
+        cudnn=graph.cuda.cudnn,
+        torch=torch,
+        vllm=vllm,
+        dev=graph.base.dev,
+        location=graph.cuda.location,
+    )
+
+
+def base_ref(graph: Graph) -> str:
+    """The image the build starts from: the CUDA table's pick when `install.cuda` is used."""
+    stack = gpu_stack_for(graph)
+    return stack.image.ref if stack is not None else graph.base.image
+
+
+def cache_scope(graph: Graph) -> str:
+    return f"{graph.project.name}-{'gpu' if graph.cuda is not None else 'cpu'}"
+
+
+def python_plan(graph: Graph, ref: str) -> python.PythonPlan | None:
+    lang = graph.language("python")
+    if lang is None and graph.conda is None:
+        # envd uses the base image's Python when install.python() is absent; a bare distribution image has
+        # none, so python packages there imply the distribution's Python.
+        wants_python = bool(graph.packages.python) or (graph.config.jupyter is not None and graph.base.dev)
+        if not (wants_python and python.distro_of(ref)):
+            return None
+    return python.plan_python(ref, lang.version if lang else None, conda=graph.conda is not None)
+
+
+def _dev_module():
+    try:
+        return importlib.import_module("envbuild.compile.dev")
+    except ModuleNotFoundError as err:
+        if err.name and err.name.startswith("envbuild.compile.dev"):
+            raise EnvbuildError(
+                "dev images (base(dev=True)) are not available in this build of envbuild"
+            ) from err
+        raise
+
+
+def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
+    """Compile `graph` for `target` into LLB plus the image config. Pure: same inputs, same bytes."""
+    ref = base_ref(graph)
+    scope = cache_scope(graph)
+    steps = StepEnv(scope=scope, ca_bundle=target.ca_bundle, proxy=target.proxy, ignore_cache=target.no_cache)
+    plan = python_plan(graph, ref)
+
+    wanted = [lang.name for lang in graph.languages if lang.name != "python"]
+    added_paths: list[str] = list(python.PYTHON_PATHS) if plan is not None else []
+    added_env: list[tuple[str, str]] = []
+    extra_apt: list[str] = list(python.apt_packages(plan)) if plan is not None else []
+    for name in dict.fromkeys(wanted):
+        stage = languages.STAGES.get(name)
+        if stage is None:
+            continue
+        added_paths += stage.paths
+        added_env += stage.env
+        extra_apt += stage.apt
+        if name == "rust":
+            extra_apt += ["curl", "ca-certificates"]
+    if graph.conda is not None and graph.conda.use_mamba:
+        added_env += [("MAMBA_ROOT_PREFIX", python.CONDA_ROOT)]
+    if graph.uv is not None:
+        added_env += list(languages.UV_ENV)
+    env = config_mod.image_env(graph, target.base_config, tuple(added_paths), tuple(added_env))
+    ctx = CompileContext(
+        graph=graph, target=target, steps=steps, base_ref=ref, python=plan, env=tuple(env.items())
+    )
+    owner = ctx.owner if graph.base.dev else None
+
+    # base → apt source → dev layer
+    state = base_mod.base_image(ref, platform=target.platform, digest=target.base_digest)
+    for key, value in env.items():
+        state = state.with_env(key, value)
+    state = base_mod.apt_source(state, graph.config.apt_source)
+    dev = _dev_module() if graph.base.dev else None
+    if dev is not None:
+        state = dev.compile_dev_base(state, ctx)
+
+    # system packages ∥ languages
+    apt = tuple(dict.fromkeys([*graph.packages.apt_names(), *extra_apt]))
+    stages: list[Stage] = []
+    if apt:
+        stages.append(("install system packages", lambda s: install_apt_packages(s, apt, steps)))
+    if plan is not None and plan.source == "micromamba":
+        stages.append(
+            (f"python {plan.version}", lambda s: python.install_micromamba_python(s, plan.version, steps))
+        )
+    if plan is not None and plan.source == "conda":
+        conda = graph.conda
+        stages.append(
+            (
+                f"conda python {plan.version}",
+                lambda s: python.install_conda(
+                    s,
+                    plan.version,
+                    use_mamba=conda.use_mamba,
+                    channel=conda.channel,
+                    platform=target.platform,
+                    steps=steps,
+                ),
+            )
+        )
+    for lang in graph.languages:
+        version = lang.version
+        if lang.name == "go":
+            stages.append(("go", lambda s, v=version: languages.install_go(s, v, target.platform)))
+        elif lang.name == "nodejs":
+            stages.append(("nodejs", lambda s, v=version: languages.install_nodejs(s, v, target.platform)))
+        elif lang.name == "julia":
+            stages.append(("julia", lambda s, v=version: languages.install_julia(s, v, target.platform)))
+    state = join_stages(state, stages, merge_diff=target.merge_diff)
+    if plan is not None and plan.source == "apt":
+        state = python.create_venv(state, steps)
+    if graph.uv is not None:
+        state = languages.install_uv(state, graph.uv.python_version, target.platform, steps)
+    rust = graph.language("rust")
+    if rust is not None:
+        state = languages.install_rust(state, rust.version, steps)
+
+    # language packages
+    state = _language_packages(state, graph, ctx)
+
+    # io.http → io.copy
+    state = sources.http_downloads(state, graph.downloads, owner=owner)
+    state = sources.copies(state, graph.copies, owner=owner)
+
+    # user / ssh key / shell / prompt / Horust services
+    workdir = config_mod.dev_workdir(graph) if graph.base.dev else (target.base_config.working_dir or "/")
+    user = target.base_config.user
+    entrypoint: tuple[str, ...] | None = graph.config.entrypoint or None
+    local_dirs: dict[str, str] = {}
+    if dev is not None:
+        layer = dev.compile_dev_user(state, ctx)
+        local_dirs.update(getattr(layer, "local_dirs", {}) or {})
+        state = layer.state
+        user = layer.user
+        entrypoint = layer.entrypoint
+        env.update(dict(layer.env))
+
+    # run() in call order, then the workdir and mount targets
+    if graph.runs and workdir != "/":
+        state = state.mkdir(
+            workdir,
+            mode=0o755,
+            parents=True,
+            chown=owner,
+            custom_name=f"[internal] create work dir {workdir}",
+        )
+    if graph.runs:
+        state = runs(state, graph.runs, steps, workdir=workdir, user=user or None)
+    state = _mount_targets(state, graph, workdir if graph.base.dev else None, owner)
+
+    image = config_mod.image_config(
+        graph,
+        target.base_config,
+        platform=target.platform,
+        env=env,
+        user=user,
+        workdir=workdir if workdir != "/" or target.base_config.working_dir else "",
+        entrypoint=entrypoint,
+        version=ENVBUILD_VERSION,
+    )
+    definition = state.marshal(platform=target.platform)
+    needs_context = (
+        bool(graph.copies and any(not c.image for c in graph.copies))
+        or any(r.mount_host for r in graph.runs)
+        or any(call.requirements or call.local_wheels for call in graph.packages.python)
+        or any(call.env_file for call in graph.packages.conda)
+    )
+    return CompiledBuild(
+        state=state,
+        definition=definition,
+        image_config=image,
+        local_dirs={**local_dirs, **({sources.CONTEXT: graph.project.dir} if needs_context else {})},
+        secret_ids=(CA_SECRET_ID,) if target.ca_bundle else (),
+        base_ref=ref,
+        platform=target.platform,
+        cache_scope=scope,
+    )
+
+
+def _language_packages(state: llb.State, graph: Graph, ctx: CompileContext) -> llb.State:
+    steps: StepEnv = ctx.steps
+    index = graph.config.pip_index
+    url = extra = None
+    trust: tuple[str, ...] = ()
+    if index is not None:
+        from urllib.parse import urlsplit
+
+        hosts = tuple(h for h in (urlsplit(u).hostname for u in (index.url, index.extra_url) if u) if h)
+        url, extra, trust = index.url, index.extra_url, hosts if index.trust else ()
+        state = python_packages.set_pip_index(
+            state, python_packages.pip_index_config(index.url, index.extra_url, index.trust, hosts)
+        )
+    stack = gpu_stack_for(graph)
+    if stack is not None and stack.extra_index_url:
+        extra = " ".join(u for u in (extra, stack.extra_index_url) if u)
+    jupyter = ("jupyterlab",) if graph.config.jupyter is not None and graph.base.dev else ()
+    if graph.packages.python or jupyter:
+        uv = python_packages.uv_tool(state, steps) if ctx.python is not None else None
+        installer = python_packages.Installer(
+            steps,
+            python=f"{python.ENV_PREFIX}/bin/python" if ctx.python is not None else None,
+            uv=uv,
+            env=python_packages.index_env(url, extra, trust),
+        )
+        if jupyter:
+            # envd installs Jupyter for config.jupyter(); a step of its own, so it stays cached when the
+            # user's packages change
+            state = installer.names(state, jupyter, location=step_location(graph.config.jupyter.location))
+        for call in graph.packages.python:
+            where = step_location(call.location)
+            if call.names:
+                state = installer.names(state, call.names, location=where)
+            if call.requirements:
+                state = installer.requirements(
+                    state, call.requirements, sources.context_source(), location=where
+                )
+            if call.local_wheels:
+                wheels_src = sources.context_source(tuple(call.local_wheels))
+                state = installer.wheels(state, call.local_wheels, wheels_src, location=where)
+    use_mamba = graph.conda.use_mamba if graph.conda is not None else True
+    for call in graph.packages.conda:
+        if call.names:
+            state = python.install_conda_packages(
+                state, call.names, call.channels, steps, use_mamba=use_mamba
+            )
+        if call.env_file:
+            env_src = sources.context_source((call.env_file,))
+            state = python.conda_env_update(state, call.env_file, env_src, steps, use_mamba=use_mamba)
+    for call in graph.packages.r:
+        state = languages.install_r_packages(state, call.names, graph.config.cran_mirror, steps)
+    for call in graph.packages.julia:
+        state = languages.install_julia_packages(state, call.names, steps)
+    return state
+
+
+def _mount_targets(
+    state: llb.State, graph: Graph, workdir: str | None, owner: tuple[int, int] | None
+) -> llb.State:
+    """The dev project directory and every `runtime.mount` target exist in the image, owned by the user, so
+    a bind mount over them at run time does not leave root-owned parents behind."""
+    targets = ([workdir] if workdir else []) + [m.envd_path for m in graph.runtime.mounts]
+    for path in dict.fromkeys(targets):
+        state = state.mkdir(
+            path, mode=0o755, parents=True, chown=owner, custom_name=f"[internal] create dir {path}"
+        )
+    return state

@@ -1,0 +1,211 @@
+"""`install.python` / `install.conda`: where the environment's Python comes from.
+
+envd always installs Python with micromamba from conda channels (`/opt/conda/envs/envd`). Many machines, this
+one included, reach only their distribution's mirror and PyPI, and a distribution's Python is patched and
+security-maintained, so envbuild prefers it when the base image's distribution ships the requested version
+(Debian bookworm → 3.11, trixie → 3.13, Ubuntu 22.04 → 3.10, 24.04 → 3.12): apt installs `python3` and
+`python3-venv` in the system-packages step, and a virtual environment at envd's prefix,
+`/opt/conda/envs/envd`, keeps envd's layout (PATH, scripts naming that prefix). Any other version, or
+`install.conda()`, goes through micromamba / Miniconda as envd does.
+
+The choice is made from the base image's name at compile time, so it is visible in `envbuild debug llb` and in
+snapshots, and never depends on what a registry says.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+
+from envbuild import llb
+from envbuild.compile.cache_mounts import conda_mounts
+from envbuild.compile.steps import StepEnv
+from envbuild.errors import EnvbuildError
+
+ENV_PREFIX = "/opt/conda/envs/envd"
+CONDA_ROOT = "/opt/conda"
+DEFAULT_VERSION = "3.11"
+MICROMAMBA_IMAGE = "ghcr.io/mamba-org/micromamba:2.3.3-debian12-slim"
+MINICONDA_VERSION = "py311_25.9.1-1"
+PYTHON_PATHS = (f"{ENV_PREFIX}/bin", f"{CONDA_ROOT}/bin", "/home/envd/.local/bin")
+
+# The Python 3 each distribution release ships as `python3`.
+DISTRO_PYTHON = {
+    ("debian", "bullseye"): "3.9",
+    ("debian", "11"): "3.9",
+    ("debian", "bookworm"): "3.11",
+    ("debian", "12"): "3.11",
+    ("debian", "trixie"): "3.13",
+    ("debian", "13"): "3.13",
+    ("ubuntu", "20.04"): "3.8",
+    ("ubuntu", "focal"): "3.8",
+    ("ubuntu", "22.04"): "3.10",
+    ("ubuntu", "jammy"): "3.10",
+    ("ubuntu", "24.04"): "3.12",
+    ("ubuntu", "noble"): "3.12",
+}
+_CUDA_TAG_DISTRO = re.compile(r"-(ubuntu)(\d\d\.\d\d)$")
+
+
+@dataclass(frozen=True)
+class PythonPlan:
+    """How Python gets into the image: `apt` (distribution python3 + venv), `micromamba`, or `conda`."""
+
+    source: str
+    version: str
+
+
+def distro_of(image: str) -> tuple[str, str] | None:
+    """(`debian`, `bookworm`) from `docker.io/library/debian:bookworm`; CUDA tags name their Ubuntu at the
+    end (`12.2.2-cudnn8-devel-ubuntu22.04`). None when the name does not say."""
+    name = image.split("@", 1)[0]
+    repo, _, tag = name.rpartition(":")
+    if not repo or "/" in tag:
+        repo, tag = name, "latest"
+    short = repo.rsplit("/", 1)[-1]
+    if short in ("debian", "ubuntu"):
+        tag = tag.removesuffix("-slim")
+        return short, tag
+    match = _CUDA_TAG_DISTRO.search(tag)
+    if match:
+        return match.group(1), match.group(2)
+    return None
+
+
+def requested_version(version: str | None) -> str:
+    if version in (None, "", "3"):
+        return DEFAULT_VERSION
+    if not re.fullmatch(r"3(\.\d+){1,2}", version):
+        raise EnvbuildError(f"python version {version!r} is not supported: ask for 3, 3.X or 3.X.Y")
+    return version
+
+
+def plan_python(image: str, version: str | None, *, conda: bool) -> PythonPlan:
+    """Pick the source of Python for this base image and version."""
+    if conda:
+        return PythonPlan("conda", requested_version(version))
+    distro = distro_of(image)
+    shipped = DISTRO_PYTHON.get(distro) if distro else None
+    if shipped and (version in (None, "", "3") or version == shipped):
+        return PythonPlan("apt", shipped)
+    return PythonPlan("micromamba", requested_version(version))
+
+
+def apt_packages(plan: PythonPlan) -> tuple[str, ...]:
+    """What the system-packages step must add for this plan."""
+    if plan.source == "apt":
+        return ("python3", "python3-venv")
+    # micromamba and conda need nothing but a CA bundle, which comes as a secret; bzip2 for conda's installer
+    return ("bzip2",) if plan.source == "conda" else ()
+
+
+# Wrappers rather than symlinks: a venv's python is only a venv when started through its own path (Python
+# looks for pyvenv.cfg beside the path it was invoked as), so a symlink in /usr/local/bin would lose the
+# environment's packages.
+_LINKS = (
+    "for tool in python python3 pip pip3; do\n"
+    f'  printf \'#!/bin/sh\\nexec {ENV_PREFIX}/bin/%s "$@"\\n\' "$tool" > /usr/local/bin/$tool\n'
+    "  chmod 755 /usr/local/bin/$tool\n"
+    "done\n"
+)
+
+
+def create_venv(state: llb.State, steps: StepEnv) -> llb.State:
+    """The envd prefix as a venv of the distribution's python3; `python`/`pip` in /usr/local/bin run it
+    (ahead of /usr/bin on PATH, while apt's maintainer scripts keep using /usr/bin/python3)."""
+    return steps.sh(
+        state,
+        f"python3 -m venv {ENV_PREFIX}\n" + _LINKS,
+        name=f"[internal] create python environment {ENV_PREFIX}",
+    )
+
+
+def install_micromamba_python(state: llb.State, version: str, steps: StepEnv) -> llb.State:
+    """envd's way: micromamba from its image, `micromamba create -p /opt/conda/envs/envd python=X`."""
+    mamba = llb.image(MICROMAMBA_IMAGE)
+    with_bin = state.mkdir(
+        f"{CONDA_ROOT}/bin", mode=0o755, parents=True, custom_name="[internal] create conda dir"
+    )
+    with_bin = with_bin.copy(
+        mamba,
+        "/bin/micromamba",
+        f"{CONDA_ROOT}/bin/micromamba",
+        custom_name="[internal] copy micromamba binary",
+    )
+    script = (
+        f"{CONDA_ROOT}/bin/micromamba create -y -p {ENV_PREFIX}"
+        f" -c conda-forge python={shlex.quote(version)}\n" + _LINKS
+    )
+    return steps.sh(
+        with_bin,
+        script,
+        name=f"[internal] create envd python={version}",
+        env={"MAMBA_ROOT_PREFIX": CONDA_ROOT},
+        mounts=conda_mounts(steps.scope),
+    )
+
+
+def install_conda(
+    state: llb.State, version: str, *, use_mamba: bool, channel: str | None, platform: str, steps: StepEnv
+) -> llb.State:
+    """`install.conda()`: Miniconda (or micromamba with `use_mamba=True`) at /opt/conda and an `envd` env."""
+    if use_mamba:
+        state = install_micromamba_python(state, version, steps)
+    else:
+        arch = "aarch64" if platform.endswith("arm64") else "x86_64"
+        installer = llb.http(
+            f"https://repo.anaconda.com/miniconda/Miniconda3-{MINICONDA_VERSION}-Linux-{arch}.sh",
+            filename="miniconda.sh",
+        )
+        script = (
+            f"bash /tmp/miniconda/miniconda.sh -b -u -p {CONDA_ROOT}\n"
+            f"{CONDA_ROOT}/bin/conda create -y -n envd python={shlex.quote(version)}\n" + _LINKS
+        )
+        state = steps.sh(
+            state,
+            script,
+            name=f"[internal] install conda and create envd python={version}",
+            mounts=[llb.bind_mount("/tmp/miniconda", installer, readonly=True), *conda_mounts(steps.scope)],
+        )
+    if channel:
+        state = state.mkfile(
+            f"{ENV_PREFIX}/.condarc",
+            channel.encode(),
+            mode=0o644,
+            custom_name="[internal] setting conda channel",
+        )
+    return state
+
+
+def conda_env_update(
+    state: llb.State, env_file: str, context: llb.State, steps: StepEnv, *, use_mamba: bool
+) -> llb.State:
+    """`install.conda_packages(env_file=)`: update the envd environment from a file in the project."""
+    tool = f"{CONDA_ROOT}/bin/micromamba" if use_mamba else f"{CONDA_ROOT}/bin/conda env"
+    path = shlex.quote(f"/run/envbuild/context/{env_file}")
+    return steps.sh(
+        state,
+        f"{tool} update -y -p {ENV_PREFIX} --file {path}\n"
+        if use_mamba
+        else f"{tool} update -p {ENV_PREFIX} --file {path}\n",
+        name=f"conda env update --file {env_file}",
+        env={"MAMBA_ROOT_PREFIX": CONDA_ROOT},
+        mounts=[llb.bind_mount("/run/envbuild/context", context, readonly=True), *conda_mounts(steps.scope)],
+    )
+
+
+def install_conda_packages(
+    state: llb.State, names: tuple[str, ...], channels: tuple[str, ...], steps: StepEnv, *, use_mamba: bool
+) -> llb.State:
+    """One `install.conda_packages` call into the envd environment, package cache mounted."""
+    tool = f"{CONDA_ROOT}/bin/micromamba" if use_mamba else f"{CONDA_ROOT}/bin/conda"
+    chans = "".join(f" -c {shlex.quote(c)}" for c in channels)
+    pkgs = " ".join(shlex.quote(n) for n in names)
+    return steps.sh(
+        state,
+        f"{tool} install -y -p {ENV_PREFIX}{chans} {pkgs}\n",
+        name=f"conda install {' '.join(names)}",
+        env={"MAMBA_ROOT_PREFIX": CONDA_ROOT},
+        mounts=conda_mounts(steps.scope),
+    )

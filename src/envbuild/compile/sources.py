@@ -1,0 +1,64 @@
+"""`io.http` and `io.copy`: files from the web and from the host (or another image) into the image.
+
+Host files come through one local source named `context` (the project directory), filtered to the paths the
+step needs, so editing an unrelated file in the project does not invalidate the copy.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from envbuild import llb
+from envbuild.graph import ENVD_HOME, Copy, HttpDownload
+
+CONTEXT = "context"
+EXTRA_SOURCE_DIR = f"{ENVD_HOME}/extra_source"
+
+
+def context_source(include: tuple[str, ...] = ()) -> llb.State:
+    """The project directory as a BuildKit local source; `include` narrows what is sent and hashed."""
+    return llb.local(CONTEXT, include=tuple(include), shared_key=CONTEXT)
+
+
+def http_downloads(
+    state: llb.State, downloads: tuple[HttpDownload, ...], *, owner: tuple[int, int] | None
+) -> llb.State:
+    """Each download to `/home/envd/extra_source/<filename>`, checksum-verified by BuildKit when given."""
+    for item in downloads:
+        src = llb.http(item.url, checksum=item.checksum, filename=item.filename)
+        state = state.copy(
+            src,
+            f"/{item.filename}",
+            f"{EXTRA_SOURCE_DIR}/{item.filename}",
+            create_parents=True,
+            chown=owner,
+            custom_name=f"io.http {item.url}",
+        )
+    return state
+
+
+def _normalise(path: str) -> str:
+    norm = posixpath.normpath(path)
+    return "." if norm in ("", ".") else norm.lstrip("/")
+
+
+def copies(state: llb.State, items: tuple[Copy, ...], *, owner: tuple[int, int] | None) -> llb.State:
+    """`io.copy(source, target[, image])`; directories copy their contents, as `COPY dir/ target` does."""
+    for item in items:
+        if item.image:
+            src_state = llb.image(item.image)
+            src = item.source
+        else:
+            rel = _normalise(item.source)
+            src_state = context_source(() if rel == "." else (rel,))
+            src = "/" + ("" if rel == "." else rel)
+        state = state.copy(
+            src_state,
+            src,
+            item.target,
+            create_parents=True,
+            dir_contents_only=True,
+            chown=owner,
+            custom_name=f"io.copy {item.source} {item.target}",
+        )
+    return state

@@ -1,0 +1,219 @@
+"""graph → LLB: the marshalled graph has the steps, mounts and metadata each build file node asks for."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from envbuild.compile import BaseImageConfig, BuildTarget, compile_graph
+from envbuild.compile.dump import dump_definition
+from envbuild.compile.python import plan_python
+from envbuild.compile.steps import CA_MOUNT_PATH, CA_SECRET_ID
+from envbuild.errors import EnvbuildError
+from envbuild.graph import (
+    Base,
+    Config,
+    Copy,
+    EnvVar,
+    Expose,
+    Graph,
+    Language,
+    PackageInstall,
+    Packages,
+    Project,
+    PythonPackageInstall,
+    Run,
+    Runtime,
+)
+
+PROJECT = Project(name="demo", dir="/tmp/demo")
+
+
+def graph(**kw) -> Graph:
+    kw.setdefault("base", Base(image="debian:bookworm", dev=False))
+    return Graph(project=PROJECT, **kw)
+
+
+def ops(g: Graph, **target) -> list[dict]:
+    return dump_definition(compile_graph(g, target=BuildTarget(**target)).definition)
+
+
+def execs(entries: list[dict]) -> list[dict]:
+    return [e for e in entries if e["kind"] == "exec"]
+
+
+def named(entries: list[dict], prefix: str) -> dict:
+    found = [e for e in entries if e.get("description", {}).get("llb.customname", "").startswith(prefix)]
+    assert found, f"no step named {prefix!r}"
+    return found[0]
+
+
+PY = graph(
+    languages=(Language("python", "3.11"),),
+    packages=Packages(
+        apt=(PackageInstall(("git", "curl")),),
+        python=(PythonPackageInstall(names=("six",)), PythonPackageInstall(names=("idna",))),
+    ),
+    runs=(Run(commands=("echo 'it''s' \"quoted\" $HOME",)),),
+)
+
+
+def test_run_commands_reach_bash_as_one_argument_quotes_and_all():
+    step = named(ops(PY), "run: ")
+    args = step["exec"]["meta"]["args"]
+    assert args[:2] == ["bash", "-c"]
+    assert args[2].endswith("echo 'it''s' \"quoted\" $HOME\n")
+
+
+def test_ca_bundle_is_a_secret_mount_with_the_variables_tools_read():
+    for step in execs(ops(PY, ca_bundle=True)):
+        secret = [m for m in step["exec"]["mounts"] if m.get("mountType") == "SECRET"]
+        assert secret and secret[0]["dest"] == CA_MOUNT_PATH and secret[0]["secretOpt"]["ID"] == CA_SECRET_ID
+        env = step["exec"]["meta"]["env"]
+        for var in ("PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+            assert f"{var}={CA_MOUNT_PATH}" in env
+    assert not any(m.get("mountType") == "SECRET" for step in execs(ops(PY)) for m in step["exec"]["mounts"])
+
+
+def test_proxy_reaches_every_step_outside_the_cache_key():
+    proxy = (("HTTPS_PROXY", "http://proxy:3128"), ("https_proxy", "http://proxy:3128"))
+    with_proxy = ops(PY, proxy=proxy)
+    for step in execs(with_proxy):
+        assert step["exec"]["meta"]["proxy_env"]["https_proxy"] == "http://proxy:3128"
+        assert not any("PROXY" in e.upper() for e in step["exec"]["meta"]["env"])
+    without = ops(PY)
+    assert [e["digest"] for e in execs(with_proxy)] != [] and len(execs(with_proxy)) == len(execs(without))
+
+
+def test_apt_caches_are_locked_and_scoped_per_environment_and_flavour():
+    step = named(ops(PY), "apt-get install")
+    caches = {m["dest"]: m["cacheOpt"] for m in step["exec"]["mounts"] if m.get("mountType") == "CACHE"}
+    assert caches["/var/cache/apt"] == {"ID": "/var/cache/apt/demo-cpu", "sharing": "LOCKED"}
+    assert caches["/var/lib/apt/lists"]["ID"] == "/var/lib/apt/lists/demo-cpu"
+
+
+def test_python_from_the_distribution_rides_in_the_single_apt_step():
+    entries = ops(PY)
+    apt = [e for e in execs(entries) if "apt-get" in e["exec"]["meta"]["args"][2]]
+    assert len(apt) == 1
+    assert "git curl python3 python3-venv" in apt[0]["exec"]["meta"]["args"][2]
+    named(entries, "[internal] create python environment /opt/conda/envs/envd")
+
+
+def test_one_install_step_per_python_packages_call_in_call_order_with_uv_mounted_not_installed():
+    entries = ops(PY)
+    names = [e["description"]["llb.customname"] for e in execs(entries)]
+    assert (
+        names.index("pip install six")
+        < names.index("pip install idna")
+        < next(i for i, n in enumerate(names) if n.startswith("run: "))
+    )
+    step = named(entries, "pip install six")
+    mounts = {m["dest"]: m for m in step["exec"]["mounts"]}
+    assert mounts["/run/envbuild/uv"].get("readonly") is True
+    assert mounts["/root/.cache/uv"]["cacheOpt"]["ID"] == "/root/.cache/uv/demo-cpu"
+
+
+@pytest.mark.parametrize(
+    ("image", "version", "source", "resolved"),
+    [
+        ("debian:bookworm", None, "apt", "3.11"),
+        ("debian:bookworm", "3.11", "apt", "3.11"),
+        ("debian:bookworm", "3.12", "micromamba", "3.12"),
+        ("docker.io/library/debian:trixie", "3", "apt", "3.13"),
+        ("nvidia/cuda:12.1.1-cudnn8-devel-ubuntu22.04", None, "apt", "3.10"),
+        ("python:3.11-slim", None, "micromamba", "3.11"),
+    ],
+)
+def test_python_source_follows_the_base_distribution(image, version, source, resolved):
+    plan = plan_python(image, version, conda=False)
+    assert (plan.source, plan.version) == (source, resolved)
+
+
+def test_unsupported_python_version_is_an_error():
+    with pytest.raises(EnvbuildError, match="not supported"):
+        plan_python("debian:bookworm", "2.7", conda=False)
+
+
+GO_PY = graph(
+    languages=(Language("python", "3.12"), Language("go", "1.22.5")),
+    packages=Packages(apt=(PackageInstall(("git",)),)),
+)
+
+
+def test_independent_stages_are_merged_when_the_worker_can():
+    entries = ops(GO_PY, merge_diff=True)
+    merge = [e for e in entries if e["kind"] == "merge"]
+    assert len(merge) == 1
+    assert len([e for e in entries if e["kind"] == "diff"]) == 3  # apt, micromamba python, go
+
+
+def test_without_merge_support_the_same_stages_run_in_sequence():
+    entries = ops(GO_PY, merge_diff=False)
+    assert not [e for e in entries if e["kind"] in ("merge", "diff")]
+    names = [e.get("description", {}).get("llb.customname", "") for e in entries]
+    assert any(n.startswith("apt-get install") for n in names) and "[internal] install go 1.22.5" in names
+
+
+def test_non_dev_image_keeps_the_base_images_user_entrypoint_and_workdir():
+    base = BaseImageConfig(
+        env=("PATH=/opt/base/bin:/usr/bin", "BASE=1"),
+        user="app",
+        entrypoint=("/init",),
+        cmd=("serve",),
+        working_dir="/srv",
+    )
+    g = graph(
+        languages=(Language("python"),),
+        runtime=Runtime(environ=(EnvVar("MODE", "x"),), extra_path=("/extra",), expose=(Expose(8080),)),
+    )
+    config = compile_graph(g, target=BuildTarget(base_config=base)).image_config["config"]
+    assert (config["User"], config["Entrypoint"], config["Cmd"], config["WorkingDir"]) == (
+        "app",
+        ["/init"],
+        ["serve"],
+        "/srv",
+    )
+    env = dict(item.split("=", 1) for item in config["Env"])
+    assert env["PATH"] == (
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/extra:/opt/base/bin"
+        ":/opt/conda/envs/envd/bin:/opt/conda/bin:/home/envd/.local/bin"
+    )
+    assert (env["BASE"], env["MODE"], env["LANG"]) == ("1", "x", "C.UTF-8")
+    assert config["ExposedPorts"] == {"8080/tcp": {}}
+    labels = config["Labels"]
+    assert json.loads(labels["ai.envbuild.graph"])["project"]["name"] == "demo"
+    assert labels["ai.tensorchord.envd.syntax.version"] == "v1"
+
+
+def test_config_entrypoint_replaces_the_base_one():
+    g = graph(config=Config(entrypoint=("python", "app.py")))
+    base = BaseImageConfig(entrypoint=("/init",), cmd=("serve",))
+    config = compile_graph(g, target=BuildTarget(base_config=base)).image_config["config"]
+    assert config["Entrypoint"] == ["python", "app.py"] and "Cmd" not in config
+
+
+def test_io_copy_sends_only_the_copied_path_of_the_project():
+    g = graph(copies=(Copy(source="./data/", target="/data"),))
+    compiled = compile_graph(g, target=BuildTarget())
+    assert compiled.local_dirs == {"context": "/tmp/demo"}
+    source = [
+        e
+        for e in dump_definition(compiled.definition)
+        if e["kind"] == "source" and e["source"]["identifier"] == "local://context"
+    ][0]
+    assert json.loads(source["source"]["attrs"]["local.includepattern"]) == ["data"]
+
+
+def test_run_failure_points_at_its_build_file_line():
+    from envbuild.graph import Location
+
+    g = graph(runs=(Run(commands=("false",), location=Location("build.envd", 7, 5)),))
+    definition = compile_graph(g, target=BuildTarget()).definition
+    assert definition.Source.infos[0].filename == "build.envd"
+    assert any(
+        loc.ranges[0].start.line == 7
+        for locs in definition.Source.locations.values()
+        for loc in locs.locations
+    )
