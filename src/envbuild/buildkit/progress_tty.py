@@ -1,0 +1,117 @@
+"""The live terminal view: a rich tree of steps with timers, like `docker buildx build` on a terminal.
+
+Running steps show their sub-statuses and the last lines of their log; finished steps shrink to one line, and
+when there are more of them than fit, the oldest fold into a single "N earlier steps done" line. The root of
+the tree is the header while building and the summary line (total time, steps, cached) once done. Only this
+module imports rich's layout classes, and only when a terminal display is asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from envbuild.buildkit.progress_plain import format_bytes
+from envbuild.buildkit.progress_trace import Step, Trace
+
+#: log lines shown under a running step, as buildx does
+LOG_TAIL = 6
+
+
+class TreeView:
+    """Draws a `Trace` as a tree; `clock` gives the local time in epoch seconds (tests pass a fixed one)."""
+
+    def __init__(self, trace: Trace, clock: Callable[[], float], max_done: int = 12):
+        self.trace = trace
+        self.clock = clock
+        self.max_done = max_done
+        self.started_at = clock()
+        #: local time minus daemon time, fixed when the first step starts (their clocks may differ)
+        self._skew: float | None = None
+
+    def note_started(self) -> None:
+        """Fix the clock skew from the first step's start as soon as one is known."""
+        if self._skew is not None:
+            return
+        starts = [s.started for s in self.trace.steps.values() if s.started is not None]
+        if starts:
+            self._skew = self.clock() - min(starts).timestamp()
+
+    def elapsed(self, step: Step) -> float:
+        """Seconds a step has run: finished runs from daemon times, plus the open run by the local clock."""
+        seconds = step.duration()
+        open_since = step.open_since()
+        if open_since is not None and step.completed is None:
+            seconds += max(0.0, self.clock() - (open_since.timestamp() + (self._skew or 0.0)))
+        return seconds
+
+    def render(self, *, finished: bool = False) -> RenderableType:
+        steps = [self.trace.steps[d] for d in self.trace.order]
+        total = self.clock() - self.started_at
+        done = sum(1 for s in steps if s.is_completed)
+        header = f"{total:.1f}s ({done}/{len(self.trace.steps)})" + (" FINISHED" if finished else "")
+        tree = Tree(Text.assemble(("[+] Building ", "bold"), header), guide_style="bright_black")
+        finished_ok = [s for s in steps if s.is_completed and not s.error]
+        folded = set(map(id, finished_ok[: max(0, len(finished_ok) - self.max_done)]))
+        if folded:
+            cached = sum(1 for s in finished_ok if id(s) in folded and s.cached)
+            note = f"{len(folded)} earlier steps done" + (f", {cached} cached" if cached else "")
+            tree.add(Text(note, style="blue"))
+        for step in steps:
+            if id(step) in folded:
+                continue
+            node = tree.add(self._step_label(step))
+            if not step.is_completed:
+                self._add_details(node, step)
+        return Group(tree, self._summary(steps, total)) if finished else tree
+
+    def _summary(self, steps: list[Step], total: float) -> Text:
+        """The last line: how long the whole build took and how it ended."""
+        cached = sum(1 for s in steps if s.cached)
+        detail = f"{len(steps)} steps" + (f", {cached} cached" if cached else "")
+        failed = [s for s in steps if s.failed]
+        if failed:
+            return Text(f"✘ Failed after {total:.1f}s at {failed[0].name}", style="bold red")
+        if any(s.canceled for s in steps):
+            return Text(f"✘ Canceled after {total:.1f}s ({detail})", style="bold yellow")
+        return Text(f"✔ Built in {total:.1f}s ({detail})", style="bold green")
+
+    def _step_label(self, step: Step) -> Table:
+        if step.failed:
+            mark, style = "ERROR ", "red"
+        elif step.canceled:
+            mark, style = "CANCELED ", "yellow"
+        elif step.cached:
+            mark, style = "CACHED ", "blue"
+        elif step.is_completed:
+            mark, style = "", "blue"
+        else:
+            mark, style = "", "bold"
+        row = Table.grid(expand=True)
+        row.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        row.add_column(justify="right", no_wrap=True)
+        timer = "" if step.cached else f"{self.elapsed(step):.1f}s"
+        row.add_row(Text.assemble((mark, f"bold {style}"), (step.name, style)), Text(timer, style=style))
+        return row
+
+    def _add_details(self, node: Tree, step: Step) -> None:
+        for status in step.statuses.values():
+            if status.completed is not None:
+                continue
+            counter = ""
+            if status.total:
+                counter = f" {format_bytes(status.current)} / {format_bytes(status.total)}"
+            elif status.current:
+                counter = f" {format_bytes(status.current)}"
+            node.add(Text(status.id + counter, style="cyan", no_wrap=True, overflow="ellipsis"))
+        lines = step.tail(LOG_TAIL)
+        if lines:
+            node.add(
+                Group(
+                    *(Text(line, style="bright_black", no_wrap=True, overflow="ellipsis") for line in lines)
+                )
+            )
