@@ -18,20 +18,8 @@ PROGRESS_MODES = ("auto", "tty", "plain", "quiet", "rawjson")
 _PLATFORM = re.compile(r"^linux/(amd64|arm64|arm/v7|arm/v6|ppc64le|s390x|riscv64|386)$")
 _OWNER = re.compile(r"^(\d+)(?::(\d+))?$")
 _OUTPUT_HELP = "type=image|docker|oci|tar|local[,name=...][,push=true][,dest=...]; repeatable."
+_HORUST_HELP = "Dev images: 'release', a Horust binary, docker-image://REF or URL#sha256:HEX."
 _CACHE_HELP = "type=registry,ref=HOST/REPO:TAG[,mode=max] or type=inline; repeatable."
-
-
-def split_from(value: str, path: Path) -> tuple[Path, str]:
-    """`--from FILE:FUNC`, `FILE` or `:FUNC` (envd's syntax) → build file path and function name."""
-    file, sep, function = value.rpartition(":") if ":" in value else (value, "", "")
-    file = file or "build.envd"
-    function = function or "build"
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", function):
-        raise UsageError("--from", value, "FILE[:FUNCTION] with a function name, e.g. build.envd:build")
-    build_file = path / file
-    if not build_file.is_file():
-        raise UsageError("--from", value, f"a build file that exists ({build_file} does not)")
-    return build_file, function
 
 
 def check_platform(value: str | None) -> str | None:
@@ -74,6 +62,7 @@ def register(app: typer.Typer) -> None:
         ca_bundle: Annotated[Path | None, typer.Option("--ca-bundle", help="CA bundle for steps.")] = None,
         owner: Annotated[str | None, typer.Option("--owner", help="UID[:GID] of the dev user.")] = None,
         no_merge: Annotated[bool, typer.Option("--no-merge", help="Never use merge ops.")] = False,
+        horust: Annotated[str | None, typer.Option("--horust", help=_HORUST_HELP)] = None,
     ) -> None:
         """Build the environment's image."""
         from envbuild.compile.outputs import parse_cache_spec, parse_output, qualify_image_name
@@ -84,7 +73,9 @@ def register(app: typer.Typer) -> None:
         if not path.is_dir():
             raise UsageError("--path", str(path), "a project directory that exists")
         path = path.resolve()
-        build_file, function = split_from(from_, path)
+        from envbuild.cli.debug import resolve_build_file
+
+        build_file, function = resolve_build_file(path, from_)
         tag_name = qualify_image_name(tag) if tag else None
         specs = tuple(parse_output(o, default_name=tag_name) for o in output or ())
         imports = tuple(parse_cache_spec(c, "--import-cache") for c in import_cache or ())
@@ -95,7 +86,7 @@ def register(app: typer.Typer) -> None:
         from envbuild.compile.build import BuildOptions, build
         from envbuild.lang import evaluate
 
-        graph = evaluate(build_file, function)
+        graph = evaluate(build_file, function, project_dir=path)
         result = build(
             graph,
             BuildOptions(
@@ -110,6 +101,7 @@ def register(app: typer.Typer) -> None:
                 ca_bundle=ca_bundle,
                 owner=owner_ids,
                 merge_diff=False if no_merge else None,
+                horust=horust,
             ),
         )
         if result.name:
