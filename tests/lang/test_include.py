@@ -152,7 +152,7 @@ def test_error_inside_library_points_into_the_library(project, tmp_path):
         ('lib = include(url="x")\n', "unexpected or repeated argument `url`"),
         ("lib = include()\n", "needs the git URL"),
         ('lib = include("")\n', "must not be empty"),
-        ('a = b = include("x")\n', "assigned to one name"),
+        ('a, b = include("x")\n', "must be assigned to a global name"),
     ],
 )
 def test_include_call_shape(project, text, fragment):

@@ -23,7 +23,14 @@ from envbuild.lang.args import ArgumentError
 from envbuild.lang.builtins import BUILTINS
 from envbuild.lang.prelude import DISPATCH, PRINT, prelude_source
 from envbuild.lang.recorder import Recorder
-from envbuild.lang.source import LINE_OFFSET, PRELUDE_ID, IncludeRequest, PreparedSource, prepare
+from envbuild.lang.source import (
+    LINE_OFFSET,
+    PRELUDE_ID,
+    IncludeRequest,
+    PreparedSource,
+    duplicate_globals,
+    prepare,
+)
 
 PRELUDE_FILE = "envbuild-builtins"
 MAX_CALLSTACK = 200
@@ -88,7 +95,8 @@ class Evaluation:
         sl.eval(module, ast, self.globals)
         return module.freeze()
 
-    def _dispatch(self, name: str, stack: str, *values: Any) -> Any:
+    def _dispatch(self, call: list[Any]) -> Any:
+        name, stack, *values = call
         spec = BUILTINS[name]
         frame = diagnostics.last_frame(stack)
         error_loc = self.frame_location(*frame, spec.name.rpartition(".")[2]) if frame else None
@@ -158,9 +166,16 @@ class Evaluation:
 
     def _parse(self, prepared: PreparedSource) -> Any:
         try:
-            return sl.parse(prepared.display, prepared.text, self.dialect)
+            ast = sl.parse(prepared.display, prepared.text, self.dialect)
         except sl.StarlarkError as err:
             raise self._starlark_error(err) from None
+        duplicate = duplicate_globals(ast, prepared)
+        if duplicate is not None:
+            duplicate.location = self.error_location(
+                prepared.display, duplicate.location.line + LINE_OFFSET, duplicate.location.column
+            )
+            raise duplicate
+        return ast
 
     def _load(self, module_id: str, directory: Path, prepared: PreparedSource) -> Any:
         try:
@@ -259,19 +274,12 @@ class Evaluation:
         prepared = self.sources[display]
         if not _IDENTIFIER.match(function):
             raise EnvbuildError(f"{function!r} is not a function name")
-        if function not in prepared.public_names and function not in _defined_names(prepared):
+        if function not in prepared.public_names:
             raise EnvbuildError(
                 f"{self.error_names[display]} has no function `{function}`",
                 hint="choose the function with --from file:function",
             )
         self._run(lambda: module.call_with(self._options(), function))
-
-
-def _defined_names(prepared: PreparedSource) -> tuple[str, ...]:
-    """When Python could not parse the file, fall back to a textual scan of top-level defs."""
-    if prepared.public_names:
-        return prepared.public_names
-    return tuple(re.findall(r"^def\s+([A-Za-z_]\w*)", "\n".join(prepared.lines), re.MULTILINE))
 
 
 def _quote(text: str) -> str:

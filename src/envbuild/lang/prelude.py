@@ -41,7 +41,8 @@ def _function(dotted: str, params: tuple[tuple[str, Any], ...], result: str = "{
         name if default is REQUIRED else f"{name} = {_literal(default)}" for name, default in params
     )
     values = "".join(f", {name}" for name, _ in params)
-    call = f'{DISPATCH}("{dotted}", call_stack(strip_frames = 1){values})'
+    # one list argument: starlark-pyo3 converts arguments one by one, so a single conversion is cheaper
+    call = f'{DISPATCH}(["{dotted}", call_stack(strip_frames = 1){values}])'
     return f"def {wrapper_name(dotted)}({signature}):\n    return {result.format(call=call)}\n"
 
 

@@ -1,20 +1,21 @@
 """Reading a build file and turning it into the text starlark-pyo3 evaluates.
 
-Three jobs, all done on Python's own `ast` (Starlark's grammar is a subset of Python's, and starlark-pyo3
-exposes no syntax tree):
-
-* the envd dialect rules starlark-rust does not enforce: a global name is bound once (no reassignment);
 * `name = include(...)` becomes `load("@include:N", name = "library")` on the same line, since a Python
-  builtin cannot hand a module back to Starlark;
+  builtin cannot hand a module back to Starlark (only that statement is parsed, with Python's `ast`);
 * line 1 of the evaluated text loads the builtins from the prelude, so every file (build file, loaded files,
-  included libraries, config.envd) sees the same names. Reported line numbers are shifted back by one.
+  included libraries, config.envd) sees the same names. Reported line numbers are shifted back by one;
+* the top-level names a file defines are found by a line scan (top-level code starts in column 0, and envd's
+  dialect has no top-level `if`/`for`), for include()'s export list and to keep the prelude load from
+  shadowing a user's own `run` or `data`.
 
-If Python cannot parse the file, the checks are skipped and Starlark's parser reports the syntax error.
+envd's "no global reassignment" rule is checked after parsing, from starlark-rust's own lint
+(`duplicate-top-level-assign`, see `duplicate_globals`): exact and much cheaper than a second parser.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 from envbuild.errors import EnvbuildError
@@ -75,180 +76,134 @@ def syntax_version(text: str, display: str) -> str:
 
 
 def prepare(text: str, display: str, include_prefix: str) -> PreparedSource:
-    """Check envd's dialect rules, rewrite includes and prepend the prelude load.
-
-    `include_prefix` makes include module ids unique across files of one evaluation.
-    """
+    """Rewrite includes and prepend the prelude load; `include_prefix` keeps include ids unique."""
     syntax_version(text, display)
     lines = tuple(text.split("\n"))
-    try:
-        tree = ast.parse(text, filename=display)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        tree = None
+    prepared = PreparedSource(display, lines, text, (), ())
     includes: list[IncludeRequest] = []
-    public: list[str] = []
-    body = text
-    if tree is not None:
-        prepared = PreparedSource(display, lines, text, (), ())
-        public = _check_global_bindings(tree, prepared)
-        body = _rewrite_includes(tree, lines, prepared, include_prefix, includes)
-    bound = set(public) | {name for name in _loaded_names(tree)} if tree is not None else set()
-    names = [n for n in PRELUDE_NAMES if n not in bound]
+    body = _rewrite_includes(lines, prepared, include_prefix, includes)
+    defined = _top_level_names(lines)
+    names = [n for n in PRELUDE_NAMES if n not in defined]
     header = "load(" + ", ".join([f'"{PRELUDE_ID}"'] + [f'"{n}"' for n in names]) + ")"
-    return PreparedSource(display, lines, header + "\n" + body, tuple(includes), tuple(public))
+    return PreparedSource(display, lines, header + "\n" + body, tuple(includes), defined)
 
 
-def _error(prepared: PreparedSource, node: ast.AST, message: str, hint: str | None = None) -> EnvbuildError:
-    return EnvbuildError(message, hint=hint, location=prepared.location(node.lineno, node.col_offset + 1))
+_DEF = re.compile(r"^def\s+([A-Za-z_]\w*)")
+_ASSIGN = re.compile(r"^([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*,?\s*=(?!=)")
+_INCLUDE = re.compile(r"^[A-Za-z_]\w*\s*=\s*include\s*\(")
+_DUPLICATE = re.compile(r"Duplicate top-level assignment of `(\w+)`, first defined at .*:(\d+):(\d+)-")
 
 
-def _target_names(target: ast.expr) -> list[ast.Name]:
-    if isinstance(target, ast.Name):
-        return [target]
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return [name for elt in target.elts for name in _target_names(elt)]
-    return []
+def _top_level_names(lines: tuple[str, ...]) -> tuple[str, ...]:
+    names: dict[str, None] = {}
+    for line in lines:
+        if not line or line[0] in " \t#":
+            continue
+        match = _DEF.match(line)
+        if match:
+            names.setdefault(match.group(1), None)
+            continue
+        match = _ASSIGN.match(line)
+        if match:
+            for name in match.group(1).split(","):
+                names.setdefault(name.strip(), None)
+    return tuple(names)
 
 
-def _is_load(stmt: ast.stmt) -> bool:
-    return (
-        isinstance(stmt, ast.Expr)
-        and isinstance(stmt.value, ast.Call)
-        and isinstance(stmt.value.func, ast.Name)
-        and stmt.value.func.id == "load"
-    )
-
-
-def _loaded_names(tree: ast.Module) -> list[str]:
-    names: list[str] = []
-    for stmt in tree.body:
-        if _is_load(stmt):
-            call = stmt.value  # type: ignore[attr-defined]
-            names += [
-                a.value for a in call.args[1:] if isinstance(a, ast.Constant) and isinstance(a.value, str)
-            ]
-            names += [k.arg for k in call.keywords if k.arg]
-    return names
-
-
-def _check_global_bindings(tree: ast.Module, prepared: PreparedSource) -> list[str]:
-    """envd (like Bazel) binds each global once; starlark-rust would silently let a later binding win.
-
-    Returns the names the file defines itself (not via load), in order, for include()'s export list.
-    """
-    seen: dict[str, int] = {}
-    defined: list[str] = []
-
-    def bind(node: ast.AST, name: str, own: bool) -> None:
-        if name in seen:
-            raise _error(
-                prepared,
-                node,
-                f"global variable `{name}` is assigned again (first bound on line {seen[name]})",
-                hint="build files bind each global name once; use a new name or a function",
-            )
-        seen[name] = node.lineno
-        if own:
-            defined.append(name)
-
-    for stmt in tree.body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bind(stmt, stmt.name, True)
-        elif isinstance(stmt, ast.Assign):
-            for target in stmt.targets:
-                for name in _target_names(target):
-                    bind(name, name.id, True)
-        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-            bind(stmt.target, stmt.target.id, True)
-        elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
-            name = stmt.target.id
-            raise _error(
-                prepared,
-                stmt.target,
-                f"global variable `{name}` is assigned again"
-                + (f" (first bound on line {seen[name]})" if name in seen else ""),
-                hint="build files bind each global name once; use a new name or a function",
-            )
-        elif _is_load(stmt):
-            call = stmt.value  # type: ignore[attr-defined]
-            for arg in call.args[1:]:
-                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                    bind(arg, arg.value, False)
-            for kw in call.keywords:
-                if kw.arg:
-                    bind(kw.value, kw.arg, False)
-    return defined
-
-
-def _literal(prepared: PreparedSource, node: ast.expr, what: str) -> str | None:
-    if isinstance(node, ast.Constant) and (isinstance(node.value, str) or node.value is None):
-        return node.value
-    raise _error(
-        prepared, node, f"include() {what} must be a string literal", hint='include("https://…", ref="v1")'
-    )
-
-
-def _include_call(stmt: ast.stmt) -> ast.Call | None:
-    if (
-        isinstance(stmt, ast.Assign)
-        and isinstance(stmt.value, ast.Call)
-        and isinstance(stmt.value.func, ast.Name)
-        and stmt.value.func.id == "include"
-    ):
-        return stmt.value
+def duplicate_globals(ast_module, prepared: PreparedSource) -> EnvbuildError | None:
+    """envd binds each global once; starlark-rust lets a later binding win but lints it. The prelude load on
+    line 1 is ours, so a user's binding of a builtin name is not a duplicate."""
+    for lint in ast_module.lint():
+        if lint.short_name != "duplicate-top-level-assign":
+            continue
+        match = _DUPLICATE.search(lint.problem)
+        if match is None or int(match.group(2)) <= LINE_OFFSET:
+            continue
+        begin = lint.resolved_location.span.begin  # 0-based
+        line, column = begin.line + 1, begin.column + 1
+        first = int(match.group(2)) - LINE_OFFSET
+        return EnvbuildError(
+            f"global variable `{match.group(1)}` is assigned again (first bound on line {first})",
+            hint="build files bind each global name once; use a new name or a function",
+            location=prepared.location(max(line - LINE_OFFSET, 1), column),
+        )
     return None
 
 
-def _rewrite_includes(
-    tree: ast.Module,
-    lines: tuple[str, ...],
-    prepared: PreparedSource,
-    prefix: str,
-    out: list[IncludeRequest],
-) -> str:
-    edits: list[tuple[ast.stmt, str]] = []
-    for stmt in tree.body:
-        call = _include_call(stmt)
-        if call is None:
+def _error(prepared: PreparedSource, node: ast.AST, message: str, hint: str | None = None, line0: int = 0):
+    line = node.lineno + line0
+    text = prepared.lines[line - 1] if 0 < line <= len(prepared.lines) else ""
+    column = _char_col(text, node.col_offset) + 1
+    return EnvbuildError(message, hint=hint, location=prepared.location(line, column))
+
+
+def _statement(lines: tuple[str, ...], start: int) -> ast.Assign | None:
+    """Parse the statement at line index `start`, growing it line by line (multi-line calls)."""
+    for end in range(start, min(start + 50, len(lines))):
+        try:
+            tree = ast.parse("\n".join(lines[start : end + 1]))
+        except (SyntaxError, ValueError):
             continue
-        assert isinstance(stmt, ast.Assign)
+        if len(tree.body) == 1 and isinstance(tree.body[0], ast.Assign):
+            return tree.body[0]
+        return None
+    return None
+
+
+def _literal(prepared: PreparedSource, node: ast.expr, what: str, line0: int) -> str | None:
+    if isinstance(node, ast.Constant) and (isinstance(node.value, str) or node.value is None):
+        return node.value
+    raise _error(
+        prepared, node, f"include() {what} must be a string literal", 'include("https://…", ref="v1")', line0
+    )
+
+
+def _rewrite_includes(
+    lines: tuple[str, ...], prepared: PreparedSource, prefix: str, out: list[IncludeRequest]
+) -> str:
+    new_lines = list(lines)
+    for index, line in enumerate(lines):
+        if not _INCLUDE.match(line):
+            continue
+        stmt = _statement(lines, index)
+        if stmt is None or not isinstance(stmt.value, ast.Call):
+            continue  # Starlark's parser will report what is wrong with it
+        call, line0 = stmt.value, index
         if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
-            raise _error(prepared, stmt, "include() must be assigned to one name: `lib = include(...)`")
+            raise _error(
+                prepared, stmt, "include() must be assigned to one name: `lib = include(...)`", None, line0
+            )
         args: dict[str, ast.expr] = {}
         for name, arg in zip(("git", "ref"), call.args, strict=False):
             args[name] = arg
         if len(call.args) > 2:
-            raise _error(prepared, call.args[2], "include() takes at most 2 arguments (git, ref)")
+            raise _error(
+                prepared, call.args[2], "include() takes at most 2 arguments (git, ref)", None, line0
+            )
         for kw in call.keywords:
             if kw.arg not in ("git", "ref") or kw.arg in args:
-                raise _error(
-                    prepared, kw.value, f"include() got an unexpected or repeated argument `{kw.arg}`"
-                )
+                message = f"include() got an unexpected or repeated argument `{kw.arg}`"
+                raise _error(prepared, kw.value, message, None, line0)
             args[kw.arg] = kw.value
         if "git" not in args:
             raise _error(
-                prepared, call, 'include() needs the git URL of the library: include(git="https://…")'
+                prepared,
+                call,
+                'include() needs the git URL of the library: include(git="https://…")',
+                None,
+                line0,
             )
-        url = _literal(prepared, args["git"], "git URL")
+        url = _literal(prepared, args["git"], "git URL", line0)
         if not url:
-            raise _error(prepared, args["git"], "include() git URL must not be empty")
-        ref = _literal(prepared, args["ref"], "ref") if "ref" in args else None
-        if ref == "":
-            ref = None
+            raise _error(prepared, args["git"], "include() git URL must not be empty", None, line0)
+        ref = _literal(prepared, args["ref"], "ref", line0) if "ref" in args else None
         module_id = f"@include:{prefix}:{len(out)}"
-        out.append(IncludeRequest(module_id, url, ref, stmt.lineno, stmt.col_offset + 1))
-        name = stmt.targets[0].id
-        edits.append((stmt, f'load("{module_id}", {name} = "library")'))
-    if not edits:
-        return "\n".join(lines)
-    new_lines = list(lines)
-    for stmt, replacement in reversed(edits):
-        start, end = stmt.lineno - 1, (stmt.end_lineno or stmt.lineno) - 1
-        end_col = stmt.end_col_offset if stmt.end_col_offset is not None else len(lines[end])
-        head = lines[start][: stmt.col_offset]
-        tail = lines[end][_char_col(lines[end], end_col) :]
-        span = [head + replacement + tail] + [""] * (end - start)
-        new_lines[start : end + 1] = span
+        out.append(IncludeRequest(module_id, url, ref or None, index + 1, 1))
+        last = index + (stmt.end_lineno or 1) - 1
+        tail = lines[last][_char_col(lines[last], stmt.end_col_offset or 0) :]
+        new_lines[index] = f'load("{module_id}", {stmt.targets[0].id} = "library")' + tail
+        for extra in range(index + 1, last + 1):
+            new_lines[extra] = ""
     return "\n".join(new_lines)
 
 
