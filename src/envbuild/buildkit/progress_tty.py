@@ -94,7 +94,7 @@ class TreeView:
         row = Table.grid(expand=True)
         row.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         row.add_column(justify="right", no_wrap=True)
-        timer = "" if step.cached else f"{self.elapsed(step):.1f}s"
+        timer = "" if step.cached else f" {self.elapsed(step):.1f}s"  # the space parts a cut-off name
         row.add_row(Text.assemble((mark, f"bold {style}"), (step.name, style)), Text(timer, style=style))
         return row
 
