@@ -1,8 +1,9 @@
 """A second, throw-away dockerd with Docker's classic image store: detected as having no merge/diff.
 
 The daemon gets its own data root, exec root, pidfile, socket, config file (no containerd snapshotter),
-containerd and `--bridge=none`/`--iptables=false`, so it never touches the shared engine. Only ops that need
-no network run on it (with no bridge, RUN steps on the default network cannot start).
+containerd namespace, and a bridge of its own with `--iptables=false`, so it never touches the shared engine.
+Not `--bridge=none`: with it, dockerd deletes the host's `docker0` at start-up (removeDefaultBridgeInterface),
+which breaks every RUN step of the shared engine. Only ops that need no network run on this daemon.
 """
 
 from __future__ import annotations
@@ -40,7 +41,12 @@ def _ping(sock: Path) -> bool:
 def classic_dockerd():
     if os.geteuid() != 0 or shutil.which("dockerd") is None:
         pytest.skip("starting a second dockerd needs root and the dockerd binary")
+    if shutil.which("ip") is None:
+        pytest.skip("the ip tool is needed to give the second dockerd a bridge of its own")
     root = Path(tempfile.mkdtemp(prefix="envbuild-classic-", dir="/tmp"))
+    bridge = f"envbcls{os.getpid() % 100000}"
+    subprocess.run(["ip", "link", "add", bridge, "type", "bridge"], check=True)
+    subprocess.run(["ip", "addr", "add", "10.213.77.1/24", "dev", bridge], check=True)
     sock = root / "docker.sock"
     config = root / "daemon.json"
     config.write_text(json.dumps({"features": {"containerd-snapshotter": False}}))
@@ -53,9 +59,10 @@ def classic_dockerd():
             "--exec-root", str(root / "exec"),
             "--pidfile", str(root / "docker.pid"),
             "-H", f"unix://{sock}",
-            "--bridge=none",
+            f"--bridge={bridge}",
             "--iptables=false",
-            "--ip6tables=false",
+            "--ip-forward=false",
+            "--ip-masq=false",
             "--containerd-namespace", "envbuild-classic",
             "--containerd-plugins-namespace", "envbuild-classic-plugins",
         ],
@@ -84,6 +91,7 @@ def classic_dockerd():
             proc.wait(timeout=10)
         log.close()
         subprocess.run(["umount", "-R", str(root / "data")], capture_output=True, check=False)
+        subprocess.run(["ip", "link", "del", bridge], capture_output=True, check=False)
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -32,7 +32,7 @@ from envbuild.buildkit.exports import IMAGE_CONFIG_KEY, CacheEntry, Export
 from envbuild.buildkit.progress_events import StatusEvent, from_status_response
 from envbuild.buildkit.secrets import SecretSource
 from envbuild.buildkit.session import ExportTarget, Session, SessionOptions
-from envbuild.buildkit.solve_errors import rpc_status, to_solve_error
+from envbuild.buildkit.solve_errors import rpc_status, source_location, to_solve_error
 from envbuild.buildkit.tracker import Tracker
 
 BUILD_ID_KEY = "buildkit-controlapi-buildid"
@@ -213,11 +213,15 @@ class Client:
         entitlements: Iterable[str] = (),
         image_config: Mapping[str, Any] | None = None,
         frontend_attrs: Mapping[str, str] | None = None,
-        progress: str = "auto",
+        progress: Any = "auto",
         on_status: StatusCallback | None = None,
         cancel: threading.Event | None = None,
     ) -> SolveResult:
-        """Solve `definition` and run `exports`. `cancel` (or Ctrl-C) stops it with nothing exported."""
+        """Solve `definition` and run `exports`. `cancel` (or Ctrl-C) stops it with nothing exported.
+
+        `progress` is a display mode (auto, tty, plain, quiet, rawjson) or a caller-managed renderer;
+        `on_status` gets every `StatusEvent` as it arrives, whatever the display.
+        """
         pb_def = _as_definition(definition)
         self._check_exports(exports)
         frontend = None
@@ -278,7 +282,7 @@ class Client:
         cache_exports: Sequence[CacheEntry] = (),
         entitlements: Iterable[str] = (),
         frontend_attrs: Mapping[str, str] | None = None,
-        progress: str = "auto",
+        progress: Any = "auto",
         on_status: StatusCallback | None = None,
         cancel: threading.Event | None = None,
     ) -> SolveResult:
@@ -318,9 +322,11 @@ class Client:
 
         tracker = Tracker()
         sinks = [tracker.add]
-        renderer = _renderer(progress)
+        renderer, owned = _renderer(progress, source_definition or definition)
         if renderer is not None:
             sinks.append(renderer.update)
+            if owned:
+                renderer.__enter__()
         if on_status is not None:
             sinks.append(on_status)
 
@@ -349,8 +355,8 @@ class Client:
         finally:
             session.close()
             status_thread.join(timeout=10)
-            if renderer is not None:
-                renderer.close()
+            if owned:
+                renderer.__exit__(None, None, None)
         if session.errors:
             session.discard()
             raise BuildKitError(session.errors[0])
@@ -428,18 +434,22 @@ def image_config_json(image_config: Mapping[str, Any]) -> bytes:
     return json.dumps(config, sort_keys=True).encode()
 
 
-def _renderer(mode: str) -> Any:
-    """The progress display for `mode` (auto, plain, tty, quiet, rawjson, none), from progress.py."""
-    if mode in ("quiet", "none"):
-        return None
-    try:
-        from envbuild.buildkit import progress as progress_module
-    except ImportError:
-        return None
-    factory = getattr(progress_module, "make_renderer", None) or getattr(progress_module, "create", None)
-    if factory is None:
-        return None
-    return factory(mode)
+def _renderer(progress: Any, definition: ops_pb2.Definition | None) -> tuple[Any, bool]:
+    """(renderer, whether we own its `with` block). `progress` is a mode of `progress.MODES` (or "none"),
+    or a caller's own `ProgressRenderer` (or anything with `update(event)`), which the caller manages."""
+    if not isinstance(progress, str):
+        return progress, False
+    if progress in ("quiet", "none"):
+        return None, False
+    from envbuild.buildkit.progress import ProgressRenderer
+
+    locations = {}
+    if definition is not None and definition.HasField("Source"):
+        for digest in definition.Source.locations:
+            location = source_location(definition, digest)
+            if location is not None:
+                locations[digest] = location
+    return ProgressRenderer(progress, locations=locations), True
 
 
 def _docker_load(tarball: Path) -> None:
