@@ -175,3 +175,26 @@ def test_same_library_twice_is_one_checkout(project, tmp_path):
     )
     assert [i.commit for i in graph.includes] == [commit]
     assert git(tmp_path / "lib", "rev-parse", "HEAD") == commit
+
+
+def test_library_can_include_another_library(project, tmp_path):
+    inner = make_repo(tmp_path / "inner", {"x.envd": "def rust():\n    install.rust(version='1.80.0')\n"})
+    make_repo(
+        tmp_path / "outer",
+        {
+            "y.envd": f'inner = include("file://{tmp_path / "inner"}")\n'
+            + "def both():\n    inner.rust()\n    install.go()\n"
+        },
+    )
+    graph = project.evaluate(f'lib = include("file://{tmp_path / "outer"}")\ndef build():\n    lib.both()\n')
+    assert [lang.name for lang in graph.languages] == ["rust", "go"]
+    assert inner in [i.commit for i in graph.includes] and len(graph.includes) == 2
+
+
+def test_cache_directory_that_cannot_be_written(project, tmp_path, monkeypatch):
+    make_repo(tmp_path / "lib", LIB)
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    monkeypatch.setenv("ENVBUILD_CACHE_DIR", str(blocker))
+    err = project.error(_build(f"file://{tmp_path / 'lib'}"))
+    assert "include()" in err.message and err.location.line == 1

@@ -91,7 +91,11 @@ def _clone(url: str, clone: Path) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=".clone-", dir=clone.parent))
     try:
         _git(["clone", "--quiet", "--bare", "--", url, str(tmp / "repo.git")])
-        (tmp / "repo.git").rename(clone)
+        try:
+            (tmp / "repo.git").rename(clone)
+        except OSError:
+            if not clone.is_dir():  # else another evaluation cloned it first: use theirs
+                raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -137,6 +141,9 @@ def checkout(url: str, ref: str | None, *, location: ErrorLocation | None = None
                 _fetch(clone, url, ref)
             except _GitFailed as err:
                 log.warning("include(%s): cannot reach the repository (%s); using the cached clone", url, err)
+    except OSError as err:
+        message = f"include(): cannot write the cache for {url}: {err}"
+        raise EnvbuildError(message, location=location) from None
     except _GitFailed as err:
         raise EnvbuildError(
             f"include(): cannot fetch {url}: {err}",
