@@ -163,8 +163,8 @@ class PipIndex:
 @dataclass(frozen=True)
 class Jupyter:
     """`config.jupyter`. `token` None means not given: the server still requires a token (JUPYTER_TOKEN at
-    start, else one Jupyter generates); only an explicit `token=""` makes an open server. `port` is the HOST
-    port as in envd (Jupyter listens on 8888 inside the container); 0 means "pick a free host port"."""
+    start, else one Jupyter generates); only an explicit `token=""` makes an open server. `port` is the port
+    the user asked for (envd publishes it on the host); 0 = not given (use the default)."""
 
     token: str | None = None
     port: int = 0
