@@ -1,0 +1,137 @@
+"""The dev layer of `base(dev=True)` images, as two steps the pipeline chains:
+
+* `compile_dev_base(state, ctx)` right after the base image and apt source: the dev tools from the
+  distribution (sudo, OpenSSH server, git, curl, the chosen shell...) and the `envd` user with the owner's
+  uid/gid, so every later step can hand files to that user;
+* `compile_dev_user(state, ctx)` after io.copy: Horust (the binary and one service file per process), the
+  SSH server's config and the accepted key, the shell prompt. It returns a `DevLayer` saying which user,
+  entrypoint and extra env the image config gets, and which local directories the solve must send (a local
+  Horust file).
+
+Both are pure: the Horust choice (`--horust` / `ENVBUILD_HORUST`) is read from `ctx.target.horust` when the
+target carries it, else from the environment, before any build starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from envbuild import llb
+from envbuild.compile import horust
+from envbuild.compile.cache_mounts import apt_mounts
+from envbuild.compile.dev import services, user
+from envbuild.compile.system_packages import apt_install_script
+
+# What every dev image needs from the distribution. ca-certificates is the distribution's own trust store
+# (a proxy's CA only ever arrives as a build secret); procps/less/vim-tiny make the shell usable.
+DEV_APT_PACKAGES = (
+    "bash",
+    "ca-certificates",
+    "curl",
+    "git",
+    "less",
+    "openssh-client",
+    "openssh-server",
+    "procps",
+    "sudo",
+    "vim-tiny",
+)
+
+
+@dataclass(frozen=True)
+class DevLayer:
+    """What the dev layer decided: state, image user and entrypoint, env to add, local dirs to send."""
+
+    state: llb.State
+    user: str = user.USER
+    entrypoint: tuple[str, ...] = horust.ENTRYPOINT
+    env: tuple[tuple[str, str], ...] = ()
+    local_dirs: Mapping[str, str] = field(default_factory=dict)
+    services: tuple[horust.Service, ...] = ()
+
+
+def dev_apt_packages(shell: str) -> tuple[str, ...]:
+    user.login_shell(shell)  # unsupported shells fail here, before any build
+    return (*DEV_APT_PACKAGES, *user.SHELL_PACKAGES[shell])
+
+
+def compile_dev_base(state: llb.State, ctx: Any) -> llb.State:
+    """Dev tools and the `envd` user (owner uid/gid, passwordless sudo, home /home/envd)."""
+    graph = ctx.graph
+    uid, gid = ctx.owner
+    packages = dev_apt_packages(graph.shell)
+    script = (
+        apt_install_script(packages)
+        # the distribution's host keys would be the same in every container made from this image
+        + "rm -f /etc/ssh/ssh_host_*\n"
+        + user.create_user_script(uid, gid, graph.shell)
+    )
+    return ctx.steps.sh(state, script, name="[internal] install dev tools and create user envd",
+                        mounts=apt_mounts(ctx.steps.scope))
+
+
+def compile_dev_user(state: llb.State, ctx: Any, *, horust_option: str | None = None,
+                     environ: Mapping[str, str] | None = None) -> DevLayer:
+    """Horust + services, sshd config and key, prompt. `horust_option` overrides `ctx.target.horust`."""
+    graph = ctx.graph
+    target = ctx.target
+    uid, gid = ctx.owner
+    project_dir = f"{user.HOME}/{graph.project.name}"
+    option = horust_option or getattr(target, "horust", None)
+    source = horust.horust_source(option, platform=target.platform, env=environ)
+    installed = services.install_horust(state, source)
+    state = installed.state
+
+    chown_user = (uid, gid)
+    # One shell step: BuildKit's mkdir applies the umask (0777 would come out 0755), and the prompt needs a
+    # shell anyway. Horust runs as the user, so its log and run directories must be writable by it.
+    state = ctx.steps.sh(
+        state,
+        _directories_script(uid, gid) + user.prompt_script(graph.project.name, graph.shell, uid, gid),
+        name=f"[internal] Horust, sshd and {graph.shell} prompt directories",
+    )
+
+    env = dict(ctx.env)
+    added = {**_dev_env(project_dir), **_shell_env(graph.shell)}
+    env.update(added)
+    jupyter = graph.config.jupyter
+    supervised = horust.dev_services(
+        user=user.USER,
+        project_dir=project_dir,
+        sshd_script=services.sshd_start_script(),
+        as_root=uid == 0,
+        jupyter_token=jupyter.token if jupyter is not None else None,
+        jupyter_port=(jupyter.port or horust.JUPYTER_PORT) if jupyter is not None else None,
+        daemons=[d.args for d in graph.runtime.daemons],
+        inits=[i.commands for i in graph.runtime.init],
+    )
+    files = services.service_files(supervised)
+    files[services.SSHD_CONFIG] = (services.sshd_config(user=user.USER, uid=uid, env=env), 0o644)
+    state = services.write_files(state, files, chown=None)
+    if target.ssh_public_key:
+        state = state.mkfile(services.AUTHORIZED_KEYS, services.authorized_keys_line(target.ssh_public_key),
+                             mode=0o644, chown=chown_user, custom_name="[internal] install the ssh key")
+    return DevLayer(
+        state=state,
+        env=tuple(added.items()),
+        local_dirs=dict(installed.local_dirs),
+        services=supervised,
+    )
+
+
+def _directories_script(uid: int, gid: int) -> str:
+    return (
+        f"install -d -m 0755 {horust.SERVICE_DIR} {horust.SCRIPT_DIR} /var/envd\n"
+        f"install -d -m 1777 {horust.LOG_DIR} {horust.RUN_DIR}\n"
+        f"install -d -o {uid} -g {gid} -m 0700 {services.HOST_KEY_DIR}\n"
+    )
+
+
+def _dev_env(project_dir: str) -> dict[str, str]:
+    return {"ENVD_WORKDIR": project_dir, "USER": user.USER, "HOME": user.HOME}
+
+
+def _shell_env(shell: str) -> dict[str, str]:
+    return {"SHELL": user.login_shell(shell)}

@@ -1,0 +1,113 @@
+"""The dev user: `envd` with the owner's uid/gid, passwordless sudo, home `/home/envd`, a shell with a prompt.
+
+Created early (right after the dev tools, as envd does) so later steps can hand files to the user. Base
+images that already hold a user with the owner's uid (ubuntu:24.04 ships `ubuntu` as 1000) have that user
+renamed rather than failing `useradd`. Owner uid 0 (a root host user) makes `envd` a second name for root,
+like envd does, so files in the bind-mounted project stay owned by the host user.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from envbuild.errors import EnvbuildError
+
+USER = "envd"
+HOME = "/home/envd"
+SHELLS = {"bash": "/bin/bash", "zsh": "/usr/bin/zsh", "fish": "/usr/bin/fish"}
+SHELL_PACKAGES = {"bash": (), "zsh": ("zsh",), "fish": ("fish",)}
+
+
+def login_shell(shell: str) -> str:
+    try:
+        return SHELLS[shell]
+    except KeyError:
+        raise EnvbuildError(
+            f"shell {shell!r} is not supported in dev images", hint=f"use one of: {', '.join(SHELLS)}"
+        ) from None
+
+
+def create_user_script(uid: int, gid: int, shell: str) -> str:
+    """bash that makes the dev user exist with exactly this uid/gid, whatever the base image already has."""
+    path = login_shell(shell)
+    if uid == 0:
+        make = (
+            f"getent passwd {USER} >/dev/null || useradd -o -u 0 -g 0 -M -d {HOME} -s {path} {USER}\n"
+            f"mkdir -p {HOME}\n"
+            "group=0\n"
+        )
+    else:
+        make = (
+            f"group=$(getent group {gid} | cut -d: -f1 || true)\n"
+            'if [ -z "$group" ]; then\n'
+            f"  if getent group {USER} >/dev/null; then groupmod -g {gid} {USER};\n"
+            f"  else groupadd -g {gid} {USER}; fi\n"
+            f"  group={USER}\n"
+            f'elif [ "$group" != root ] && [ "$group" != {USER} ] && ! getent group {USER} >/dev/null; then\n'
+            f'  groupmod -n {USER} "$group"; group={USER}\n'
+            "fi\n"
+            f"existing=$(getent passwd {uid} | cut -d: -f1 || true)\n"
+            'if [ -z "$existing" ]; then\n'
+            f'  useradd -u {uid} -g "$group" -m -d {HOME} -s {path} {USER}\n'
+            f'elif [ "$existing" != {USER} ]; then\n'
+            f'  usermod -l {USER} -d {HOME} -m -g "$group" -s {path} "$existing"\n'
+            "else\n"
+            f'  usermod -g "$group" -s {path} {USER}\n'
+            "fi\n"
+        )
+    return (
+        make
+        # '*' rather than useradd's locked '!': sshd refuses keys for a locked account, and no password works.
+        + f"usermod -p '*' {USER}\n"
+        f"install -d -o {uid} -g \"$group\" -m 0755 {HOME}\n"
+        f"install -d -o {uid} -g \"$group\" -m 0700 {HOME}/.config {HOME}/.cache\n"
+        "mkdir -p /etc/sudoers.d\n"
+        f"printf '%s\\n' '{USER} ALL=(ALL:ALL) NOPASSWD: ALL' > /etc/sudoers.d/{USER}\n"
+        f"chmod 0440 /etc/sudoers.d/{USER}\n"
+    )
+
+
+def prompt_files(env_name: str, shell: str) -> dict[str, str]:
+    """Shell rc snippets (path → text to append) that show the environment in the prompt.
+
+    envd downloads starship from GitHub for this; a plain prompt needs nothing from the network.
+    """
+    name = shlex.quote(env_name)
+    files = {
+        f"{HOME}/.bashrc": (
+            "\n# envbuild prompt\n"
+            f"export ENVD_ENV={name}\n"
+            r"PS1='\[\e[1;32m\](envd:${ENVD_ENV})\[\e[0m\] \u@\h:\w\$ '"
+            "\n"
+        ),
+    }
+    if shell == "zsh":
+        files[f"{HOME}/.zshrc"] = (
+            "\n# envbuild prompt\n"
+            f"export ENVD_ENV={name}\n"
+            "setopt PROMPT_SUBST\n"
+            "PROMPT='%F{green}(envd:${ENVD_ENV})%f %n@%m:%~ %# '\n"
+        )
+    if shell == "fish":
+        files[f"{HOME}/.config/fish/config.fish"] = (
+            "\n# envbuild prompt\n"
+            f"set -gx ENVD_ENV {name}\n"
+            "function fish_prompt\n"
+            "    set_color green; printf '(envd:%s)' $ENVD_ENV; set_color normal\n"
+            "    printf ' %s@%s:%s> ' $USER (prompt_hostname) (prompt_pwd)\n"
+            "end\n"
+        )
+    return files
+
+
+def prompt_script(env_name: str, shell: str, uid: int, gid: int) -> str:
+    """bash that appends the prompt snippets and keeps the rc files owned by the user."""
+    lines = []
+    for path, text in prompt_files(env_name, shell).items():
+        parent = path.rsplit("/", 1)[0]
+        lines.append(f"mkdir -p {parent}")
+        lines.append(f"printf '%s' {shlex.quote(text)} >> {path}")
+        lines.append(f"chown {uid}:{gid} {path}")
+        if parent != HOME:
+            lines.append(f"chown -R {uid}:{gid} {HOME}/.config")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,163 @@
+"""The dev layer's LLB: what `compile_dev_base` / `compile_dev_user` put into a dev image."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from envbuild import llb
+from envbuild._proto.pb import ops_pb2
+from envbuild.compile import dev, horust
+from envbuild.compile.context import CompileContext
+from envbuild.compile.steps import StepEnv
+from envbuild.compile.target import BuildTarget
+from envbuild.errors import EnvbuildError
+from envbuild.graph import Base, Config, Daemon, Graph, InitCommands, Jupyter, Project, Runtime
+
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeyForTests envbuild-test\n"
+
+
+def make_ctx(*, uid=1000, gid=1000, shell="bash", jupyter=None, key=KEY):
+    graph = Graph(
+        project=Project(name="demo", dir="/tmp/demo"),
+        base=Base(image="docker.io/library/debian:bookworm", dev=True),
+        shell=shell,
+        config=Config(jupyter=jupyter),
+        runtime=Runtime(
+            daemons=(Daemon(args=("bash", "-c", "echo 'hi' $HOME")),),
+            init=(InitCommands(commands=("echo init",)),),
+        ),
+    )
+    target = BuildTarget(uid=uid, gid=gid, ssh_public_key=key)
+    return CompileContext(graph=graph, target=target, steps=StepEnv(scope="demo-cpu"),
+                          base_ref=graph.base.image, python=None,
+                          env=(("PATH", "/opt/venv/bin:/usr/bin:/bin"), ("LANG", "C.UTF-8")))
+
+
+def ops(state: llb.State) -> list[ops_pb2.Op]:
+    definition = state.marshal(platform="linux/amd64")
+    return [ops_pb2.Op.FromString(raw) for raw in getattr(definition, "def")]
+
+
+def mkfiles(state: llb.State) -> dict[str, ops_pb2.FileActionMkFile]:
+    return {a.mkfile.path: a.mkfile for op in ops(state) if op.HasField("file")
+            for a in op.file.actions if a.HasField("mkfile")}
+
+
+def exec_scripts(state: llb.State) -> list[str]:
+    return [op.exec.meta.args[-1] for op in ops(state) if op.HasField("exec")]
+
+
+@pytest.fixture
+def standin_file(tmp_path):
+    path = tmp_path / "bin" / "horust"
+    path.parent.mkdir()
+    path.write_bytes(b"\x7fELF stand-in")
+    return path
+
+
+def build(ctx, option):
+    base = dev.compile_dev_base(llb.image(ctx.base_ref), ctx)
+    return dev.compile_dev_user(base, ctx, horust_option=str(option))
+
+
+def test_base_installs_tools_and_creates_the_user_with_owner_ids():
+    state = dev.compile_dev_base(llb.image("docker.io/library/debian:bookworm"), make_ctx(uid=1234, gid=2345))
+    (script,) = exec_scripts(state)
+    for package in ("openssh-server", "sudo", "git", "curl", "ca-certificates", "bash"):
+        assert f"'{package}'" in script or f" {package}" in script
+    assert "useradd -u 1234 -g \"$group\" -m -d /home/envd -s /bin/bash envd" in script
+    assert "groupadd -g 2345 envd" in script
+    assert "NOPASSWD: ALL" in script and "chmod 0440 /etc/sudoers.d/envd" in script
+    assert "rm -f /etc/ssh/ssh_host_*" in script
+    (exec_op,) = [op.exec for op in ops(state) if op.HasField("exec")]
+    cache_ids = sorted(m.cacheOpt.ID for m in exec_op.mounts if m.mountType == ops_pb2.CACHE)
+    assert cache_ids == ["/var/cache/apt/demo-cpu", "/var/lib/apt/lists/demo-cpu"]
+
+
+@pytest.mark.parametrize(("shell", "package", "path"), [("zsh", "zsh", "/usr/bin/zsh"),
+                                                        ("fish", "fish", "/usr/bin/fish")])
+def test_other_shells_are_installed_and_made_the_login_shell(shell, package, path):
+    state = dev.compile_dev_base(llb.image("docker.io/library/debian:bookworm"), make_ctx(shell=shell))
+    (script,) = exec_scripts(state)
+    assert package in script and f"-s {path} envd" in script
+
+
+def test_unknown_shell_fails_before_any_build():
+    with pytest.raises(EnvbuildError, match="shell 'tcsh' is not supported"):
+        dev.compile_dev_base(llb.image("docker.io/library/debian:bookworm"), make_ctx(shell="tcsh"))
+
+
+def test_root_owner_makes_envd_an_alias_of_root():
+    state = dev.compile_dev_base(llb.image("docker.io/library/debian:bookworm"), make_ctx(uid=0, gid=0))
+    (script,) = exec_scripts(state)
+    assert "useradd -o -u 0 -g 0 -M -d /home/envd -s /bin/bash envd" in script
+
+
+def test_user_layer_writes_services_sshd_config_and_key(standin_file):
+    ctx = make_ctx(jupyter=Jupyter(token=None, port=8888))
+    layer = build(ctx, standin_file)
+    files = mkfiles(layer.state)
+    names = {"sshd", "init_0", "daemon_0", "jupyter"}
+    for name in names:
+        doc = tomllib.loads(files[f"{horust.SERVICE_DIR}/{name}.toml"].data.decode())
+        assert doc["user"] == "envd"
+        assert doc["stdout"] == f"/var/log/horust/{name}_stdout.log"
+        assert files[f"{horust.SCRIPT_DIR}/{name}.sh"].mode == 0o755
+    assert {s.name for s in layer.services} == names
+    config = files["/etc/envbuild/sshd_config"].data.decode()
+    assert "Port 2222\n" in config and "AllowUsers envd\n" in config
+    assert "PasswordAuthentication no\n" in config
+    assert "AuthorizedKeysFile /var/envd/authorized_keys\n" in config
+    assert "PermitRootLogin no\n" in config
+    assert 'SetEnv PATH=/opt/venv/bin:/usr/bin:/bin LANG=C.UTF-8' in config
+    key = files["/var/envd/authorized_keys"]
+    assert key.data.decode() == KEY and key.owner.user.byID == 1000
+    assert layer.entrypoint == ("/usr/local/bin/horust", "--services-path", "/etc/horust/services")
+    assert layer.user == "envd"
+    assert dict(layer.env)["ENVD_WORKDIR"] == "/home/envd/demo"
+
+
+def test_local_horust_file_is_sent_as_a_local_source(standin_file):
+    layer = build(make_ctx(), standin_file)
+    assert layer.local_dirs == {"envbuild-horust": str(standin_file.parent)}
+    sources = [op.source for op in ops(layer.state) if op.HasField("source")]
+    local = [s for s in sources if s.identifier == "local://envbuild-horust"]
+    assert len(local) == 1 and '"horust"' in local[0].attrs["local.includepattern"]
+    copies = [a.copy for op in ops(layer.state) if op.HasField("file") for a in op.file.actions
+              if a.HasField("copy")]
+    assert any(c.src == "/horust" and c.dest == "/usr/local/bin/horust" and c.mode == 0o755 for c in copies)
+
+
+def test_release_horust_is_an_http_source_verified_by_checksum(monkeypatch):
+    digest = "sha256:" + "1f" * 32
+    monkeypatch.setenv("ENVBUILD_HORUST_SHA256", digest)
+    layer = build(make_ctx(), "release")
+    assert layer.local_dirs == {}
+    (http,) = [op.source for op in ops(layer.state) if op.HasField("source")
+               and op.source.identifier.startswith("https://")]
+    assert http.identifier.endswith("/horust-x86_64-unknown-linux-musl.tar.gz")
+    assert http.attrs["http.checksum"] == digest
+    copies = [a.copy for op in ops(layer.state) if op.HasField("file") for a in op.file.actions
+              if a.HasField("copy")]
+    assert any(c.attemptUnpackDockerCompatibility for c in copies)
+
+
+def test_release_horust_without_checksum_fails_before_any_build(monkeypatch):
+    monkeypatch.delenv("ENVBUILD_HORUST_SHA256", raising=False)
+    monkeypatch.delenv("ENVBUILD_HORUST", raising=False)
+    base = dev.compile_dev_base(llb.image("docker.io/library/debian:bookworm"), make_ctx())
+    with pytest.raises(EnvbuildError, match="no verified checksum"):
+        dev.compile_dev_user(base, make_ctx())
+
+
+def test_image_horust_is_copied_out_of_the_image():
+    layer = build(make_ctx(), "docker-image://registry.local/horust:0.1.13")
+    sources = [op.source.identifier for op in ops(layer.state) if op.HasField("source")]
+    assert "docker-image://registry.local/horust:0.1.13" in sources
+
+
+def test_no_key_no_authorized_keys_file(standin_file):
+    files = mkfiles(build(make_ctx(key=None), standin_file).state)
+    assert "/var/envd/authorized_keys" not in files
