@@ -57,7 +57,7 @@ def build_events() -> list[object]:
         vertex("sha256:ctx", "[internal] load build context", 0.0),
         StatusEvent(
             vertexes=(
-                vertex("sha256:base", "[1/3] FROM docker.io/library/debian:bookworm", 0.1, 0.1, cached=True),
+                vertex("sha256:base", "[1/3] FROM docker.io/library/debian:bookworm", 0.0, 0.0, cached=True),
             ),
             statuses=(
                 StatusUpdate("transferring context:", "sha256:ctx", total=4_000_000, current=1_000_000),
@@ -110,11 +110,14 @@ def test_done_steps_collapse_to_one_line_and_old_ones_fold():
     trace = Trace()
     view = TreeView(trace, clock, max_done=2)
     for i in range(5):
+        clock.now = at(100 + i).timestamp()  # each start arrives when it happens, 100 s on the local clock
         trace.apply(as_event(vertex(f"sha256:{i}", f"step {i}", i, i + 0.5, cached=i == 0)))
         trace.apply(as_event(LogChunk(f"sha256:{i}", b"noise\n", timestamp=at(i + 0.1))))
         view.note_started()
+    clock.now = at(106).timestamp()
     trace.apply(as_event(vertex("sha256:run", "step running", 6.0)))
-    clock.now += 7.0
+    view.note_started()
+    clock.now += 1.0
     assert draw(view) == (
         "[+] Building 7.0s (5/6)\n"
         "├── 3 earlier steps done, 1 cached\n"
@@ -190,3 +193,19 @@ def test_plain_mode_does_not_load_the_terminal_view():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_timers_ignore_the_old_times_of_cached_steps():
+    """A cached vertex arrives with the times of the run that made it; the running step's timer must not
+    count from those."""
+    clock = Clock()
+    trace = Trace()
+    view = TreeView(trace, clock)
+    trace.apply(as_event(vertex("sha256:old", "cached long ago", -3600.0, -3590.0, cached=True)))
+    view.note_started()
+    trace.apply(as_event(vertex("sha256:run", "RUN make", 0.0)))
+    view.note_started()
+    clock.now += 3.0
+    last = draw(view).splitlines()[-1]
+    assert last.startswith("└── RUN make ")
+    assert last.endswith(" 3.0s")

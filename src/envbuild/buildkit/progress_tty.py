@@ -30,16 +30,21 @@ class TreeView:
         self.clock = clock
         self.max_done = max_done
         self.started_at = clock()
-        #: local time minus daemon time, fixed when the first step starts (their clocks may differ)
+        #: local time minus daemon time, the smallest gap seen between a start and its arrival (their clocks
+        #: may differ; the smallest gap is the freshest start, since a cached step reports its old times)
         self._skew: float | None = None
+        self._seen_starts: set[tuple[str, float]] = set()
 
     def note_started(self) -> None:
-        """Fix the clock skew from the first step's start as soon as one is known."""
-        if self._skew is not None:
-            return
-        starts = [s.started for s in self.trace.steps.values() if s.started is not None]
-        if starts:
-            self._skew = self.clock() - min(starts).timestamp()
+        """Tighten the clock skew with every start that has just arrived."""
+        now = self.clock()
+        for step in self.trace.steps.values():
+            for start in step.intervals:
+                key = (step.digest, start.timestamp())
+                if key not in self._seen_starts:
+                    self._seen_starts.add(key)
+                    gap = now - key[1]
+                    self._skew = gap if self._skew is None else min(self._skew, gap)
 
     def elapsed(self, step: Step) -> float:
         """Seconds a step has run: finished runs from daemon times, plus the open run by the local clock."""
