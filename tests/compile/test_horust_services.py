@@ -90,7 +90,7 @@ def test_jupyter_requires_a_token_unless_empty_is_asked_for(token, args_have, ar
     for arg in args_have:
         assert arg in script
     command = script.splitlines()[-1]
-    assert command.startswith("exec python3 -m jupyter lab")
+    assert command.startswith("exec python3 -m jupyterlab")
     for arg in args_lack:
         assert arg not in command
     assert parsed(jupyter)["environment"] == {"keep-env": True}

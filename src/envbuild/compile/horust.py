@@ -135,7 +135,7 @@ def jupyter_service(
     put where Horust's `$` expansion or the command line would see it).
     """
     args = [
-        "python3", "-m", "jupyter", "lab", "--no-browser",
+        "python3", "-m", "jupyterlab", "--no-browser",
         "--ServerApp.ip=0.0.0.0", f"--ServerApp.port={port}", f"--ServerApp.root_dir={project_dir}",
     ]
     if as_root:
