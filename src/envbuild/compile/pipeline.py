@@ -176,9 +176,13 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
     # language packages
     state = _language_packages(state, graph, ctx)
 
-    # io.http → io.copy
-    state = sources.http_downloads(state, graph.downloads, owner=owner)
-    state = sources.copies(state, graph.copies, owner=owner)
+    # io.http ∥ io.copy: neither reads what the other writes, so they are joined like the language stages
+    file_stages: list[Stage] = []
+    if graph.downloads:
+        file_stages.append(("io.http", lambda s: sources.http_downloads(s, graph.downloads, owner=owner)))
+    if graph.copies:
+        file_stages.append(("io.copy", lambda s: sources.copies(s, graph.copies, owner=owner)))
+    state = join_stages(state, file_stages, merge_diff=target.merge_diff)
 
     # user / ssh key / shell / prompt / Horust services
     workdir = config_mod.dev_workdir(graph) if graph.base.dev else (target.base_config.working_dir or "/")
