@@ -95,3 +95,18 @@ def test_two_evaluations_share_nothing(project):
     second = project.build('run(commands=["two"])')
     assert [r.commands for r in first.runs] == [("one",)]
     assert [r.commands for r in second.runs] == [("two",)]
+
+
+def test_assignments_inside_multiline_strings_are_not_globals(project):
+    graph = project.evaluate(
+        '''
+        NOTE = """
+        run = 1
+        def install():
+        """
+
+        def build():
+            run(commands=[NOTE.strip().splitlines()[0]])
+        '''
+    )
+    assert graph.runs[0].commands == ("run = 1",)

@@ -6,6 +6,7 @@ recorder), so evaluations are independent and nothing lives at module level.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import sys
@@ -145,7 +146,12 @@ class Evaluation:
             raise EnvbuildError(f"build file not found: {path}") from None
         except (OSError, UnicodeDecodeError) as err:
             raise EnvbuildError(f"cannot read build file {path}: {err}") from None
-        prepared = prepare(text, display, include_prefix=str(len(self.sources)))
+        try:
+            prepared = prepare(text, display, include_prefix=str(len(self.sources)))
+        except EnvbuildError as err:
+            if err.location is not None:
+                err.location = dataclasses.replace(err.location, file=error_name or self._error_name(path))
+            raise
         self.sources[display] = prepared
         self.error_names[display] = error_name or self._error_name(path)
         for request in prepared.includes:
@@ -215,7 +221,7 @@ class Evaluation:
             rel = path.relative_to(checkout.root).as_posix()
             display = f"{request.url}/{rel}"
             self.load_file(path, display=display, error_name=display)
-            names = [n for n in self.sources[display].public_names if not n.startswith("_")]
+            names = [n for n in self.sources[display].top_level_names if not n.startswith("_")]
             for name in names:
                 if name in exported:
                     raise EnvbuildError(
@@ -274,7 +280,7 @@ class Evaluation:
         prepared = self.sources[display]
         if not _IDENTIFIER.match(function):
             raise EnvbuildError(f"{function!r} is not a function name")
-        if function not in prepared.public_names:
+        if function not in prepared.top_level_names:
             raise EnvbuildError(
                 f"{self.error_names[display]} has no function `{function}`",
                 hint="choose the function with --from file:function",

@@ -55,11 +55,11 @@ class PreparedSource:
     lines: tuple[str, ...]
     text: str
     includes: tuple[IncludeRequest, ...]
-    public_names: tuple[str, ...]
+    top_level_names: tuple[str, ...]
 
     def location(self, line: int, column: int) -> ErrorLocation:
         """An error location in the original file (1-based line and column)."""
-        source_line = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        source_line = self.lines[line - 1].rstrip("\r") if 0 < line <= len(self.lines) else ""
         return ErrorLocation(self.display, line, column, source_line)
 
 
@@ -95,9 +95,17 @@ _DUPLICATE = re.compile(r"Duplicate top-level assignment of `(\w+)`, first defin
 
 
 def _top_level_names(lines: tuple[str, ...]) -> tuple[str, ...]:
+    """Names bound by `def` or assignment in column 0, skipping the inside of triple-quoted strings."""
     names: dict[str, None] = {}
+    quote: str | None = None
     for line in lines:
-        if not line or line[0] in " \t#":
+        starts_inside = quote is not None
+        for match in re.finditer(r'"""|\'\'\'', line):
+            if quote is None:
+                quote = match.group(0)
+            elif match.group(0) == quote:
+                quote = None
+        if starts_inside or not line or line[0] in " \t#":
             continue
         match = _DEF.match(line)
         if match:
