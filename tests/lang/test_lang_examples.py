@@ -1,7 +1,7 @@
 """Snapshot of every example's graph: examples/<name>/graph.json.
 
-Regenerate on purpose with `ENVBUILD_UPDATE_SNAPSHOTS=1 pytest tests/lang/test_examples.py` and review the
-diff. The project directory is written as "." so snapshots hold no machine-specific path.
+Regenerate on purpose with `ENVBUILD_UPDATE_SNAPSHOTS=1 pytest tests/lang/test_lang_examples.py` and review
+the diff. The project directory is written as "." so snapshots hold no machine-specific path.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from envbuild.graph import Graph
-from tests.lang.test_examples import EXAMPLES, NAMES, portable, serve_include_lib
+from tests.lang.test_lang_examples import EXAMPLES, NAMES, portable, serve_include_lib
 
 
 def _cli(*args: str, cwd: Path | None = None, env=None) -> subprocess.CompletedProcess:
