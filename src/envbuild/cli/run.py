@@ -60,16 +60,21 @@ def register(app: typer.Typer) -> None:
         timeout: float = typer.Option(60.0, "--timeout", help="Seconds to wait for sshd."),
     ) -> None:
         """Start an environment from an existing envbuild image; attach with ssh unless --detach."""
-        from envbuild.cli.up import attach_or_explain, check_project_dir, print_environment, run_options
+        from envbuild.cli.up import (
+            attach_or_explain,
+            check_project_dir,
+            env_name_for,
+            print_environment,
+            run_options,
+        )
         from envbuild.runtime import lifecycle
         from envbuild.runtime.engine import docker_client
         from envbuild.runtime.keys import ensure_key_pair
-        from envbuild.runtime.names import resolve_name
         from envbuild.runtime.spec import plan
 
         project = check_project_dir(Path(path))
-        env_name = resolve_name(name or None, project)
         client = docker_client()
+        env_name = env_name_for(name, str(project), client)
         graph, image_name = graph_from_image(client, image)
         keys = ensure_key_pair()
         options = run_options(

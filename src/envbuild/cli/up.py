@@ -42,13 +42,22 @@ def check_project_dir(path: Path) -> Path:
     return path.resolve()
 
 
-def env_name_for(name: str, path: str) -> str:
-    """`--name` when given, else the name derived from the project dir (which must then exist)."""
+def env_name_for(name: str, path: str, client=None) -> str:
+    """`--name` when given; else the one environment started from this project dir (so `up --name x` then
+    `exec` in the same dir finds x); else the name derived from the project dir, which must exist."""
     from envbuild.runtime.names import resolve_name
 
     if name:
         return resolve_name(name, Path(path))
-    return resolve_name(None, check_project_dir(Path(path)))
+    project = check_project_dir(Path(path))
+    if client is None:
+        from envbuild.runtime.engine import docker_client
+
+        client = docker_client()
+    from envbuild.runtime.containers import names_for_project
+
+    found = names_for_project(client, project)
+    return found[0] if len(found) == 1 else resolve_name(None, project)
 
 
 def print_environment(env, *, token_hint: bool = True) -> None:
@@ -116,15 +125,15 @@ def register(app: typer.Typer) -> None:
         """Build the environment and start it; attach with ssh unless --detach."""
         from dataclasses import replace
 
-        from envbuild.compile import BuildOptions, build
+        from envbuild.compile.build import BuildOptions, build
         from envbuild.runtime import lifecycle
         from envbuild.runtime.engine import docker_client
         from envbuild.runtime.keys import ensure_key_pair
-        from envbuild.runtime.names import resolve_name
         from envbuild.runtime.spec import plan
 
         project = check_project_dir(Path(path))
-        env_name = resolve_name(name or None, project)
+        client = docker_client()
+        env_name = env_name_for(name, str(project), client)
         graph = load_graph(project, from_)
         if not graph.base.dev:
             raise EnvbuildError(
@@ -150,7 +159,6 @@ def register(app: typer.Typer) -> None:
             timeout=timeout,
         )
         spec = plan(options, graph, public_key=keys.public)  # every flag checked before the build starts
-        client = docker_client()
         old = lifecycle.check_can_start(client, env_name, force=force, keys=keys)
         result = build(
             graph,

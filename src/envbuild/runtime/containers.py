@@ -99,6 +99,12 @@ def find(client, name: str):
     return container
 
 
+def names_for_project(client, project_dir) -> list[str]:
+    """Environments started from this project dir (whatever --name they were given)."""
+    found = client.containers.list(all=True, filters={"label": f"{labels.PROJECT_DIR}={project_dir}"})
+    return sorted((c.labels or {}).get(labels.ENVIRONMENT, c.name) for c in found)
+
+
 def list_environments(client) -> list[Environment]:
     found = client.containers.list(all=True, filters={"label": labels.ENVIRONMENT})
     return sorted((environment_from_container(c) for c in found), key=lambda e: e.name)

@@ -1,0 +1,174 @@
+"""`envbuild up --detach` for real: envbuild builds the dev image (Jupyter, a daemon, an init) on the real
+dockerd, with the Horust STAND-IN from tests/support/horust_standin as the image's supervisor, then the real
+OpenSSH client logs in through the generated ssh config entry. One build serves every test in this module.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+PROJECT = Path(__file__).parent / "e2e_project"
+_LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1 never goes via a proxy
+TAG = "envbuild-test-up:dev"
+_STANDIN = Path(__file__).parents[1] / "support" / "horust_standin" / "build.py"
+
+
+def _standin() -> Path:
+    spec = importlib.util.spec_from_file_location("horust_standin_build", _STANDIN)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build_standin()
+
+
+@dataclass(frozen=True)
+class Up:
+    name: str
+    project: Path
+    env: dict[str, str]
+    ssh_config: Path
+
+    def envbuild(self, *args: str, cwd: Path | None = None, timeout: float = 300):
+        return subprocess.run(
+            [sys.executable, "-m", "envbuild.cli", *args],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            cwd=cwd or self.project,
+            stdin=subprocess.DEVNULL,
+            timeout=timeout,
+        )
+
+    def ssh(self, command: str):
+        return subprocess.run(
+            ["ssh", "-F", str(self.ssh_config), f"{self.name}.envd", command],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+        )
+
+    def describe(self) -> dict:
+        out = self.envbuild("envs", "describe", "--name", self.name, "--format", "json")
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+
+@pytest.fixture(scope="module")
+def up(tmp_path_factory, docker_engine):
+    root = tmp_path_factory.mktemp("up-e2e")
+    project = root / "envbuild-e2e"
+    shutil.copytree(PROJECT, project)
+    env = {
+        **os.environ,
+        "ENVBUILD_CONFIG_DIR": str(root / "config"),
+        "ENVBUILD_CACHE_DIR": str(root / "cache"),
+        "ENVBUILD_SSH_CONFIG": str(root / "ssh_config"),
+        "ENVBUILD_HORUST": str(_standin()),
+    }
+    state = Up(f"envbuild-test-up-{uuid.uuid4().hex[:6]}", project, env, root / "ssh_config")
+    out = state.envbuild(
+        "up", "--detach", "--tag", TAG, "--name", state.name, "--progress", "plain", timeout=1500
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert f"ssh {state.name}.envd" in out.stdout and "?token=" in out.stdout
+    yield state
+    state.envbuild("destroy", "--name", state.name)
+    subprocess.run(["docker", "rmi", "-f", TAG], capture_output=True)
+
+
+def test_ssh_login_through_generated_entry_as_host_uid_with_writable_project(up):
+    out = up.ssh("id -u; cd $ENVD_WORKDIR && pwd && touch written-from-inside")
+    assert out.returncode == 0, out.stderr
+    uid, pwd = out.stdout.split()
+    assert uid == str(os.getuid())
+    assert pwd == "/home/envd/envbuild-e2e"
+    assert (up.project / "written-from-inside").exists()
+    assert f"Host {up.name}.envd" in up.ssh_config.read_text()
+
+
+def test_jupyter_answers_with_its_token_and_refuses_without(up):
+    url = up.describe()["jupyter"]
+    assert url and "?token=" in url
+    base, token = url.split("?token=")
+    status = None
+    for _ in range(120):  # Jupyter starts after the init service; give it time to listen
+        try:
+            with _LOCAL.open(f"{base}api/status?token={token}", timeout=5) as response:
+                status = response.status
+                break
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(1)
+    assert status == 200
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        _LOCAL.open(f"{base}api/status", timeout=5)
+    assert refused.value.code == 403
+    with pytest.raises(urllib.error.HTTPError) as wrong:
+        _LOCAL.open(f"{base}api/status?token=wrong", timeout=5)
+    assert wrong.value.code == 403
+
+
+def test_daemon_and_init_run_under_the_horust_standin(up):
+    out = up.ssh("cat /proc/1/cmdline | tr '\\0' ' '; echo; cat /tmp/init-marker; cat /tmp/daemon-marker")
+    assert out.returncode == 0, out.stderr
+    pid1, init, daemon_uid = out.stdout.splitlines()
+    assert "horust" in pid1
+    assert init == "init-ran"
+    assert daemon_uid == str(os.getuid())
+
+
+def test_exec_runtime_command_returns_output_and_exit_code(up):
+    out = up.envbuild("exec", "--command", "greet")
+    assert out.returncode == 4, out.stderr
+    assert out.stdout.strip() == "hello from /home/envd/envbuild-e2e"
+    out = up.envbuild("exec", "--", "sh", "-c", "echo $1; exit 9", "sh", "two words")
+    assert (out.returncode, out.stdout.strip()) == (9, "two words")
+
+
+def test_up_twice_without_force_is_refused_cleanly(up):
+    before = up.describe()["container_id"]
+    out = up.envbuild("up", "--detach", "--tag", TAG, "--name", up.name)
+    assert out.returncode == 1
+    assert "already running" in out.stderr and "--force" in out.stderr and "Traceback" not in out.stderr
+    assert up.describe()["container_id"] == before
+
+
+def test_zz_destroy_removes_container_and_ssh_entry(up):
+    out = up.envbuild("destroy", "--name", up.name)
+    assert out.returncode == 0, out.stderr
+    assert f"{up.name}.envd" not in up.ssh_config.read_text()
+    listed = up.envbuild("envs", "ls", "--format", "json")
+    assert up.name not in {e["name"] for e in json.loads(listed.stdout)}
+    gone = subprocess.run(["docker", "inspect", up.name], capture_output=True)
+    assert gone.returncode != 0
+
+
+def test_failed_build_leaves_no_container_and_no_ssh_entry(up, tmp_path):
+    project = tmp_path / "envbuild-e2e-fail"
+    project.mkdir()
+    text = (PROJECT / "build.envd").read_text()
+    (project / "build.envd").write_text(
+        text.replace('shell("bash")', 'shell("bash")\n    run(commands=["exit 3"])')
+    )
+    name = f"envbuild-test-fail-{uuid.uuid4().hex[:6]}"
+    out = up.envbuild(
+        "up", "--detach", "--name", name, "--tag", "envbuild-test-fail:dev", cwd=project, timeout=900
+    )
+    assert out.returncode == 1, out.stdout[-2000:]
+    assert "exit 3" in out.stderr and "Traceback" not in out.stderr
+    assert subprocess.run(["docker", "inspect", name], capture_output=True).returncode != 0
+    assert not up.ssh_config.exists() or f"{name}.envd" not in up.ssh_config.read_text()
