@@ -94,6 +94,8 @@ def _sshd_quote(setting: str) -> str:
 def sshd_start_script() -> str:
     """Make missing host keys (first start of this container), then run sshd in the foreground."""
     return (
+        # only a root sshd (owner uid 0) separates privileges and needs its empty chroot directory
+        'if [ "$(id -u)" = 0 ]; then mkdir -p /run/sshd && chmod 0755 /run/sshd; fi\n'
         f"mkdir -p {HOST_KEY_DIR}\n"
         f"for type in ed25519 rsa; do\n"
         f'  key={HOST_KEY_DIR}/ssh_host_${{type}}_key\n'
