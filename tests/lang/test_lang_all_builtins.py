@@ -78,6 +78,7 @@ def test_file_calling_every_builtin_evaluates(project):
         re.findall(r"\b((?:install|config|io|runtime|data)\.\w+|base|shell|run|git_config)\(", EVERY_BUILTIN)
     )
     assert called == set(BUILTINS) - {"include"}  # include() has its own tests (test_lang_include.py)
+    project.write("a", "")
     graph = project.evaluate(EVERY_BUILTIN)
     assert graph.shell == "zsh" and graph.config.rstudio_server and len(graph.runtime.mounts) == 2
     assert [lang.name for lang in graph.languages] == ["python", "r", "julia", "rust", "go", "nodejs"]

@@ -68,6 +68,7 @@ def test_install_languages(project):
 
 
 def test_install_conda_uv_pixi_cuda(project):
+    project.write("env.yml", "name: x\n")
     graph = project.build(
         """
         install.conda(use_mamba=True)
@@ -92,6 +93,8 @@ def test_install_conda_uv_pixi_cuda(project):
 
 
 def test_install_packages(project):
+    project.write("requirements.txt", "rich\n")
+    project.write("w/a.whl", "")
     graph = project.build(
         """
         install.apt_packages(name=["git", "curl"])
@@ -154,6 +157,7 @@ def test_jupyter_defaults(project):
 
 
 def test_io(project):
+    project.write("src/main.py", "")
     graph = project.build(
         f"""
         io.copy(source="src", target="/home/envd/src")
@@ -295,6 +299,13 @@ VALIDATION = [
     ('install.uv()\ninstall.python_packages(name=["x"])', "cannot be used together with install.uv()"),
     ('install.python_packages(name=["x"])\ninstall.pixi()', "cannot be used together with install.pixi()"),
     ("install.python(vers='3')", "extra named parameter(s) for call to install.python()"),
+    ('install.python_packages(requirements="nope.txt")', "requirements file 'nope.txt' does not exist"),
+    ('install.python_packages(local_wheels=["../x.whl"])', "wheel '../x.whl' is outside the project"),
+    (
+        'install.conda()\ninstall.conda_packages(env_file="/etc/hostname")',
+        "env_file '/etc/hostname' is outside",
+    ),
+    ('io.copy(source="missing", target="/x")', "source 'missing' does not exist"),
 ]
 
 

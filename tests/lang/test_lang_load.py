@@ -92,6 +92,7 @@ def test_other_function_and_file(project):
 
 def test_function_in_subdirectory_keeps_project_dir(project):
     project.write("envs/gpu.envd", 'def build():\n    io.copy(source="src", target="/x")\n')
+    project.write("src/app.py", "")
     graph = evaluate(project.root / "envs/gpu.envd", project_dir=project.root)
     assert graph.project.dir == str(project.root) and graph.project.build_file == "envs/gpu.envd"
     assert str(graph.project.host_path("src")) == str(project.root / "src")

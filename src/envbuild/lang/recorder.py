@@ -6,6 +6,7 @@ One Recorder per `evaluate()` call, so two evaluations never share state (envd k
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from envbuild import graph as g
 from envbuild.errors import EnvbuildError
@@ -41,6 +42,36 @@ class Recorder:
     init: list[g.InitCommands] = field(default_factory=list)
     includes: list[g.Include] = field(default_factory=list)
 
+    def _check_host_paths(self, project_dir: Path, error_location) -> None:
+        """Files the build reads from the host must exist inside the project: only the project directory is
+        sent to BuildKit, so anything else would fail later, far from the line that named it."""
+        uses: list[tuple[str, str, g.Location | None]] = []
+        pip = "install.python_packages():"
+        for call in self.python:
+            if call.requirements:
+                uses.append((f"{pip} requirements file", call.requirements, call.location))
+            uses += [(f"{pip} wheel", wheel, call.location) for wheel in call.local_wheels]
+        for call in self.conda_packages:
+            if call.env_file:
+                uses.append(("install.conda_packages(): env_file", call.env_file, call.location))
+        for copy in self.copies:
+            if copy.image is None:
+                uses.append(("io.copy(): source", copy.source, copy.location))
+        root = project_dir.resolve()
+        for what, path, location in uses:
+            target = (project_dir / path).resolve()
+            if target != root and root not in target.parents:
+                raise EnvbuildError(
+                    f"{what} {path!r} is outside the project directory {project_dir}",
+                    hint="only the project directory is sent to the builder; move the file into it",
+                    location=error_location(location),
+                )
+            if not target.exists():
+                raise EnvbuildError(
+                    f"{what} {path!r} does not exist in the project directory {project_dir}",
+                    location=error_location(location),
+                )
+
     def set_config(self, **changes) -> None:
         self.config = replace(self.config, **changes)
 
@@ -59,6 +90,7 @@ class Recorder:
                         "(run `uv sync` / `pixi install` in the environment)",
                         location=error_location(call.location),
                     )
+        self._check_host_paths(Path(project.dir), error_location)
         return g.Graph(
             project=project,
             base=self.base,
