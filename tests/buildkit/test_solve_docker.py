@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import os
 import secrets
+import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
 from functools import partial
@@ -32,6 +37,14 @@ def http_server(tmp_path_factory):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+
+
+def _only(state: llb.State, *paths: str) -> llb.State:
+    """Just these files of `state`, so a local export does not copy the whole base image back."""
+    out = llb.scratch()
+    for path in paths:
+        out = out.copy(state, path, path)
+    return out
 
 
 def _op_digests(definition) -> set[str]:
@@ -94,7 +107,7 @@ def test_cache_mount_survives_between_solves(builder, tmp_path):
     builder.client.solve(first.marshal(), progress="quiet")
     second = base.run(f"cp /cache/token /read-back # {token}", mounts=[mount]).root()
     out = tmp_path / "out"
-    builder.client.solve(second.marshal(), exports=[Export.local(out)], progress="quiet")
+    builder.client.solve(_only(second, "/read-back").marshal(), exports=[Export.local(out)], progress="quiet")
     assert (out / "read-back").read_text().strip() == token
 
 
@@ -126,7 +139,10 @@ def test_ten_thousand_files_through_filesync(builder, tmp_path):
     ).root()
     out = tmp_path / "out"
     builder.client.solve(
-        counted.marshal(), exports=[Export.local(out)], local_dirs={"many": ctx}, progress="quiet"
+        _only(counted, "/count", "/sample").marshal(),
+        exports=[Export.local(out)],
+        local_dirs={"many": ctx},
+        progress="quiet",
     )
     assert (out / "count").read_text().strip() == "10000"
     assert (out / "sample").read_text() == "42-17\n"
@@ -186,7 +202,10 @@ def test_network_host_needs_and_gets_the_entitlement(builder, tmp_path):
     step = llb.image(builder.base).run("cat /etc/hostname > /seen", network="host").root()
     out = tmp_path / "out"
     builder.client.solve(
-        step.marshal(), exports=[Export.local(out)], entitlements=["network.host"], progress="quiet"
+        _only(step, "/seen").marshal(),
+        exports=[Export.local(out)],
+        entitlements=["network.host"],
+        progress="quiet",
     )
     assert (out / "seen").exists()
 
@@ -200,7 +219,7 @@ def test_secret_from_environment(builder, tmp_path, monkeypatch):
     )
     out = tmp_path / "out"
     builder.client.solve(
-        step.marshal(),
+        _only(step, "/copied").marshal(),
         exports=[Export.local(out)],
         secrets={"e": EnvSecret("ENVBUILD_TEST_SECRET")},
         progress="quiet",
@@ -230,3 +249,73 @@ def test_capabilities_of_the_main_engine(builder):
         # scripts/backend.sh runs dockerd with the containerd image store.
         assert caps.merge_diff
         assert {"moby", "image", "docker", "oci", "local", "tar"} <= caps.exporters
+
+
+def test_ssh_agent_is_forwarded(builder, tmp_path):
+    if shutil.which("ssh-agent") is None:
+        pytest.skip("no ssh-agent on this machine")
+    sock = tmp_path / "agent.sock"
+    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(50):
+            if sock.exists():
+                break
+            time.sleep(0.1)
+        step = (
+            llb.image(builder.base)
+            .run(
+                f"test -S /run/agent.sock && echo forwarded > /ssh # {secrets.token_hex(4)}",
+                mounts=[llb.ssh_mount("/run/agent.sock")],
+            )
+            .root()
+        )
+        out = tmp_path / "out"
+        builder.client.solve(
+            _only(step, "/ssh").marshal(),
+            exports=[Export.local(out)],
+            ssh={"default": str(sock)},
+            progress="quiet",
+        )
+        assert (out / "ssh").read_text() == "forwarded\n"
+    finally:
+        agent.terminate()
+        agent.wait(timeout=10)
+
+
+_CTRL_C_SCRIPT = """
+import sys
+from envbuild import llb
+from envbuild.buildkit import connect, SolveCancelledError
+address, base, name, marker = sys.argv[1:]
+slow = llb.image(base).run("sleep 120 # " + marker, custom_name="slow step").root()
+def on_status(event):
+    if any(v.name == "slow step" and v.started for v in event.vertexes):
+        print("started", flush=True)
+from envbuild.buildkit import Export
+with connect(address) as client:
+    exports = [Export.moby(name)] if address.startswith("moby") else [Export.docker(name=name)]
+    try:
+        client.solve(slow.marshal(), exports=exports, progress="quiet", on_status=on_status)
+    except SolveCancelledError as exc:
+        print(exc.render(), flush=True)
+        sys.exit(exc.exit_code)
+"""
+
+
+def test_ctrl_c_cancels_the_solve(builder):
+    name = builder.name("ctrl-c")
+    address = "moby-worker://" if builder.kind == "moby" else os.environ["BUILDKIT_HOST"]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CTRL_C_SCRIPT, address, builder.base, name, secrets.token_hex(4)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout.readline().strip() == "started"
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert "interrupted" in out
+    assert not builder.image_exists(name)

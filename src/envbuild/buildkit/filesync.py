@@ -192,7 +192,16 @@ def receive_dir(dest: Path, packets: Iterable[Packet]) -> Iterator[Packet]:
     index = 0
     listing_done = False
     fin_sent = False
-    for packet in packets:
+    stream = _prefetched(packets)
+    while True:
+        try:
+            packet = next(stream)
+        except StopIteration:
+            break
+        except OSError:
+            if fin_sent:  # the sender may drop the stream right after our FIN: everything has arrived
+                break
+            raise
         if packet.type == ERR:
             raise OSError(f"error from sender: {packet.data.decode(errors='replace')}")
         if packet.type == STAT:
@@ -237,6 +246,26 @@ def receive_dir(dest: Path, packets: Iterable[Packet]) -> Iterator[Packet]:
             yield Packet(type=FIN)
     if not fin_sent:
         raise OSError("the export stream ended before all files arrived")
+
+
+def _prefetched(packets: Iterable[Packet]) -> Iterator[Packet]:
+    """Read the incoming stream on its own thread, so the sender's stream never waits on our disk writes, and
+    turn a broken stream into an OSError the receiver can judge (harmless once our FIN is out)."""
+    inbox: queue.Queue[Packet | BaseException | None] = queue.Queue()
+
+    def read() -> None:
+        try:
+            for packet in packets:
+                inbox.put(packet)
+        except Exception as exc:
+            inbox.put(exc)
+        inbox.put(None)
+
+    threading.Thread(target=read, name="filesync-receive", daemon=True).start()
+    while (item := inbox.get()) is not None:
+        if isinstance(item, BaseException):
+            raise OSError(f"the export stream failed: {item!r}")
+        yield item
 
 
 def _inside(root: Path, rel: str) -> Path:
