@@ -121,6 +121,11 @@ def register(app: typer.Typer) -> None:
         timeout: float = typer.Option(60.0, "--timeout", help="Seconds to wait for sshd."),
         progress: str = typer.Option("auto", "--progress", help="Build progress: auto, plain, tty, quiet."),
         use_proxy: bool = typer.Option(False, "--use-proxy", help="Pass HTTP(S)_PROXY to build steps."),
+        horust: str = typer.Option(
+            "",
+            "--horust",
+            help="Horust for the image: release, a local binary, docker-image://REF (air-gapped).",
+        ),
     ) -> None:
         """Build the environment and start it; attach with ssh unless --detach."""
         from dataclasses import replace
@@ -163,7 +168,11 @@ def register(app: typer.Typer) -> None:
         result = build(
             graph,
             BuildOptions(
-                tag=tag or None, ssh_public_key=keys.public_text(), progress=progress, use_proxy=use_proxy
+                tag=tag or None,
+                ssh_public_key=keys.public_text(),
+                progress=progress,
+                use_proxy=use_proxy,
+                horust=horust or None,
             ),
         )
         if result.name is None:
