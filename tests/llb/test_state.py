@@ -41,3 +41,11 @@ def test_platform_parsing():
     assert str(llb.Platform.parse("linux/arm/v7")) == "linux/arm/v7"
     with pytest.raises(llb.LLBError):
         llb.Platform.parse("amd64")
+
+
+def test_repr_stays_shallow_on_deep_graphs():
+    state = llb.image("debian")
+    for i in range(2000):
+        state = state.run(["echo", str(i)]).root()
+    text = repr(state)
+    assert "echo 1999" in text and len(text) < 300

@@ -58,6 +58,12 @@ class Output:
     vertex: Vertex
     index: int = 0
 
+    def __repr__(self) -> str:
+        # Shallow on purpose: a State's repr must not walk (or recurse through) the whole graph behind it.
+        v = self.vertex
+        label = v.meta.custom_name or getattr(v, "identifier", "") or " ".join(getattr(v, "args", ()))[:60]
+        return f"Output({type(v).__name__}{' ' + repr(label) if label else ''}, index={self.index})"
+
 
 @dataclass(slots=True)
 class Built:
