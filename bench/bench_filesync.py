@@ -20,6 +20,8 @@ Prints medians, MB/s and the ratio ours / buildx (below 1: we are faster). Not a
 from __future__ import annotations
 
 import argparse
+import io
+import re
 import secrets
 import sys
 import tempfile
@@ -27,9 +29,11 @@ import time
 from pathlib import Path
 
 from common import MB, Timing, make_tree, print_ratio, run, tool
+from rich.console import Console
 
 from envbuild import llb
 from envbuild.buildkit import Export, connect
+from envbuild.buildkit.progress import ProgressRenderer
 
 DOCKERFILE = "FROM scratch\nCOPY . /ctx\n"
 MARKER = ".bench-run"
@@ -57,14 +61,26 @@ class Context:
         return token
 
 
-def solve_ours(address: str | None, ctx: Path, shared_key: str, exports: list[Export]) -> None:
+def solve_ours(address: str | None, ctx: Path, shared_key: str, exports: list[Export]) -> str:
+    """Solve and return the plain progress log (buildx's format, so one parser reads both sides)."""
     state = llb.scratch().copy(llb.local("ctx", shared_key=shared_key), "/", "/ctx")
-    with connect(address) as client:
-        client.solve(state.marshal(), exports=exports, local_dirs={"ctx": ctx}, progress="quiet")
+    log = io.StringIO()
+    with connect(address) as client, ProgressRenderer("plain", Console(file=log)) as progress:
+        client.solve(state.marshal(), exports=exports, local_dirs={"ctx": ctx}, progress=progress)
+    return log.getvalue()
 
 
-def build_theirs(docker: str, dockerfile: Path, ctx: Path, output: str) -> None:
-    run([docker, "buildx", "build", "--progress", "quiet", "-f", str(dockerfile), "-o", output, str(ctx)])
+def build_theirs(docker: str, dockerfile: Path, ctx: Path, output: str) -> str:
+    args = [docker, "buildx", "build", "--progress", "plain", "-f", str(dockerfile), "-o", output, str(ctx)]
+    return run(args).stderr
+
+
+def step_seconds(plain_log: str) -> tuple[float, float]:
+    """(context transfer, COPY step) in seconds, as BuildKit itself timed them, from a plain progress log."""
+    transfer = re.findall(r"^#\d+ transferring (?:context|ctx): \S+ (\d+\.\d)s done$", plain_log, re.M)
+    copy = re.search(r"^#(\d+) (?:\[1/1\] COPY \. /ctx|copy / /ctx)$", plain_log, re.M)
+    done = copy and re.search(rf"^#{copy.group(1)} DONE (\d+\.\d)s$", plain_log, re.M)
+    return max(map(float, transfer), default=0.0), float(done.group(1)) if done else 0.0
 
 
 def check_copy(out: Path, ctx: Context, who: str) -> None:
@@ -120,7 +136,8 @@ def main() -> None:
         for mode in modes:
             sent = "every byte sent" if mode == "cold" else "only a changed marker file sent"
             print(f"\n== {mode}: {sent}")
-            ours, theirs = [], []
+            wall: dict[str, list[float]] = {"ours": [], "theirs": []}
+            steps: dict[str, list[tuple[float, float]]] = {"ours": [], "theirs": []}
             warm_key = f"bench-warm-{secrets.token_hex(4)}"
             if mode == "warm":  # one untimed pass each so the daemon holds this context already
                 ctx.mark()
@@ -128,26 +145,36 @@ def main() -> None:
                 build_theirs(docker, dockerfile, ctx.path, "type=cacheonly")
             for i in range(args.runs):
                 # Alternate the sides so drifts of the machine (page cache, daemon GC) hit both alike.
-                if mode == "cold":
-                    ctx.fresh_path()
-                ctx.mark()
-                key = f"bench-cold-{secrets.token_hex(8)}" if mode == "cold" else warm_key
-                t0 = time.perf_counter()
-                solve_ours(args.address, ctx.path, key, our_exports(i))
-                ours.append(time.perf_counter() - t0)
-                if mode == "cold":
-                    ctx.fresh_path()
-                ctx.mark()
-                t0 = time.perf_counter()
-                build_theirs(docker, dockerfile, ctx.path, their_output(i))
-                theirs.append(time.perf_counter() - t0)
+                for side in ("ours", "theirs"):
+                    if mode == "cold":
+                        ctx.fresh_path()
+                    ctx.mark()
+                    t0 = time.perf_counter()
+                    if side == "ours":
+                        key = f"bench-cold-{secrets.token_hex(8)}" if mode == "cold" else warm_key
+                        log = solve_ours(args.address, ctx.path, key, our_exports(i))
+                    else:
+                        log = build_theirs(docker, dockerfile, ctx.path, their_output(i))
+                    wall[side].append(time.perf_counter() - t0)
+                    steps[side].append(step_seconds(log))
                 for tar in root.glob("*.tar"):
                     tar.unlink()
+            print("whole build, wall clock (connection, session, transfer, copy, export):")
             print_ratio(
-                Timing("envbuild", tuple(ours)),
-                Timing("docker buildx", tuple(theirs)),
+                Timing("envbuild", tuple(wall["ours"])),
+                Timing("docker buildx", tuple(wall["theirs"])),
                 per_run_bytes=ctx.bytes if mode == "cold" else None,
             )
+            print("context transfer alone, as BuildKit timed it (the 'transferring' status):")
+            print_ratio(
+                Timing("envbuild", tuple(t for t, _ in steps["ours"])),
+                Timing("docker buildx", tuple(t for t, _ in steps["theirs"])),
+                per_run_bytes=ctx.bytes if mode == "cold" else None,
+            )
+            ours_copy, theirs_copy = (
+                sorted(c for _, c in steps[side])[len(steps[side]) // 2] for side in steps
+            )
+            print(f"COPY step in BuildKit, median: envbuild {ours_copy:.1f}s, buildx {theirs_copy:.1f}s")
 
 
 if __name__ == "__main__":

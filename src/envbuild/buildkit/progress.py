@@ -147,8 +147,10 @@ class ProgressRenderer:
             changes = self.trace.apply(event)
             if self.mode == "rawjson":
                 self._stream.write(json.dumps(to_json(event), separators=(",", ":")) + "\n")
+                self._stream.flush()  # line by line, so a CI log or a pipe shows the build as it goes
             elif self._plain is not None:
                 self._plain.print_changes(changes)
+                self._stream.flush()
             elif self._view is not None:
                 self._view.note_started()
         # Outside our lock: the live display's own thread takes its lock first, then ours, in `_render_live`.
