@@ -128,3 +128,25 @@ def test_cli_style_rendering_has_no_traceback(project):
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert "build.envd:2:5: error: install.python(): Python 2 is not supported" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("build = 1\n", "cannot call `build` with no arguments"),
+        ("def build(x):\n    pass\n", "Missing parameter `x`"),
+    ],
+)
+def test_entry_that_cannot_be_called(project, text, fragment):
+    err = project.error(text)
+    assert fragment in err.message and _loc(err) == ("build.envd", 1, 1)
+
+
+def test_private_entry_function_is_refused(project):
+    err = project.error("def _hidden():\n    pass\n", function="_hidden")
+    assert "is private" in err.message and _loc(err) == ("build.envd", 1, 1)
+
+
+def test_return_value_of_build_is_ignored(project):
+    graph = project.evaluate("def build():\n    install.go()\n    return install\n")
+    assert graph.languages[0].name == "go"

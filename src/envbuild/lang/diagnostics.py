@@ -16,7 +16,7 @@ from envbuild.lang.prelude import dotted_name
 
 FRAME = re.compile(r"^\s*\* (.*):(\d+), in (.*)$", re.MULTILINE)
 POINTER = re.compile(r"^\s*--> (.*):(\d+):(\d+)\s*$", re.MULTILINE)
-_WRAPPER = re.compile(r"call to `?\S*?\.(\w+)`?")
+_WRAPPER = re.compile(r"call to `?envbuild-builtins\.(\w+)`?")
 
 # display name → (error location builder); None for files we did not prepare (the prelude)
 Locate = Callable[[str, int, int], ErrorLocation | None]

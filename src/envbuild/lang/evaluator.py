@@ -285,7 +285,34 @@ class Evaluation:
                 f"{self.error_names[display]} has no function `{function}`",
                 hint="choose the function with --from file:function",
             )
-        self._run(lambda: module.call_with(self._options(), function))
+        if function.startswith("_"):
+            raise EnvbuildError(
+                f"`{function}` is private (its name starts with `_`) and cannot be the entry function",
+                hint="rename it, or add a public function that calls it",
+                location=self._definition_location(prepared, function),
+            )
+        try:
+            self._run_entry(module, function)
+        except EnvbuildError as err:
+            if err.location is None:  # the call itself failed (not a function, needs arguments)
+                err.message = f"cannot call `{function}` with no arguments: {err.message}"
+                err.location = self._definition_location(prepared, function)
+            raise
+
+    def _run_entry(self, module: Any, function: str) -> None:
+        """Call the entry through a tiny module so whatever it returns (envd ignores it) never has to cross
+        into Python."""
+        entry = sl.Module()
+        ast = sl.parse("<entry>", f'load("@entry", entry = {_quote(function)})\nentry()\nNone\n')
+        loader = sl.FileLoader(lambda _id: module)
+        self._run(lambda: sl.eval_with(self._options(), entry, ast, self.globals, loader))
+
+    def _definition_location(self, prepared: PreparedSource, function: str) -> ErrorLocation | None:
+        pattern = re.compile(rf"^(?:def\s+{re.escape(function)}\b|{re.escape(function)}\s*=)")
+        for number, line in enumerate(prepared.lines, start=1):
+            if pattern.match(line):
+                return self.error_location(prepared.display, number + LINE_OFFSET, 1)
+        return None
 
 
 def _quote(text: str) -> str:
