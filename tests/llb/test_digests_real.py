@@ -46,8 +46,9 @@ def _graph(nonce: str, base_image: str = BASE_IMAGE) -> llb.State:
     ctx = llb.local("ctx", include=["*.txt"])
     step = base.run(
         ["sh", "-c", "cat /ctx/hello.txt > /out/hello && cat /run/secrets/token > /out/token && date > /tmp/t"
-         " && echo $NONCE > /var/cache/envbuild-test/nonce"],
+         " && echo $NONCE > /var/cache/envbuild-test/nonce && test \"$TOKEN\" = t0ken"],
         cwd="/work",
+        secret_env={"TOKEN": "token"},
         mounts=[
             llb.bind_mount("/ctx", ctx, readonly=True),
             llb.bind_mount("/out", llb.scratch()),

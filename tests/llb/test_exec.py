@@ -165,3 +165,11 @@ def test_invalid_mounts_are_refused():
         llb.secret_mount("/s", "")
     with pytest.raises(llb.LLBError):
         llb.image("debian").run([])
+
+
+def test_secret_env_and_hostname():
+    g, op = _exec(llb.image("debian").run(["true"], secret_env={"TOKEN": "gh-token"}, hostname="envd").root())
+    assert list(op.exec.secretenv) == [pb.SecretEnv(ID="gh-token", name="TOKEN")]
+    assert op.exec.meta.hostname == "envd"
+    assert "TOKEN" not in "".join(op.exec.meta.env)
+    assert g.metadata(op).caps["exec.secretenv"]

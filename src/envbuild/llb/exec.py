@@ -57,6 +57,7 @@ class ExecVertex:
     security: int
     proxy_env: tuple[tuple[str, str], ...]
     mounts: tuple[ExecMount, ...]
+    secret_env: tuple[tuple[str, str], ...]
     platform: Platform | None
     meta: StepMeta
 
@@ -82,6 +83,9 @@ class ExecVertex:
             caps.add("exec.meta.network")
         if self.security == pb.INSECURE:
             caps.add("exec.meta.security")
+        for name, secret_id in self.secret_env:
+            body.secretenv.add(ID=secret_id, name=name)
+            caps.update(("exec.mount.secret", "exec.secretenv"))
         seen_inputs: dict[tuple[str, int], int] = {}
         for m in self.mounts:
             pm = body.mounts.add(dest=m.target, mountType=m.kind, selector=m.selector, readonly=m.readonly)
@@ -172,6 +176,7 @@ def run(
     proxy_env: Mapping[str, str] | None = None,
     readonly_root: bool = False,
     hostname: str | None = None,
+    secret_env: Mapping[str, str] | None = None,
     custom_name: str | None = None,
     ignore_cache: bool = False,
     location: SourceLocation | None = None,
@@ -181,7 +186,8 @@ def run(
     `env`, `cwd` and `user` apply on top of the state's metadata for this step only. `network` is "sandbox",
     "host" (needs the network.host entitlement) or "none"; `security` is "sandbox" or "insecure" (needs
     security.insecure). `proxy_env` (http_proxy, https_proxy, no_proxy, ...) reaches the process but stays out
-    of the cache key. `mounts` are values from `envbuild.llb.mounts`.
+    of the cache key. `mounts` are values from `envbuild.llb.mounts`. `secret_env` maps environment variable
+    names to session secret ids: the value reaches the process without entering the op or the image.
     """
     argv = (*shell, args) if isinstance(args, str) else tuple(args)
     if not argv or not argv[0]:
@@ -246,6 +252,7 @@ def run(
         security=SECURITY_MODES[security],
         proxy_env=_proxy(proxy_env),
         mounts=tuple(placed),
+        secret_env=tuple((name, secret_id) for name, secret_id in (secret_env or {}).items()),
         platform=state.platform,
         meta=step_meta(custom_name, ignore_cache, location),
     )

@@ -108,6 +108,7 @@ class State:
         proxy_env: Mapping[str, str] | None = None,
         readonly_root: bool = False,
         hostname: str | None = None,
+        secret_env: Mapping[str, str] | None = None,
         custom_name: str | None = None,
         ignore_cache: bool = False,
         location: SourceLocation | None = None,
@@ -118,7 +119,7 @@ class State:
         return run(
             self, args, shell=shell, env=env, cwd=cwd, user=user, network=network, security=security,
             mounts=mounts, proxy_env=proxy_env, readonly_root=readonly_root, hostname=hostname,
-            custom_name=custom_name, ignore_cache=ignore_cache, location=location,
+            secret_env=secret_env, custom_name=custom_name, ignore_cache=ignore_cache, location=location,
         )
 
     def mkdir(
