@@ -80,8 +80,6 @@ def register(app: typer.Typer) -> None:
         specs = tuple(parse_output(o, default_name=tag_name) for o in output or ())
         imports = tuple(parse_cache_spec(c, "--import-cache") for c in import_cache or ())
         exports = tuple(parse_cache_spec(c, "--export-cache") for c in export_cache or ())
-        if ca_bundle is not None and not ca_bundle.is_file():
-            raise UsageError("--ca-bundle", str(ca_bundle), "a PEM file of CA certificates that exists")
 
         from envbuild.compile.build import BuildOptions, build
         from envbuild.lang import evaluate
@@ -104,5 +102,7 @@ def register(app: typer.Typer) -> None:
                 horust=horust,
             ),
         )
+        for note in result.notes:
+            typer.echo(f"note: {note}", err=True)
         if result.name:
             typer.echo(result.name + (f"@{result.digest}" if result.digest else ""))

@@ -18,15 +18,8 @@ from envbuild.compile.outputs import OutputSpec, exporter_for, parse_output, qua
 from envbuild.compile.pipeline import CompiledBuild, base_ref, compile_graph
 from envbuild.compile.steps import CA_SECRET_ID
 from envbuild.compile.target import BaseImageConfig, BuildTarget
-from envbuild.errors import EnvbuildError, UsageError
+from envbuild.errors import EnvbuildError
 from envbuild.graph import Graph
-
-PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "FTP_PROXY")
-SYSTEM_CA_BUNDLES = (
-    "/etc/ssl/certs/ca-certificates.crt",
-    "/etc/pki/tls/certs/ca-bundle.crt",
-    "/etc/ssl/cert.pem",
-)
 
 
 @dataclass(frozen=True)
@@ -88,6 +81,7 @@ class BuildResult:
     compiled: CompiledBuild
     exporter_response: dict[str, str]
     steps: tuple[StepRecord, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def ran(self) -> list[str]:
         """Names of the steps that really ran (not cached), in stream order."""
@@ -104,36 +98,6 @@ def default_tag(graph: Graph) -> str:
 
 def host_owner() -> tuple[int, int]:
     return os.getuid(), os.getgid()
-
-
-def find_ca_bundle(explicit: Path | None) -> Path | None:
-    """`--ca-bundle`, else the file named by the usual variables, else the host's system bundle (which holds
-    any corporate CA the host trusts); None when there is none."""
-    if explicit is not None:
-        if not explicit.is_file():
-            raise UsageError("--ca-bundle", str(explicit), "a PEM file of CA certificates that exists")
-        return explicit
-    for var in ("ENVBUILD_CA_BUNDLE", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "PIP_CERT"):
-        value = os.environ.get(var)
-        if value and Path(value).is_file():
-            return Path(value)
-    for path in SYSTEM_CA_BUNDLES:
-        if Path(path).is_file():
-            return Path(path)
-    return None
-
-
-def proxy_env(use_proxy: bool) -> tuple[tuple[str, str], ...]:
-    """The host's proxy variables (both spellings) for build steps, when `--use-proxy` asks for them."""
-    if not use_proxy:
-        return ()
-    out: dict[str, str] = {}
-    for var in PROXY_VARS:
-        value = os.environ.get(var) or os.environ.get(var.lower())
-        if value:
-            out[var] = value
-            out[var.lower()] = value
-    return tuple(sorted(out.items()))
 
 
 def default_platform() -> str:
@@ -161,7 +125,11 @@ def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
     options = options or BuildOptions()
     outputs = options.outputs or (parse_output("type=image", default_name=options.tag or default_tag(graph)),)
     platform = options.platform or default_platform()
-    ca = find_ca_bundle(options.ca_bundle)
+    from envbuild.compile.proxy import discover
+
+    ca_flag = str(options.ca_bundle) if options.ca_bundle is not None else None
+    network = discover(ca_bundle=ca_flag, use_proxy=options.use_proxy)
+    ca = network.ca_bundle
     address = options.address
     if address is None:
         from envbuild import contexts
@@ -196,7 +164,7 @@ def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
             uid=uid,
             gid=gid,
             ca_bundle=ca is not None,
-            proxy=proxy_env(options.use_proxy),
+            proxy=network.proxy,
             ssh_public_key=options.ssh_public_key,
             no_cache=options.no_cache,
             horust=options.horust,
@@ -235,6 +203,7 @@ def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
         compiled=compiled,
         exporter_response=exporter_response,
         steps=tuple(log.steps.values()),
+        notes=network.notes,
     )
 
 
