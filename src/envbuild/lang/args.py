@@ -9,6 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 
+def seconds_from_env(name: str, default: float) -> float:
+    """A positive number of seconds from the environment; a malformed value falls back to the default rather
+    than failing at import (which would surface as a traceback)."""
+    import os
+
+    try:
+        value = float(os.environ.get(name, default))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
 class ArgumentError(Exception):
     """A bad argument value; the evaluator adds the builtin's name and the call's location."""
 

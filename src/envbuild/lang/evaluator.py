@@ -20,7 +20,7 @@ from envbuild import graph as g
 from envbuild.errors import EnvbuildError
 from envbuild.errors import Location as ErrorLocation
 from envbuild.lang import diagnostics, include
-from envbuild.lang.args import ArgumentError
+from envbuild.lang.args import ArgumentError, seconds_from_env
 from envbuild.lang.builtins import BUILTINS
 from envbuild.lang.prelude import DISPATCH, PRINT, prelude_source
 from envbuild.lang.recorder import Recorder
@@ -35,7 +35,7 @@ from envbuild.lang.source import (
 
 PRELUDE_FILE = "envbuild-builtins"
 MAX_CALLSTACK = 200
-TIME_LIMIT_SECONDS = float(os.environ.get("ENVBUILD_EVAL_TIMEOUT", "60"))
+TIME_LIMIT_SECONDS = seconds_from_env("ENVBUILD_EVAL_TIMEOUT", 60.0)
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 

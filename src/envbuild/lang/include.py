@@ -22,9 +22,10 @@ from pathlib import Path
 
 from envbuild.errors import EnvbuildError
 from envbuild.errors import Location as ErrorLocation
+from envbuild.lang.args import seconds_from_env
 
 log = logging.getLogger("envbuild.lang.include")
-CLONE_TIMEOUT = float(os.environ.get("ENVBUILD_GIT_TIMEOUT", "120"))
+CLONE_TIMEOUT = seconds_from_env("ENVBUILD_GIT_TIMEOUT", 120.0)
 _COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
 
 
