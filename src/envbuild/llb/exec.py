@@ -135,15 +135,17 @@ class ExecState:
 
     def root(self) -> State:
         """The root filesystem after the step, with the metadata of the state `run` was called on."""
-        return self.get_mount("/", _state=self.base)
+        return self._mount_state("/", self.base)
 
-    def get_mount(self, target: str, *, _state: State | None = None) -> State:
-        """The filesystem at mount `target` after the step. A read-only bind mount gives back its source
-        unchanged; cache, tmpfs and secret mounts produce no output."""
+    def get_mount(self, target: str) -> State:
+        """The filesystem at mount `target` after the step (fresh metadata). A read-only bind mount gives
+        back its source unchanged; cache, tmpfs, secret and ssh mounts produce no output."""
+        return self._mount_state(target, State(platform=self.base.platform))
+
+    def _mount_state(self, target: str, template: State) -> State:
         for m in self.vertex.mounts:
-            if m.target != target or m.kind in (pb.SECRET, pb.SSH):
+            if m.target != target:
                 continue
-            template = _state or State(platform=self.base.platform)
             if m.produces_output:
                 return replace(template, output=Output(self.vertex, m.output))
             if m.kind == pb.BIND:
