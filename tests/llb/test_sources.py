@@ -140,3 +140,11 @@ def test_git_rejects_non_git_schemes():
 
 def test_scratch_marshals_to_an_empty_definition():
     assert len(getattr(llb.scratch().marshal(), "def")) == 0
+
+
+def test_image_config_in_docker_inspect_form():
+    inspect = {"Os": "linux", "Architecture": "amd64", "Config": {"Env": ["A=1"], "User": "1000"}}
+    state = llb.scratch().with_image_config(inspect)
+    assert (state.env, state.user, str(state.platform)) == ((("A", "1"),), "1000", "linux/amd64")
+    bare = llb.scratch().with_image_config({"Env": None, "WorkingDir": ""})
+    assert (bare.env, bare.cwd, bare.platform) == ((), "/", None)

@@ -75,9 +75,12 @@ class State:
         """Take Env, WorkingDir and User (and the platform, when present) from an OCI image config.
 
         Accepts the whole image JSON (`{"architecture":..., "os":..., "config": {...}}`) or just its
-        `config` object, as BuildKit's ResolveImageConfig and Docker's inspect return them.
+        `config` object, as BuildKit's ResolveImageConfig returns them, or Docker's `image inspect` form
+        (`Config`, `Os`, `Architecture`).
         """
-        section = config.get("config", config) if isinstance(config.get("config"), Mapping) else config
+        section = next(
+            (config[key] for key in ("config", "Config") if isinstance(config.get(key), Mapping)), config
+        )
         state = self
         for entry in section.get("Env") or ():
             key, _, value = entry.partition("=")
@@ -87,9 +90,11 @@ class State:
             state = state.with_cwd(section["WorkingDir"])
         if section.get("User"):
             state = state.with_user(section["User"])
-        if config.get("os") and config.get("architecture"):
-            variant = config.get("variant", "")
-            state = state.with_platform(Platform(config["os"], config["architecture"], variant))
+        os_ = config.get("os") or config.get("Os")
+        arch = config.get("architecture") or config.get("Architecture")
+        if os_ and arch:
+            variant = config.get("variant") or config.get("Variant") or ""
+            state = state.with_platform(Platform(os_, arch, variant))
         return state
 
     # -- steps -------------------------------------------------------------------------------------------
