@@ -7,7 +7,9 @@ the solve) and reads the host (uid, CA bundle, proxy variables). `envbuild up` c
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -171,29 +173,45 @@ def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
         )
         compiled = compile_graph(graph, target=target)
         exports = []
+        to_stdout: list[Path] = []
         for spec in outputs:
             choice = exporter_for(spec, exporters=caps.exporters, worker=caps.worker)
-            exports.append(buildkit.Export(type=choice.type, attrs=choice.attrs, dest=choice.dest))
+            dest = choice.dest
+            if choice.to_stdout:
+                # BuildKit writes tarballs to a file; `dest=-` streams that file out when the solve is done
+                handle, name = tempfile.mkstemp(prefix="envbuild-", suffix=".tar")
+                os.close(handle)
+                dest = Path(name)
+                to_stdout.append(dest)
+            exports.append(buildkit.Export(type=choice.type, attrs=choice.attrs, dest=dest))
         from envbuild.buildkit.progress import ProgressRenderer
 
-        log = _StepLog(options.on_status)
-        with ProgressRenderer(options.progress, report_failures=False) as renderer:
+        try:
+            log = _StepLog(options.on_status)
+            with ProgressRenderer(options.progress, report_failures=False) as renderer:
 
-            def on_status(event: Any) -> None:
-                renderer.update(event)
-                log(event)
+                def on_status(event: Any) -> None:
+                    renderer.update(event)
+                    log(event)
 
-            response = client.solve(
-                compiled.definition,
-                exports=exports,
-                local_dirs={name: Path(path) for name, path in compiled.local_dirs.items()},
-                secrets={CA_SECRET_ID: ca} if ca is not None else {},
-                cache_imports=[_cache_entry(c) for c in options.cache_imports],
-                cache_exports=[_cache_entry(c) for c in options.cache_exports],
-                image_config=compiled.image_config,
-                progress="quiet",
-                on_status=on_status,
-            )
+                response = client.solve(
+                    compiled.definition,
+                    exports=exports,
+                    local_dirs={name: Path(path) for name, path in compiled.local_dirs.items()},
+                    secrets={CA_SECRET_ID: ca} if ca is not None else {},
+                    cache_imports=[_cache_entry(c) for c in options.cache_imports],
+                    cache_exports=[_cache_entry(c) for c in options.cache_exports],
+                    image_config=compiled.image_config,
+                    progress="quiet",
+                    on_status=on_status,
+                )
+                for path in to_stdout:
+                    with path.open("rb") as fh:
+                        shutil.copyfileobj(fh, sys.stdout.buffer)
+                    sys.stdout.buffer.flush()
+        finally:
+            for path in to_stdout:
+                path.unlink(missing_ok=True)
     exporter_response = dict(getattr(response, "exporter_response", {}) or {})
     name = next((s.name for s in outputs if s.type == "image"), None)
     digest_out = exporter_response.get("containerimage.digest")

@@ -1,9 +1,11 @@
-"""A failing `run()` through the CLI: non-zero exit, the build-file line, the step's last output, no image."""
+"""`envbuild build` through the console entry on the real worker: failures and streamed outputs."""
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
+import tarfile
 
 import pytest
 
@@ -42,3 +44,19 @@ def test_a_failing_run_step_points_at_its_line_and_leaves_no_image(tmp_path):
     assert "Traceback" not in result.stderr
     inspect = subprocess.run(["docker", "image", "inspect", f"docker.io/library/{name}"], capture_output=True)
     assert inspect.returncode != 0
+
+
+def test_a_tar_output_on_stdout(tmp_path):
+    project = tmp_path / "tarout"
+    project.mkdir()
+    (project / "build.envd").write_text(
+        'def build():\n    base(image="debian:bookworm", dev=False)\n    run(commands=["echo hi > /hi"])\n'
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "envbuild.cli", "build", "-p", str(project), "-o", "-", "--progress", "quiet"],
+        capture_output=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    with tarfile.open(fileobj=io.BytesIO(result.stdout)) as tar:
+        assert tar.extractfile("hi").read() == b"hi\n"
