@@ -319,3 +319,13 @@ def test_ctrl_c_cancels_the_solve(builder):
     assert proc.returncode == 130
     assert "interrupted" in out
     assert not builder.image_exists(name)
+
+
+def test_missing_inputs_fail_before_solving(builder, tmp_path):
+    from envbuild.buildkit import BuildKitError
+
+    definition = llb.scratch().mkfile("/x", "x").marshal()
+    with pytest.raises(BuildKitError, match="local directory .* for source 'ctx' does not exist"):
+        builder.client.solve(definition, local_dirs={"ctx": tmp_path / "nope"}, progress="quiet")
+    with pytest.raises(BuildKitError, match="secret 'ca' reads"):
+        builder.client.solve(definition, secrets={"ca": tmp_path / "nope.pem"}, progress="quiet")

@@ -223,6 +223,7 @@ class Client:
         `on_status` gets every `StatusEvent` as it arrives, whatever the display.
         """
         pb_def = _as_definition(definition)
+        _check_inputs(local_dirs or {}, secrets or {})
         self._check_exports(exports)
         frontend = None
         if image_config is not None:
@@ -345,6 +346,12 @@ class Client:
             response = self._wait(future, cancel)
         except grpc.RpcError as exc:
             session.discard()
+            if exc.code() == grpc.StatusCode.UNAVAILABLE:
+                raise UnreachableError(
+                    f"lost the connection to BuildKit at {self.connection.address} during the build "
+                    f"({exc.details()})",
+                    hint="check that the daemon is still running, then build again",
+                ) from None
             error = (
                 frontend_error[0] if frontend_error and isinstance(frontend_error[0], grpc.RpcError) else exc
             )
@@ -415,6 +422,19 @@ class Client:
                         sink(event)
         except grpc.RpcError:
             return
+
+
+def _check_inputs(local_dirs: Mapping[str, Path], secrets: Mapping[str, SecretSource]) -> None:
+    """Missing host inputs fail before anything is sent, naming the input, not deep inside a step."""
+    for name, path in local_dirs.items():
+        if not Path(path).is_dir():
+            raise BuildKitError(f"local directory {str(path)!r} for source {name!r} does not exist")
+    for secret_id, source in secrets.items():
+        if isinstance(source, (Path, str)) and not Path(source).is_file():
+            raise BuildKitError(
+                f"secret {secret_id!r} reads {str(source)!r}, which is not a file",
+                hint="pass the secret's bytes, an existing file, or EnvSecret(NAME)",
+            )
 
 
 _GO_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "ppc64le": "ppc64le", "s390x": "s390x"}
