@@ -31,8 +31,10 @@ def resolve_build_file(path: Path, from_: str) -> tuple[Path, str]:
 
 @debug_app.command("graph")
 def graph(
-    path: Path = typer.Option(Path("."), "--path", "-p", help="Project directory (the build context)."),
-    from_: str = typer.Option("build.envd:build", "--from", "-f", help="FILE[:FUNCTION] relative to --path."),
+    path: Annotated[Path, typer.Option("--path", "-p", help="Project directory (context).")] = Path("."),
+    from_: Annotated[str, typer.Option("--from", "-f", help="FILE[:FUNCTION] relative to --path.")] = (
+        "build.envd:build"
+    ),
 ) -> None:
     """Evaluate the build file and print its graph as JSON."""
     from envbuild.lang import evaluate
