@@ -117,3 +117,13 @@ def test_explicit_config_file_and_its_errors(project, tmp_path):
     with pytest.raises(EnvbuildError) as info:
         evaluate(project.root, config_file=config)
     assert info.value.location.file.endswith("my.envd") and info.value.location.line == 1
+
+
+def test_source_location_for_later_stages(project):
+    from envbuild.lang import source_location
+
+    graph = project.build('install.cuda(version="12.1.1")')
+    loc = source_location(graph, graph.cuda.location)
+    assert (loc.file, loc.line, loc.column) == ("build.envd", 2, 5)
+    assert loc.source_line == '    install.cuda(version="12.1.1")'
+    assert source_location(graph, None) is None

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from envbuild.graph import Graph
+    from envbuild.errors import Location as ErrorLocation
+    from envbuild.graph import Graph, Location
 
 
 def evaluate(
@@ -33,4 +34,24 @@ def parse_from(spec: str | None) -> tuple[str, str]:
     return _parse_from(spec)
 
 
-__all__ = ["evaluate", "parse_from"]
+def source_location(graph: Graph, location: Location | None) -> ErrorLocation | None:
+    """A graph step's location as an error location with its source line, for later stages' errors.
+
+    Reads the line from the project directory when the file is there (library files of include() are shown
+    without a source line)."""
+    from envbuild.errors import Location as ErrorLocation
+
+    if location is None:
+        return None
+    path = Path(location.file)
+    if not path.is_absolute():
+        path = Path(graph.project.dir) / path
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+        source_line = lines[location.line - 1].rstrip("\r") if 0 < location.line <= len(lines) else ""
+    except (OSError, UnicodeDecodeError):
+        source_line = ""
+    return ErrorLocation(location.file, location.line, location.column, source_line)
+
+
+__all__ = ["evaluate", "parse_from", "source_location"]
