@@ -9,7 +9,14 @@ from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
 
-from envbuild.buildkit.progress import LogChunk, ProgressRenderer, StatusEvent, StatusUpdate, VertexUpdate
+from envbuild.buildkit.progress import (
+    LogChunk,
+    ProgressRenderer,
+    StatusEvent,
+    StatusUpdate,
+    VertexUpdate,
+    VertexWarning,
+)
 from envbuild.buildkit.progress_events import as_event
 from envbuild.buildkit.progress_trace import Trace
 from envbuild.buildkit.progress_tty import TreeView
@@ -108,7 +115,7 @@ def test_running_steps_show_timers_counters_and_the_log_tail():
 def test_done_steps_collapse_to_one_line_and_old_ones_fold():
     clock = Clock()
     trace = Trace()
-    view = TreeView(trace, clock, max_done=2)
+    view = TreeView(trace, clock, height=8)  # room for a third of that: three finished steps
     for i in range(5):
         clock.now = at(100 + i).timestamp()  # each start arrives when it happens, 100 s on the local clock
         trace.apply(as_event(vertex(f"sha256:{i}", f"step {i}", i, i + 0.5, cached=i == 0)))
@@ -120,7 +127,8 @@ def test_done_steps_collapse_to_one_line_and_old_ones_fold():
     clock.now += 1.0
     assert draw(view) == (
         "[+] Building 7.0s (5/6)\n"
-        "├── 3 earlier steps done, 1 cached\n"
+        "├── 2 steps done earlier, 1 cached\n"
+        "├── step 2                                                  0.5s\n"
         "├── step 3                                                  0.5s\n"
         "├── step 4                                                  0.5s\n"
         "└── step running                                            1.0s\n"
@@ -209,3 +217,39 @@ def test_timers_ignore_the_old_times_of_cached_steps():
     last = draw(view).splitlines()[-1]
     assert last.startswith("└── RUN make ")
     assert last.endswith(" 3.0s")
+
+
+def test_parallel_running_steps_share_the_screen_for_their_logs():
+    clock = Clock()
+    trace = Trace()
+    view = TreeView(trace, clock, height=12)
+    for name in ("a", "b", "c"):
+        trace.apply(as_event(vertex(f"sha256:{name}", f"RUN make {name}", 0.0)))
+        lines = b"".join(b"%s%d\n" % (name.encode(), i) for i in range(10))
+        trace.apply(as_event(LogChunk(f"sha256:{name}", lines, timestamp=at(0.5))))
+    view.note_started()
+    drawn = draw(view)
+    assert len(drawn.splitlines()) <= 12
+    assert [
+        line.strip(" │└─") for line in drawn.splitlines() if line.strip(" │└─").startswith(("a", "b", "c"))
+    ] == [
+        "a8",
+        "a9",
+        "b8",
+        "b9",
+        "c8",
+        "c9",
+    ]
+
+
+def test_final_frame_lists_warnings_after_the_summary():
+    clock = Clock()
+    trace = Trace()
+    view = TreeView(trace, clock)
+    trace.apply(as_event(vertex("sha256:w", "RUN pip install x", 0.0, 1.0)))
+    trace.apply(as_event(VertexWarning("sha256:w", "pip ran as root")))
+    view.note_started()
+    assert draw(view, finished=True).splitlines()[-2:] == [
+        "✔ Built in 0.0s (1 step)",
+        "WARN: pip ran as root (RUN pip install x)",
+    ]

@@ -115,7 +115,7 @@ class ProgressRenderer:
 
             if self.console is None:
                 self.console = Console(stderr=True)
-            self._view = TreeView(self.trace, self._clock, max_done=max(5, self.console.size.height - 16))
+            self._view = TreeView(self.trace, self._clock, height=self.console.size.height)
             self._live = Live(
                 get_renderable=self._render_live,
                 console=self.console,

@@ -1,9 +1,9 @@
 """The live terminal view: a rich tree of steps with timers, like `docker buildx build` on a terminal.
 
 Running steps show their sub-statuses and the last lines of their log; finished steps shrink to one line, and
-when there are more of them than fit, the oldest fold into a single "N earlier steps done" line. The root of
-the tree is the header while building and the summary line (total time, steps, cached) once done. Only this
-module imports rich's layout classes, and only when a terminal display is asked for.
+when there are more of them than fit, the oldest fold into a single "N steps done earlier" line. The last
+frame ends with a summary line (total time, steps, cached) and the build's warnings. Only this module imports
+rich's layout classes, and only when a terminal display is asked for.
 """
 
 from __future__ import annotations
@@ -23,12 +23,17 @@ LOG_TAIL = 6
 
 
 class TreeView:
-    """Draws a `Trace` as a tree; `clock` gives the local time in epoch seconds (tests pass a fixed one)."""
+    """Draws a `Trace` as a tree; `clock` gives the local time in epoch seconds (tests pass a fixed one).
 
-    def __init__(self, trace: Trace, clock: Callable[[], float], max_done: int = 12):
+    `height` is the terminal's: finished steps get a third of it at most, and running steps share what is
+    left for their log tails (at least one line each), so parallel steps never push the header off screen.
+    """
+
+    def __init__(self, trace: Trace, clock: Callable[[], float], height: int = 40):
         self.trace = trace
         self.clock = clock
-        self.max_done = max_done
+        self.height = height
+        self.max_done = max(3, height // 3)
         self.started_at = clock()
         #: local time minus daemon time, the smallest gap seen between a start and its arrival (their clocks
         #: may differ; the smallest gap is the freshest start, since a cached step reports its old times)
@@ -64,20 +69,28 @@ class TreeView:
         folded = set(map(id, finished_ok[: max(0, len(finished_ok) - self.max_done)]))
         if folded:
             cached = sum(1 for s in finished_ok if id(s) in folded and s.cached)
-            note = f"{len(folded)} earlier steps done" + (f", {cached} cached" if cached else "")
+            note = f"{_steps(len(folded))} done earlier" + (f", {cached} cached" if cached else "")
             tree.add(Text(note, style="blue"))
-        for step in steps:
-            if id(step) in folded:
-                continue
+        shown = [s for s in steps if id(s) not in folded]
+        running = [s for s in shown if not s.is_completed]
+        statuses = sum(1 for s in running for st in s.statuses.values() if st.completed is None)
+        spare = self.height - 3 - len(shown) - statuses  # header, fold line and summary take three rows
+        log_lines = max(1, min(LOG_TAIL, spare // max(1, len(running))))
+        for step in shown:
             node = tree.add(self._step_label(step))
             if not step.is_completed:
-                self._add_details(node, step)
-        return Group(tree, self._summary(steps, total)) if finished else tree
+                self._add_details(node, step, log_lines)
+        if not finished:
+            return tree
+        warnings = [
+            Text(f"WARN: {w.short} ({step.name})", style="yellow") for step in steps for w in step.warnings
+        ]
+        return Group(tree, self._summary(steps, total), *warnings)
 
     def _summary(self, steps: list[Step], total: float) -> Text:
         """The last line: how long the whole build took and how it ended."""
         cached = sum(1 for s in steps if s.cached)
-        detail = f"{len(steps)} steps" + (f", {cached} cached" if cached else "")
+        detail = _steps(len(steps)) + (f", {cached} cached" if cached else "")
         failed = [s for s in steps if s.failed]
         if failed:
             return Text(f"✘ Failed after {total:.1f}s at {failed[0].name}", style="bold red")
@@ -103,7 +116,7 @@ class TreeView:
         row.add_row(Text.assemble((mark, f"bold {style}"), (step.name, style)), Text(timer, style=style))
         return row
 
-    def _add_details(self, node: Tree, step: Step) -> None:
+    def _add_details(self, node: Tree, step: Step, log_lines: int) -> None:
         for status in step.statuses.values():
             if status.completed is not None:
                 continue
@@ -113,10 +126,14 @@ class TreeView:
             elif status.current:
                 counter = f" {format_bytes(status.current)}"
             node.add(Text(status.id + counter, style="cyan", no_wrap=True, overflow="ellipsis"))
-        lines = step.tail(LOG_TAIL)
+        lines = step.tail(log_lines)
         if lines:
             node.add(
                 Group(
                     *(Text(line, style="bright_black", no_wrap=True, overflow="ellipsis") for line in lines)
                 )
             )
+
+
+def _steps(count: int) -> str:
+    return f"{count} step" if count == 1 else f"{count} steps"
