@@ -7,6 +7,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from rich.console import Console
 
 from envbuild.buildkit.progress import (
@@ -253,3 +254,13 @@ def test_final_frame_lists_warnings_after_the_summary():
         "✔ Built in 0.0s (1 step)",
         "WARN: pip ran as root (RUN pip install x)",
     ]
+
+
+def test_an_interrupted_build_does_not_claim_success():
+    clock = Clock()
+    console = Console(record=True, force_terminal=True, width=WIDTH, file=io.StringIO())
+    with pytest.raises(KeyboardInterrupt), ProgressRenderer("tty", console, clock=clock) as renderer:
+        renderer.update(vertex("sha256:slow", "RUN sleep 100", 0.0))
+        clock.now += 1.5
+        raise KeyboardInterrupt
+    assert console.export_text().splitlines()[-1] == "✘ Stopped after 1.5s: interrupted"

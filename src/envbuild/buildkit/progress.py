@@ -101,6 +101,7 @@ class ProgressRenderer:
         self._view: TreeView | None = None
         self._live: Live | None = None
         self._finished = False
+        self._stopped: str | None = None
 
     @property
     def _stream(self) -> TextIO:
@@ -127,13 +128,17 @@ class ProgressRenderer:
             self._live.start()
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         with self._lock:
             self._finished = True
+            if exc_type is not None:
+                # Ctrl-C or an error outside any step: the summary must not claim the build succeeded.
+                why = "interrupted" if issubclass(exc_type, KeyboardInterrupt) else str(exc).split("\n")[0]
+                self._stopped = why or exc_type.__name__
             if self._plain is not None:
                 self._plain.finish()
         if self._live is not None:
-            self._live.stop()  # draws one last frame, now with the summary line as its root
+            self._live.stop()  # draws one last frame, now ending with the summary line
             self._live = None
         if self.report_failures and self.mode != "rawjson":
             for step in self.failed_steps():
@@ -160,7 +165,7 @@ class ProgressRenderer:
     def _render_live(self) -> Any:
         assert self._view is not None
         with self._lock:
-            return self._view.render(finished=self._finished)
+            return self._view.render(finished=self._finished, stopped=self._stopped)
 
     # --- failures ---------------------------------------------------------------------------------------
 

@@ -59,7 +59,8 @@ class TreeView:
             seconds += max(0.0, self.clock() - (open_since.timestamp() + (self._skew or 0.0)))
         return seconds
 
-    def render(self, *, finished: bool = False) -> RenderableType:
+    def render(self, *, finished: bool = False, stopped: str | None = None) -> RenderableType:
+        """The current frame; `finished` adds the summary, `stopped` says why the build ended early."""
         steps = [self.trace.steps[d] for d in self.trace.order]
         total = self.clock() - self.started_at
         done = sum(1 for s in steps if s.is_completed)
@@ -85,15 +86,17 @@ class TreeView:
         warnings = [
             Text(f"WARN: {w.short} ({step.name})", style="yellow") for step in steps for w in step.warnings
         ]
-        return Group(tree, self._summary(steps, total), *warnings)
+        return Group(tree, self._summary(steps, total, stopped), *warnings)
 
-    def _summary(self, steps: list[Step], total: float) -> Text:
+    def _summary(self, steps: list[Step], total: float, stopped: str | None) -> Text:
         """The last line: how long the whole build took and how it ended."""
         cached = sum(1 for s in steps if s.cached)
         detail = _steps(len(steps)) + (f", {cached} cached" if cached else "")
         failed = [s for s in steps if s.failed]
         if failed:
             return Text(f"✘ Failed after {total:.1f}s at {failed[0].name}", style="bold red")
+        if stopped is not None:
+            return Text(f"✘ Stopped after {total:.1f}s: {stopped}", style="bold yellow")
         if any(s.canceled for s in steps):
             return Text(f"✘ Canceled after {total:.1f}s ({detail})", style="bold yellow")
         return Text(f"✔ Built in {total:.1f}s ({detail})", style="bold green")
