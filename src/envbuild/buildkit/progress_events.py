@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-#: BuildKit's log stream numbers, as in a process's file descriptors.
+#: BuildKit numbers log streams like file descriptors: 1 is stdout, 2 is stderr.
 STDOUT = 1
-STDERR = 2
 
 
 @dataclass(frozen=True)
