@@ -311,6 +311,21 @@ def test_auto_picks_plain_without_a_terminal_and_tty_on_one():
     assert ProgressRenderer("auto", Console(file=io.StringIO(), force_terminal=True)).mode == "tty"
 
 
+def test_auto_without_a_console_looks_at_stderr_and_term(monkeypatch):
+    monkeypatch.setattr("sys.stderr", _FakeTerminal())
+    monkeypatch.setenv("TERM", "xterm-256color")
+    assert ProgressRenderer("auto").mode == "tty"
+    monkeypatch.setenv("TERM", "dumb")
+    assert ProgressRenderer("auto").mode == "plain"
+
+
+class _FakeTerminal(io.StringIO):
+    """Stands in for a terminal on stderr (pytest captures the real one)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 def test_unknown_mode_is_a_usage_error_naming_the_choices():
     with pytest.raises(UsageError) as caught:
         ProgressRenderer("fancy")

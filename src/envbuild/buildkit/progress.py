@@ -16,6 +16,7 @@ caller passes a digest → `Location` map from the compiled build file, the `fil
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
@@ -211,4 +212,4 @@ def _resolve_auto(console: Console | None) -> str:
     """buildx's rule: a live display only on a terminal."""
     if console is not None:
         return "tty" if console.is_terminal and not console.is_dumb_terminal else "plain"
-    return "tty" if sys.stderr.isatty() else "plain"
+    return "tty" if sys.stderr.isatty() and os.environ.get("TERM") != "dumb" else "plain"
