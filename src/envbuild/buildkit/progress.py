@@ -76,7 +76,10 @@ class ProgressRenderer:
     """Renders status events in one of `MODES`; use as a context manager around the solve.
 
     `console` is a rich Console (tests pass a recording one); without it, output goes to stderr and rich is
-    imported only for the `tty` mode. `clock` returns epoch seconds; tests fix it to make timers exact.
+    imported only for the `tty` mode. `log_lines` is how much of each step's output a failure report keeps.
+    `report_failures` prints the reports on exit, for callers that do not raise `SolveError` themselves (the
+    solve path raises it, and the CLI renders it, so it is off by default). `clock` returns epoch seconds;
+    tests fix it to make timers exact.
     """
 
     def __init__(
