@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -79,7 +80,8 @@ def envd_file(sources: str, packages: tuple[str, ...]) -> str:
 def dockerfile(sources: str, packages: tuple[str, ...]) -> str:
     return (
         f"FROM {BASE}\n"
-        f"RUN printf '%s' {json.dumps(sources)} > /etc/apt/sources.list\n"
+        "RUN printf '%s\\n' " + " ".join(shlex.quote(line) for line in sources.splitlines())
+        + " > /etc/apt/sources.list\n"
         "RUN apt-get update && apt-get install -y --no-install-recommends "
         + " ".join(packages)
         + " && rm -rf /var/lib/apt/lists/*\n"
