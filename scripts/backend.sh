@@ -20,7 +20,7 @@ need_root() {
 ping_docker() { curl -fsS --max-time 2 --unix-socket "$SOCK" http://localhost/_ping >/dev/null 2>&1; }
 
 install_packages() {
-  if command -v dockerd >/dev/null && command -v debootstrap >/dev/null \
+  if command -v dockerd >/dev/null && command -v debootstrap >/dev/null && [ -x /usr/libexec/docker/cli-plugins/docker-buildx ] \
      && command -v docker-registry >/dev/null && command -v curl >/dev/null; then
     return
   fi
@@ -39,10 +39,10 @@ Pin: release n=trixie
 Pin-Priority: 100
 PIN
   fi
-  say "installing docker.io (trixie), debootstrap, docker-registry"
+  say "installing docker.io and docker-buildx (trixie), debootstrap, docker-registry"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    docker.io/trixie docker-cli/trixie containerd/trixie \
+    docker.io/trixie docker-cli/trixie containerd/trixie docker-buildx/trixie \
     debootstrap docker-registry curl iptables git openssh-client >"$LOG_DIR/apt.log" 2>&1 \
     || { tail -n 30 "$LOG_DIR/apt.log" >&2; exit 1; }
 }
