@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import secrets
 import subprocess
 import sys
 import tarfile
@@ -60,3 +62,44 @@ def test_a_tar_output_on_stdout(tmp_path):
     assert result.returncode == 0, result.stderr
     with tarfile.open(fileobj=io.BytesIO(result.stdout)) as tar:
         assert tar.extractfile("hi").read() == b"hi\n"
+
+
+def test_use_proxy_hands_the_hosts_proxy_variables_to_steps(tmp_path):
+    """The step is unique to this run (proxy variables are outside the cache key, so a cached step from an
+    earlier run would keep that run's file)."""
+    token = secrets.token_hex(4)
+    project = tmp_path / "proxied"
+    project.mkdir()
+    (project / "build.envd").write_text(
+        "def build():\n"
+        '    base(image="debian:bookworm", dev=False)\n'
+        f'    run(commands=["echo {token} $https_proxy $HTTPS_PROXY > /proxy"])\n'
+    )
+    env = {**os.environ, "HTTPS_PROXY": "http://proxy.example:3128", "NO_PROXY": "localhost"}
+    env.pop("https_proxy", None)
+    out = tmp_path / "rootfs"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "envbuild.cli",
+            "build",
+            "-p",
+            str(project),
+            "--use-proxy",
+            "-o",
+            f"type=local,dest={out}",
+            "--progress",
+            "quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (out / "proxy").read_text().split() == [
+        token,
+        "http://proxy.example:3128",
+        "http://proxy.example:3128",
+    ]

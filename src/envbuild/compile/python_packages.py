@@ -18,7 +18,7 @@ from __future__ import annotations
 import shlex
 
 from envbuild import llb
-from envbuild.compile.cache_mounts import UV_CACHE, uv_mounts, wheel_mounts
+from envbuild.compile.cache_mounts import UV_CACHE, WHEELS, uv_mounts, wheel_mounts
 from envbuild.compile.python import ENV_PREFIX
 from envbuild.compile.steps import StepEnv
 
@@ -96,7 +96,12 @@ class Installer:
             ]
             env = {**_UV_ENV, **self.env}
         else:
-            script = f"python3 -m pip install {args}\n"
+            # pip's HTTP cache is useless behind a header-stripping proxy: keep wheels in the cache mount and
+            # install from there only (measured: no download on rebuild)
+            script = (
+                f"python3 -m pip wheel --wheel-dir {WHEELS} {args}\n"
+                f"python3 -m pip install --no-index --find-links {WHEELS} {args}\n"
+            )
             mounts = [*wheel_mounts(self.steps.scope), *extra_mounts]
             env = {**_PIP_ENV, **self.env}
         return self.steps.sh(state, script, name=name, env=env, mounts=mounts, location=location)

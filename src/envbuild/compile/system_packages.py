@@ -12,7 +12,7 @@ import shlex
 
 from envbuild import llb
 from envbuild.compile.cache_mounts import apt_mounts
-from envbuild.compile.steps import StepEnv
+from envbuild.compile.steps import CA_MOUNT_PATH, StepEnv
 
 # Debian's docker-clean hook deletes downloaded .debs after each install, which would make the cache mount
 # pointless; keep-downloaded-packages undoes it for this step only.
@@ -20,12 +20,16 @@ _APT_OPTS = "-o APT::Keep-Downloaded-Packages=true -o Dpkg::Use-Pty=0"
 
 
 def apt_install_script(packages: tuple[str, ...]) -> str:
+    """The install script. When the step has the CA secret, apt trusts it for https mirrors too (apt reads
+    none of the variables other tools do)."""
     names = " ".join(shlex.quote(p) for p in packages)
     return (
         "rm -f /etc/apt/apt.conf.d/docker-clean\n"
         "export DEBIAN_FRONTEND=noninteractive\n"
-        f"apt-get {_APT_OPTS} update -qq\n"
-        f"apt-get {_APT_OPTS} install -y -qq --no-install-recommends {names}\n"
+        f"opts=({_APT_OPTS})\n"
+        f'if [ -r {CA_MOUNT_PATH} ]; then opts+=(-o Acquire::https::CAInfo={CA_MOUNT_PATH}); fi\n'
+        'apt-get "${opts[@]}" update -qq\n'
+        f'apt-get "${{opts[@]}}" install -y -qq --no-install-recommends {names}\n'
     )
 
 
