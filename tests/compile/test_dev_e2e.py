@@ -3,7 +3,8 @@
 Horust cannot be downloaded here: the test suite compiles a stand-in (tests/support/horust_standin) and passes
 it exactly as a user passes a local Horust binary (`ENVBUILD_HORUST=/path`). Everything else is real: apt
 from the Debian mirror, BuildKit's moby worker, `docker run`, and the host's OpenSSH client logging in over
-the published port. One build, one container, shared by every assertion.
+the published port. The graph goes through the same `compile_graph` as `envbuild build`, so the
+image config (user, entrypoint, env) is the product's. One build, one container, shared by every assertion.
 """
 
 from __future__ import annotations
@@ -17,12 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from envbuild import llb
 from envbuild.buildkit import connect
 from envbuild.buildkit.exports import Export
-from envbuild.compile import dev
-from envbuild.compile.context import CompileContext
-from envbuild.compile.steps import StepEnv
+from envbuild.compile.pipeline import compile_graph
 from envbuild.compile.target import BuildTarget
 from envbuild.graph import Base, Daemon, Graph, InitCommands, Project, Runtime
 
@@ -68,30 +66,15 @@ def dev_container(tmp_path_factory):
             daemons=(Daemon(args=("bash", "-c", DAEMON)),),
         ),
     )
-    target = BuildTarget(uid=UID, gid=GID, ssh_public_key=(tmp / "env_key.pub").read_text())
-    env = (("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"), ("LANG", "C.UTF-8"))
-    ctx = CompileContext(graph=graph, target=target, steps=StepEnv(scope="envbuild-test-dev-cpu"),
-                         base_ref=BASE, python=None, env=env)
-    state = dev.compile_dev_base(llb.image(BASE), ctx)
-    layer = dev.compile_dev_user(state, ctx, horust_option=str(_standin()))
-    image_env = dict(env) | dict(layer.env)
-    config = {
-        "architecture": "amd64",
-        "os": "linux",
-        "config": {
-            "Env": [f"{k}={v}" for k, v in image_env.items()],
-            "User": layer.user,
-            "Entrypoint": list(layer.entrypoint),
-            "WorkingDir": f"/home/envd/{graph.project.name}",
-            "ExposedPorts": {"2222/tcp": {}},
-        },
-    }
+    target = BuildTarget(uid=UID, gid=GID, ssh_public_key=(tmp / "env_key.pub").read_text(),
+                         horust=str(_standin()))
+    compiled = compile_graph(graph, target=target)
     tag = f"docker.io/library/envbuild-test-dev:{uuid.uuid4().hex[:8]}"
     name = f"envbuild-test-dev-{os.getpid()}"
     with connect() as client:
-        client.solve(layer.state.marshal(platform="linux/amd64"), exports=[Export.moby(tag)],
-                     local_dirs={k: Path(v) for k, v in layer.local_dirs.items()}, image_config=config,
-                     progress="quiet")
+        client.solve(compiled.definition, exports=[Export.moby(tag)],
+                     local_dirs={k: Path(v) for k, v in compiled.local_dirs.items()},
+                     image_config=compiled.image_config, progress="quiet")
     try:
         docker("run", "-d", "--name", name, "-p", "127.0.0.1::2222", tag)
         port = docker("port", name, "2222/tcp").stdout.strip().splitlines()[0].rsplit(":", 1)[1]
@@ -137,7 +120,12 @@ def test_user_has_the_owner_ids_and_passwordless_sudo(dev_container):
 
 
 def test_stand_in_is_pid_1_and_service_files_are_in_place(dev_container):
+    config = docker("image", "inspect", "--format", "{{json .Config.Entrypoint}} {{.Config.User}}",
+                    dev_container["tag"]).stdout.strip()
+    assert config == '["/usr/local/bin/horust","--services-path","/etc/horust/services"] envd'
     assert "horust" in in_container(dev_container, "cat", "/proc/1/cmdline")
+    project = "/home/envd/envbuild-test-dev"
+    assert in_container(dev_container, "stat", "-c", "%u:%g", project).strip() == f"{UID}:{GID}"
     services = in_container(dev_container, "ls", "/etc/horust/services").split()
     assert services == ["daemon_0.toml", "init_0.toml", "sshd.toml"]
     sshd_config = in_container(dev_container, "cat", "/etc/envbuild/sshd_config")
