@@ -41,7 +41,9 @@ STAGES = {
     "go": LanguageStage(paths=("/usr/local/go/bin",)),
     "nodejs": LanguageStage(paths=("/opt/nodejs/bin",)),
     "rust": LanguageStage(
-        paths=("/opt/rust/bin",), env=(("CARGO_HOME", CARGO_HOME), ("RUSTUP_HOME", "/opt/rustup"))
+        apt=("curl", "ca-certificates"),
+        paths=("/opt/rust/bin",),
+        env=(("CARGO_HOME", CARGO_HOME), ("RUSTUP_HOME", "/opt/rustup")),
     ),
     "julia": LanguageStage(paths=("/opt/julia/bin",)),
     "r": LanguageStage(apt=("r-base",)),

@@ -22,7 +22,6 @@ from envbuild.compile.run_steps import runs
 from envbuild.compile.steps import CA_SECRET_ID, StepEnv, step_location
 from envbuild.compile.system_packages import install_apt_packages
 from envbuild.compile.target import BuildTarget
-from envbuild.errors import EnvbuildError
 from envbuild.graph import Graph
 
 ENVBUILD_VERSION = "0.1.0"
@@ -82,58 +81,28 @@ def python_plan(graph: Graph, ref: str) -> python.PythonPlan | None:
     return python.plan_python(ref, lang.version if lang else None, conda=graph.conda is not None)
 
 
-def _dev_module():
-    try:
-        return importlib.import_module("envbuild.compile.dev")
-    except ModuleNotFoundError as err:
-        if err.name and err.name.startswith("envbuild.compile.dev"):
-            raise EnvbuildError(
-                "dev images (base(dev=True)) are not available in this build of envbuild"
-            ) from err
-        raise
-
-
-def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
-    """Compile `graph` for `target` into LLB plus the image config. Pure: same inputs, same bytes."""
-    ref = base_ref(graph)
-    scope = cache_scope(graph)
-    steps = StepEnv(scope=scope, ca_bundle=target.ca_bundle, proxy=target.proxy, ignore_cache=target.no_cache)
-    plan = python_plan(graph, ref)
-
-    wanted = [lang.name for lang in graph.languages if lang.name != "python"]
-    added_paths: list[str] = list(python.PYTHON_PATHS) if plan is not None else []
-    added_env: list[tuple[str, str]] = []
-    extra_apt: list[str] = list(python.apt_packages(plan)) if plan is not None else []
-    for name in dict.fromkeys(wanted):
+def language_needs(graph: Graph, plan: python.PythonPlan | None) -> tuple[tuple[str, ...], tuple, tuple]:
+    """What the languages add: PATH entries, environment variables, apt packages for the apt step."""
+    paths: list[str] = list(python.PYTHON_PATHS) if plan is not None else []
+    env: list[tuple[str, str]] = []
+    apt: list[str] = list(python.apt_packages(plan)) if plan is not None else []
+    for name in dict.fromkeys(lang.name for lang in graph.languages):
         stage = languages.STAGES.get(name)
-        if stage is None:
-            continue
-        added_paths += stage.paths
-        added_env += stage.env
-        extra_apt += stage.apt
-        if name == "rust":
-            extra_apt += ["curl", "ca-certificates"]
+        if stage is not None:
+            paths += stage.paths
+            env += stage.env
+            apt += stage.apt
     if graph.conda is not None and graph.conda.use_mamba:
-        added_env += [("MAMBA_ROOT_PREFIX", python.CONDA_ROOT)]
+        env.append(("MAMBA_ROOT_PREFIX", python.CONDA_ROOT))
     if graph.uv is not None:
-        added_env += list(languages.UV_ENV)
-    env = config_mod.image_env(graph, target.base_config, tuple(added_paths), tuple(added_env))
-    ctx = CompileContext(
-        graph=graph, target=target, steps=steps, base_ref=ref, python=plan, env=tuple(env.items())
-    )
-    owner = ctx.owner if graph.base.dev else None
+        env += languages.UV_ENV
+    return tuple(paths), tuple(env), tuple(apt)
 
-    # base → apt source → dev layer
-    state = base_mod.base_image(ref, platform=target.platform, digest=target.base_digest)
-    for key, value in env.items():
-        state = state.with_env(key, value)
-    state = base_mod.apt_source(state, graph.config.apt_source)
-    dev = _dev_module() if graph.base.dev else None
-    if dev is not None:
-        state = dev.compile_dev_base(state, ctx)
 
-    # system packages ∥ languages
-    apt = tuple(dict.fromkeys([*graph.packages.apt_names(), *extra_apt]))
+def language_stages(
+    graph: Graph, plan: python.PythonPlan | None, apt: tuple[str, ...], target: BuildTarget, steps: StepEnv
+) -> list[Stage]:
+    """The stages that only need the base: the apt step and each self-contained language tree."""
     stages: list[Stage] = []
     if apt:
         stages.append(("install system packages", lambda s: install_apt_packages(s, apt, steps)))
@@ -164,6 +133,35 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
             stages.append(("nodejs", lambda s, v=version: languages.install_nodejs(s, v, target.platform)))
         elif lang.name == "julia":
             stages.append(("julia", lambda s, v=version: languages.install_julia(s, v, target.platform)))
+    return stages
+
+
+def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
+    """Compile `graph` for `target` into LLB plus the image config. Pure: same inputs, same bytes."""
+    ref = base_ref(graph)
+    scope = cache_scope(graph)
+    steps = StepEnv(scope=scope, ca_bundle=target.ca_bundle, proxy=target.proxy, ignore_cache=target.no_cache)
+    plan = python_plan(graph, ref)
+
+    added_paths, added_env, extra_apt = language_needs(graph, plan)
+    env = config_mod.image_env(graph, target.base_config, added_paths, added_env)
+    ctx = CompileContext(
+        graph=graph, target=target, steps=steps, base_ref=ref, python=plan, env=tuple(env.items())
+    )
+    owner = ctx.owner if graph.base.dev else None
+
+    # base → apt source → dev layer
+    state = base_mod.base_image(ref, platform=target.platform, digest=target.base_digest)
+    for key, value in env.items():
+        state = state.with_env(key, value)
+    state = base_mod.apt_source(state, graph.config.apt_source)
+    dev = importlib.import_module("envbuild.compile.dev") if graph.base.dev else None
+    if dev is not None:
+        state = dev.compile_dev_base(state, ctx)
+
+    # system packages ∥ languages
+    apt = tuple(dict.fromkeys([*graph.packages.apt_names(), *extra_apt]))
+    stages = language_stages(graph, plan, apt, target, steps)
     state = join_stages(state, stages, merge_diff=target.merge_diff)
     if plan is not None and plan.source == "apt":
         state = python.create_venv(state, steps)
