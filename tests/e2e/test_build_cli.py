@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import secrets
 import subprocess
 import sys
 import tarfile
+import urllib.request
 
 import pytest
 
@@ -103,3 +105,39 @@ def test_use_proxy_hands_the_hosts_proxy_variables_to_steps(tmp_path):
         "http://proxy.example:3128",
         "http://proxy.example:3128",
     ]
+
+
+def test_cache_exported_to_the_local_registry_is_imported_back(tmp_path):
+    token = secrets.token_hex(4)
+    project = tmp_path / "cached"
+    project.mkdir()
+    (project / "build.envd").write_text(
+        'def build():\n    base(image="debian:bookworm", dev=False)\n'
+        f'    run(commands=["echo {token} > /token"])\n'
+    )
+    ref = f"127.0.0.1:5000/envbuild-test/cache:{token}"
+    base = [sys.executable, "-m", "envbuild.cli", "build", "-p", str(project), "--progress", "quiet"]
+    exported = subprocess.run(
+        [
+            *base,
+            "-o",
+            f"type=tar,dest={tmp_path / 'a.tar'}",
+            "--export-cache",
+            f"type=registry,ref={ref},mode=max",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert exported.returncode == 0, exported.stderr
+    with urllib.request.urlopen(
+        "http://127.0.0.1:5000/v2/envbuild-test/cache/tags/list", timeout=10
+    ) as resp:
+        assert token in json.load(resp)["tags"]
+    imported = subprocess.run(
+        [*base, "-o", f"type=tar,dest={tmp_path / 'b.tar'}", "--import-cache", f"type=registry,ref={ref}"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert imported.returncode == 0, imported.stderr
