@@ -113,3 +113,31 @@ def test_unknown_exporter_for_this_builder_is_refused_before_solving(builder, sm
     kind = sorted(missing)[0]
     with pytest.raises(CapabilityError, match=f"no '{kind}' exporter"):
         builder.client.solve(definition, exports=[Export(kind, {"name": "x"})], progress="quiet")
+
+
+def test_local_cache_export_then_import(builder, tmp_path):
+    """Export the cache to a directory, prune the step from the builder's cache, import it back: CACHED."""
+    token = secrets.token_hex(4)
+    step = llb.image(builder.base).run(f"echo {token} > /made", custom_name=f"cached step {token}").root()
+    definition = step.marshal()
+    cache_dir = tmp_path / "cache"
+    builder.client.solve(
+        definition, cache_exports=[CacheEntry.local(cache_dir, export=True, mode="max")], progress="quiet"
+    )
+    index = json.loads((cache_dir / "index.json").read_text())
+    tagged = [
+        m for m in index["manifests"] if m["annotations"]["org.opencontainers.image.ref.name"] == "latest"
+    ]
+    assert len(tagged) == 1
+    digest = tagged[0]["digest"].split(":")[1]
+    assert (cache_dir / "blobs" / "sha256" / digest).is_file()
+    # Drop this step's own cache record so only the imported cache can make it CACHED.
+    records = [r for r in builder.client.disk_usage() if token in r.Description]
+    for record in records:
+        builder.client.prune(filters=[f"id=={record.ID}"], all=True)
+    seen: list = []
+    builder.client.solve(
+        definition, cache_imports=[CacheEntry.local(cache_dir)], progress="quiet", on_status=seen.append
+    )
+    cached = {v.name: v.cached for event in seen for v in event.vertexes if v.name}
+    assert cached.get(f"cached step {token}") is True

@@ -27,6 +27,7 @@ from envbuild._proto.types import worker_pb2
 from envbuild.buildkit import capabilities as caps
 from envbuild.buildkit.address import parse_address
 from envbuild.buildkit.connection import Connection
+from envbuild.buildkit.content_store import LocalStore
 from envbuild.buildkit.errors import BuildKitError, CapabilityError, SolveCancelledError, UnreachableError
 from envbuild.buildkit.exports import IMAGE_CONFIG_KEY, CacheEntry, Export
 from envbuild.buildkit.progress_events import StatusEvent, from_status_response
@@ -225,6 +226,7 @@ class Client:
         pb_def = _as_definition(definition)
         _check_inputs(local_dirs or {}, secrets or {})
         self._check_exports(exports)
+        cache_imports, cache_exports, cache_dirs = _local_caches(cache_imports, cache_exports)
         frontend = None
         if image_config is not None:
             config_json = image_config_json(image_config)
@@ -255,6 +257,7 @@ class Client:
             progress=progress,
             on_status=on_status,
             cancel=cancel,
+            cache_dirs=cache_dirs,
         )
 
     def _check_exports(self, exports: Sequence[Export]) -> None:
@@ -286,6 +289,7 @@ class Client:
         progress: Any = "auto",
         on_status: StatusCallback | None = None,
         cancel: threading.Event | None = None,
+        cache_dirs: Mapping[Path, str] | None = None,
     ) -> SolveResult:
         ref = pysecrets.token_hex(13)
         loads: list[Path] = []
@@ -304,6 +308,7 @@ class Client:
                 secrets=dict(secrets or {}),
                 ssh=dict(ssh or {}),
                 targets=tuple(targets),
+                content_stores=tuple(cache_dirs or {}),
             )
         )
         request = control_pb2.SolveRequest(
@@ -368,6 +373,11 @@ class Client:
             session.discard()
             raise BuildKitError(session.errors[0])
         session.commit()
+        manifest = response.ExporterResponse.get("cache.manifest")
+        if manifest:
+            for directory, tag in (cache_dirs or {}).items():
+                if tag:  # export directories carry a tag; import-only ones carry ""
+                    LocalStore(directory).tag_index(tag, json.loads(manifest))
         for tarball in loads:
             _docker_load(tarball)
         return SolveResult(dict(response.ExporterResponse), ref=ref, vertexes=frozenset(tracker.digests))
@@ -422,6 +432,40 @@ class Client:
                         sink(event)
         except grpc.RpcError:
             return
+
+
+def _local_caches(
+    imports: Sequence[CacheEntry], exports: Sequence[CacheEntry]
+) -> tuple[list[CacheEntry], list[CacheEntry], dict[Path, str]]:
+    """Resolve `local` cache entries as buildctl does: absolute directories (they name the session's content
+    stores), an import's manifest digest looked up by tag in index.json (an import with nothing there yet
+    is dropped), and the export directories mapped to the tag to record once the solve is done."""
+    dirs: dict[Path, str] = {}
+    out_imports: list[CacheEntry] = []
+    for entry in imports:
+        if entry.type != "local":
+            out_imports.append(entry)
+            continue
+        directory = Path(entry.attrs.get("src", "")).absolute()
+        digest = entry.attrs.get("digest") or LocalStore(directory).lookup(entry.attrs.get("tag", "latest"))
+        if not digest:
+            continue
+        dirs.setdefault(directory, "")
+        out_imports.append(CacheEntry("local", {"src": str(directory), "digest": digest}))
+    out_exports: list[CacheEntry] = []
+    for entry in exports:
+        if entry.type != "local":
+            out_exports.append(entry)
+            continue
+        if not entry.attrs.get("dest"):
+            raise BuildKitError("a local cache export needs a destination directory (dest=)")
+        directory = Path(entry.attrs["dest"]).absolute()
+        directory.mkdir(parents=True, exist_ok=True)
+        attrs = {k: v for k, v in entry.attrs.items() if k != "tag"}
+        attrs["dest"] = str(directory)
+        dirs[directory] = entry.attrs.get("tag", "latest")
+        out_exports.append(CacheEntry("local", attrs))
+    return out_imports, out_exports, dirs
 
 
 def _check_inputs(local_dirs: Mapping[str, Path], secrets: Mapping[str, SecretSource]) -> None:

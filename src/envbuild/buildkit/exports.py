@@ -14,8 +14,7 @@ from pathlib import Path
 from envbuild.errors import UsageError
 
 EXPORTER_TYPES = ("moby", "image", "docker", "oci", "local", "tar")
-#: `local` cache needs a content-store service in the session, which envbuild does not serve yet.
-CACHE_TYPES = ("registry", "inline")
+CACHE_TYPES = ("registry", "local", "inline")
 #: Attribute under which image exporters read the image config JSON from the result metadata.
 IMAGE_CONFIG_KEY = "containerimage.config"
 
@@ -97,7 +96,8 @@ class Export:
 
 @dataclass(frozen=True)
 class CacheEntry:
-    """A cache import or export: `registry` (attrs ref=, mode=min|max) or `inline` (export only)."""
+    """A cache import or export: `registry` (attrs ref=, mode=min|max), `local` (a directory on this
+    machine in OCI layout: dest= to export, src= to import, tag= default latest) or `inline` (export only)."""
 
     type: str
     attrs: Mapping[str, str] = field(default_factory=dict)
@@ -109,6 +109,12 @@ class CacheEntry:
     @classmethod
     def registry(cls, ref: str, *, mode: str = "min") -> CacheEntry:
         return cls("registry", {"ref": ref, "mode": mode})
+
+    @classmethod
+    def local(cls, path: Path, *, export: bool = False, mode: str = "min", tag: str = "latest") -> CacheEntry:
+        if export:
+            return cls("local", {"dest": str(path), "mode": mode, "tag": tag})
+        return cls("local", {"src": str(path), "tag": tag})
 
     @classmethod
     def inline(cls) -> CacheEntry:

@@ -29,7 +29,7 @@ from envbuild._proto.filesync import auth_pb2, filesync_pb2
 from envbuild._proto.fsutil import types_pb2
 from envbuild._proto.secrets import secrets_pb2
 from envbuild._proto.sshforward import ssh_pb2
-from envbuild.buildkit import auth, filesync
+from envbuild.buildkit import auth, content_store, filesync
 from envbuild.buildkit.connection import MAX_MESSAGE, Connection
 from envbuild.buildkit.patterns import PathFilter
 from envbuild.buildkit.secrets import SecretSource, read_secret
@@ -59,6 +59,8 @@ class SessionOptions:
     ssh: Mapping[str, str | None] = field(default_factory=dict)
     targets: tuple[ExportTarget, ...] = ()
     docker_config: Path | None = None
+    #: Directories served as content stores (local cache import/export), keyed by absolute path.
+    content_stores: tuple[Path, ...] = ()
 
 
 def _metadata(context: grpc.ServicerContext) -> dict[str, list[str]]:
@@ -216,7 +218,14 @@ class Session:
             }
         self._methods = [f"/{svc}/{m}" for svc, methods in services.items() for m in methods]
         self._methods.append("/grpc.health.v1.Health/Check")
-        return [grpc.method_handlers_generic_handler(svc, methods) for svc, methods in services.items()]
+        generic = [grpc.method_handlers_generic_handler(svc, methods) for svc, methods in services.items()]
+        if self.options.content_stores:
+            stores = {
+                content_store.store_id(p): content_store.LocalStore(p) for p in self.options.content_stores
+            }
+            generic.append(content_store.handlers(content_store.ContentService(stores)))
+            self._methods.extend(content_store.METHODS)
+        return generic
 
     def headers(self) -> list[tuple[str, str]]:
         out = [
