@@ -39,7 +39,7 @@ def test_bad_export_and_cache_types_are_usage_errors():
         Export("registry")
     with pytest.raises(UsageError, match="a path"):
         Export("local")
-    with pytest.raises(UsageError, match="registry, inline"):
+    with pytest.raises(UsageError, match="registry, local, inline"):
         CacheEntry("gha")
 
 
