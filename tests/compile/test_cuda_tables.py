@@ -12,6 +12,7 @@ from envbuild.compile.cuda import (
     load_table,
     requested_versions,
     torch_wheels,
+    ubuntu_release,
     vllm_release,
 )
 from envbuild.errors import EnvbuildError, Location
@@ -181,3 +182,19 @@ def test_vllm_release_picks_newest_matching():
 )
 def test_requested_versions(packages, expected):
     assert requested_versions(packages) == expected
+
+
+@pytest.mark.parametrize(
+    ("image", "release"),
+    [
+        ("ubuntu:22.04", "22.04"),
+        ("docker.io/library/ubuntu:20.04", "20.04"),
+        ("ubuntu:noble", "24.04"),
+        ("ubuntu:jammy-20240911", "22.04"),
+        ("debian:bookworm", None),
+        ("registry.local:5000/ubuntu", None),
+        ("myorg/ubuntu-cuda:22.04", None),
+    ],
+)
+def test_ubuntu_release_of_the_base_image(image, release):
+    assert ubuntu_release(image) == release

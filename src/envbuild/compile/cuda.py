@@ -52,6 +52,25 @@ def _listing(values: Iterable[str]) -> str:
     return ", ".join(sorted(set(values), key=_key))
 
 
+_UBUNTU_CODENAMES = {
+    "xenial": "16.04", "bionic": "18.04", "focal": "20.04", "jammy": "22.04", "noble": "24.04",
+}
+
+
+def ubuntu_release(image: str) -> str | None:
+    """The Ubuntu release a base image names (`ubuntu:22.04`, `docker.io/library/ubuntu:jammy`), else None.
+
+    envd keeps the base image's Ubuntu release when it swaps in the CUDA image; so do we, via `ubuntu=`.
+    """
+    name, _, tag = image.rpartition(":")
+    if "/" in tag or name.rsplit("/", 1)[-1] != "ubuntu":
+        return None
+    tag = tag.split("-", 1)[0]
+    if re.fullmatch(r"\d\d\.\d\d", tag):
+        return tag
+    return _UBUNTU_CODENAMES.get(tag)
+
+
 @dataclass(frozen=True)
 class CudaImage:
     """An nvidia/cuda tag that exists, with what it holds."""
