@@ -130,6 +130,9 @@ class Client:
 
     def _transport_error(self, exc: grpc.RpcError) -> BuildKitError:
         if exc.code() == grpc.StatusCode.UNAVAILABLE:
+            dial_error = self.connection.dial_error()
+            if isinstance(dial_error, BuildKitError):
+                return dial_error
             return UnreachableError(f"BuildKit at {self.connection.address} is unavailable ({exc.details()})")
         return BuildKitError(f"BuildKit at {self.connection.address} answered: {exc.details()}")
 
@@ -352,6 +355,9 @@ class Client:
         except grpc.RpcError as exc:
             session.discard()
             if exc.code() == grpc.StatusCode.UNAVAILABLE:
+                dial_error = self.connection.dial_error()
+                if isinstance(dial_error, BuildKitError):
+                    raise dial_error from None
                 raise UnreachableError(
                     f"lost the connection to BuildKit at {self.connection.address} during the build "
                     f"({exc.details()})",

@@ -223,6 +223,11 @@ class Connection:
             return grpc.insecure_channel(listener.target, options=CHANNEL_OPTIONS)
         raise AddressError(f"builder address scheme {addr.scheme!r} is not supported")
 
+    def dial_error(self) -> BaseException | None:
+        """The last failure to open an upstream for the channel (e.g. dockerd gone), if any."""
+        errors = [e for listener in self._listeners for e in listener.errors]
+        return errors[-1] if errors else None
+
     def socket_path(self, name: str) -> Path:
         """A path for another private socket (the session server's), in this connection's private dir."""
         return self._dir.socket_path(name)

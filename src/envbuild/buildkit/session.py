@@ -259,9 +259,13 @@ class Session:
             raise
 
     def close(self) -> None:
+        """Stop serving; the relay then closes the daemon's end, and we wait (briefly) until it has."""
         if self._server is not None:
             self._server.stop(grace=None)
             self._server = None
+        if self._done is not None:
+            self._done.wait(timeout=2)
+            self._done = None
 
     # --- exporter output ------------------------------------------------------------------------------------
 
