@@ -1,0 +1,91 @@
+"""The release path for Horust, for real: BuildKit fetches a tarball as an http source, verifies its checksum,
+unpacks it and places `horust` in the image.
+
+GitHub is unreachable here, so the "release" is the Horust STAND-IN packed the way upstream packs its release
+assets (`horust` and `horustctl` at the top of a .tar.gz), served from this host over plain HTTP (BuildKit's
+http source is fetched by the daemon, on the host's network). The envbuild side is unchanged: the same
+`--horust URL#sha256:<hex>` value a user would give for a mirrored release.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import importlib.util
+import io
+import tarfile
+import threading
+from pathlib import Path
+
+import pytest
+
+from envbuild import llb
+from envbuild.buildkit import connect
+from envbuild.buildkit.errors import BuildKitError
+from envbuild.buildkit.exports import Export
+from envbuild.compile import horust
+from envbuild.compile.dev.services import install_horust
+
+pytestmark = pytest.mark.docker
+
+_BUILD = Path(__file__).parents[1] / "support" / "horust_standin" / "build.py"
+
+
+def _standin() -> Path:
+    spec = importlib.util.spec_from_file_location("horust_standin_build", _BUILD)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build_standin()
+
+
+@pytest.fixture(scope="module")
+def release_server(tmp_path_factory):
+    """Serve horust-x86_64-unknown-linux-musl.tar.gz (stand-in inside) on 127.0.0.1; yields (url, sha256)."""
+    root = tmp_path_factory.mktemp("release")
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        tar.add(_standin(), arcname="horust")
+        info = tarfile.TarInfo("horustctl")
+        info.size, info.mode = 0, 0o755
+        tar.addfile(info, io.BytesIO())
+    data = buffer.getvalue()
+    (root / "horust-x86_64-unknown-linux-musl.tar.gz").write_bytes(data)
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(root), **kwargs)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/horust-x86_64-unknown-linux-musl.tar.gz"
+    yield url, "sha256:" + hashlib.sha256(data).hexdigest()
+    server.shutdown()
+
+
+def fetch(source: horust.HorustSource, out: Path) -> Path:
+    installed = install_horust(llb.scratch(), source)
+    with connect() as client:
+        client.solve(installed.state.marshal(platform="linux/amd64"), exports=[Export.local(out)],
+                     progress="quiet")
+    return out / horust.BINARY_PATH.lstrip("/")
+
+
+def test_release_tarball_is_fetched_verified_and_unpacked(release_server, tmp_path):
+    url, checksum = release_server
+    source = horust.horust_source(f"{url}#{checksum}", env={})
+    binary = fetch(source, tmp_path / "out")
+    assert binary.read_bytes() == _standin().read_bytes()
+    assert binary.stat().st_mode & 0o111
+    assert not (tmp_path / "out" / "usr" / "local" / "bin" / "horustctl").exists()
+
+
+def test_a_wrong_checksum_fails_the_build(release_server, tmp_path):
+    url, _ = release_server
+    source = horust.horust_source(f"{url}#sha256:{'0' * 64}", env={})
+    with pytest.raises(BuildKitError) as caught:
+        fetch(source, tmp_path / "out")
+    assert "digest mismatch" in str(caught.value)
