@@ -1,5 +1,5 @@
-"""The release path for Horust, for real: BuildKit fetches a tarball as an http source, verifies its checksum,
-unpacks it and places `horust` in the image.
+"""The release and image paths for Horust, for real: BuildKit fetches a tarball as an http source, verifies
+its checksum, unpacks it and places `horust` in the image; or copies it out of an image in the local store.
 
 GitHub is unreachable here, so the "release" is the Horust STAND-IN packed the way upstream packs its release
 assets (`horust` and `horustctl` at the top of a .tar.gz), served from this host over plain HTTP (BuildKit's
@@ -13,6 +13,7 @@ import hashlib
 import http.server
 import importlib.util
 import io
+import subprocess
 import tarfile
 import threading
 from pathlib import Path
@@ -89,3 +90,18 @@ def test_a_wrong_checksum_fails_the_build(release_server, tmp_path):
     with pytest.raises(BuildKitError) as caught:
         fetch(source, tmp_path / "out")
     assert "digest mismatch" in str(caught.value)
+
+
+def test_image_source_copies_horust_out_of_a_local_image(tmp_path):
+    """`docker-image://REF` with Horust's own image layout (/sbin/horust), in the local store only."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        tar.add(_standin(), arcname="sbin/horust")
+    tag = f"docker.io/library/envbuild-test-horust-image:{tmp_path.name[-8:].lower()}"
+    subprocess.run(["docker", "import", "-", tag], input=buffer.getvalue(), check=True, capture_output=True)
+    try:
+        source = horust.horust_source(f"docker-image://{tag}", env={})
+        binary = fetch(source, tmp_path / "out")
+        assert binary.read_bytes() == _standin().read_bytes()
+    finally:
+        subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)
