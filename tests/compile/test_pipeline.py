@@ -217,3 +217,11 @@ def test_run_failure_points_at_its_build_file_line():
         for locs in definition.Source.locations.values()
         for loc in locs.locations
     )
+
+
+def test_run_steps_work_in_the_envd_project_dir_and_mount_host_binds_the_project_there():
+    g = graph(runs=(Run(commands=("ls",), mount_host=True),))
+    step = named(ops(g), "run: ls")
+    assert step["exec"]["meta"]["cwd"] == "/home/envd/demo"
+    binds = [m for m in step["exec"]["mounts"] if m["dest"] == "/home/envd/demo"]
+    assert binds and binds[0].get("mountType", "BIND") == "BIND"

@@ -195,17 +195,18 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
         entrypoint = layer.entrypoint
         env.update(dict(layer.env))
 
-    # run() in call order, then the workdir and mount targets
-    if graph.runs and workdir != "/":
+    # run() in call order (in /home/envd/<env> for every image, as envd does, so `mount_host` and relative
+    # paths behave the same), then the workdir and mount targets
+    if graph.runs:
+        run_dir = config_mod.dev_workdir(graph)
         state = state.mkdir(
-            workdir,
+            run_dir,
             mode=0o755,
             parents=True,
             chown=owner,
-            custom_name=f"[internal] create work dir {workdir}",
+            custom_name=f"[internal] create work dir {run_dir}",
         )
-    if graph.runs:
-        state = runs(state, graph.runs, steps, workdir=workdir, user=user or None)
+        state = runs(state, graph.runs, steps, workdir=run_dir, user=user or None)
     state = _mount_targets(state, graph, workdir if graph.base.dev else None, owner)
 
     image = config_mod.image_config(
