@@ -154,3 +154,18 @@ def test_bad_environment_value_names_the_variable():
     with pytest.raises(UsageError) as caught:
         horust.horust_source(None, env={"ENVBUILD_HORUST": "/nope"})
     assert caught.value.flag == "ENVBUILD_HORUST"
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["python3", "-m", "http.server", "8000"], "exec python3 -m http.server 8000"),
+        (["bash", "-c", "echo a b"], "exec bash -c 'echo a b'"),
+        (["python3 -m http.server 8000"], "exec python3 -m http.server 8000"),
+        (["python3 -c 'print(1)'"], "exec python3 -c 'print(1)'"),
+        (["cd /srv && exec ./serve > /tmp/log 2>&1"], "cd /srv && exec ./serve > /tmp/log 2>&1"),
+    ],
+)
+def test_daemon_argv_or_envd_style_command_line(args, line):
+    script = services(daemons=[args])["daemon_0"].files()[0].content
+    assert script.splitlines()[-1] == line

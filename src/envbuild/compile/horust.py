@@ -159,9 +159,31 @@ def init_service(index: int, commands: Sequence[str], *, user: str, project_dir:
 
 def daemon_service(index: int, args: Sequence[str], *, user: str, project_dir: str,
                    after: Sequence[str]) -> Service:
-    """One `runtime.daemon(commands=[...])` entry: argv exec'd as given (each element one argument)."""
-    return Service(name=f"daemon_{index}", script="exec " + shlex.join(args) + "\n", user=user,
-                   working_directory=project_dir, start_after=tuple(after))
+    """One `runtime.daemon(commands=[...])` entry.
+
+    Several elements are an argv, exec'd exactly (envd joins them with spaces and lets Horust split again, so
+    an argument with a space breaks there). A single element is a command line, as envd users write
+    `["python3 -m http.server"]`: exec'd when it is a plain command, run by bash when it uses shell syntax.
+    """
+    if len(args) == 1:
+        line = args[0].strip()
+        script = f"{line}\n" if _uses_shell_syntax(line) else f"exec {line}\n"
+    else:
+        script = "exec " + shlex.join(args) + "\n"
+    return Service(name=f"daemon_{index}", script=script, user=user, working_directory=project_dir,
+                   start_after=tuple(after))
+
+
+def _uses_shell_syntax(line: str) -> bool:
+    """Operators outside quotes, expansions or several lines: then bash runs the line instead of exec."""
+    if "$" in line or "`" in line or "\n" in line:
+        return True
+    lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    try:
+        return any(token and set(token) <= set("();<>|&") for token in lexer)
+    except ValueError:  # unbalanced quotes: let bash report it in the service log
+        return True
 
 
 def dev_services(
