@@ -329,3 +329,8 @@ def test_missing_inputs_fail_before_solving(builder, tmp_path):
         builder.client.solve(definition, local_dirs={"ctx": tmp_path / "nope"}, progress="quiet")
     with pytest.raises(BuildKitError, match="secret 'ca' reads"):
         builder.client.solve(definition, secrets={"ca": tmp_path / "nope.pem"}, progress="quiet")
+
+
+def test_resolving_a_missing_image_names_it(builder):
+    with pytest.raises(SolveError, match="envbuild-test-no-such-image"):
+        builder.client.resolve_image_config("docker.io/library/envbuild-test-no-such-image:1")
