@@ -2,8 +2,9 @@
 
 Created early (right after the dev tools, as envd does) so later steps can hand files to the user. Base
 images that already hold a user with the owner's uid (ubuntu:24.04 ships `ubuntu` as 1000) have that user
-renamed rather than failing `useradd`. Owner uid 0 (a root host user) makes `envd` a second name for root,
-like envd does, so files in the bind-mounted project stay owned by the host user.
+renamed rather than failing `useradd`; a group that already has the gid is simply used. Owner uid 0 (a root
+host user) makes `envd` a second name for root, like envd does, so files in the bind-mounted project stay
+owned by the host user.
 """
 
 from __future__ import annotations
@@ -38,16 +39,17 @@ def create_user_script(uid: int, gid: int, shell: str) -> str:
         )
     else:
         make = (
+            # a group that already has the gid is used as it is (it may be a system group such as users)
             f"group=$(getent group {gid} | cut -d: -f1 || true)\n"
             'if [ -z "$group" ]; then\n'
             f"  if getent group {USER} >/dev/null; then groupmod -g {gid} {USER};\n"
             f"  else groupadd -g {gid} {USER}; fi\n"
             f"  group={USER}\n"
-            f'elif [ "$group" != root ] && [ "$group" != {USER} ] && ! getent group {USER} >/dev/null; then\n'
-            f'  groupmod -n {USER} "$group"; group={USER}\n'
             "fi\n"
             f"existing=$(getent passwd {uid} | cut -d: -f1 || true)\n"
-            'if [ -z "$existing" ]; then\n'
+            f'if [ -z "$existing" ] && getent passwd {USER} >/dev/null; then\n'
+            f'  usermod -u {uid} -g "$group" -d {HOME} -s {path} {USER}\n'
+            'elif [ -z "$existing" ]; then\n'
             f'  useradd -u {uid} -g "$group" -m -d {HOME} -s {path} {USER}\n'
             f'elif [ "$existing" != {USER} ]; then\n'
             f'  usermod -l {USER} -d {HOME} -m -g "$group" -s {path} "$existing"\n'

@@ -1,0 +1,57 @@
+"""The dev user script, run for real in the local base image against the states base images come in.
+
+No apt and no BuildKit: `useradd`/`usermod` are in every Debian/Ubuntu base, so each case is one short
+`docker run` of the exact script the dev layer runs.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from envbuild.compile.dev import user
+
+pytestmark = pytest.mark.docker
+
+BASE = "docker.io/library/debian:bookworm"
+
+
+def run(setup: str, uid: int, gid: int) -> str:
+    """Run `setup`, then the dev user script, then print what a test checks."""
+    script = (
+        "set -euo pipefail\n" + setup + "\n" + user.create_user_script(uid, gid, "bash")
+        + "id envd; getent passwd envd | cut -d: -f6,7; stat -c '%u:%g %a' /home/envd;"
+        " cat /etc/sudoers.d/envd; getent shadow envd | cut -d: -f2\n"
+    )
+    out = subprocess.run(["docker", "run", "--rm", BASE, "bash", "-c", script], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_fresh_base_gets_envd_with_the_owner_ids():
+    out = run("", 1234, 2345)
+    assert "uid=1234(envd) gid=2345(envd)" in out
+    assert "/home/envd:/bin/bash" in out and "1234:2345 755" in out
+    assert "envd ALL=(ALL:ALL) NOPASSWD: ALL" in out
+    assert out.rstrip().endswith("*")  # not locked ('!'), no usable password
+
+
+def test_an_existing_user_with_the_uid_is_renamed():
+    """ubuntu:24.04 ships `ubuntu` as 1000:1000."""
+    out = run("groupadd -g 1000 ubuntu && useradd -m -u 1000 -g 1000 ubuntu && touch /home/ubuntu/keep",
+              1000, 1000)
+    assert "uid=1000(envd) gid=1000(ubuntu)" in out
+    assert "/home/envd:/bin/bash" in out
+
+
+def test_a_system_group_with_the_gid_is_used_not_renamed():
+    out = run("", 1500, 100)
+    assert "uid=1500(envd) gid=100(users)" in out
+
+
+def test_root_owner_makes_envd_another_name_for_root():
+    out = run("", 0, 0)
+    assert "uid=0(root) gid=0(root)" in out
+    assert "/home/envd:/bin/bash" in out
