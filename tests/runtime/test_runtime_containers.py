@@ -112,3 +112,18 @@ def test_missing_image_and_missing_gpu_runtime_are_clear(docker_engine, env_name
         lifecycle.start(client, spec, keys)
     assert "--no-gpu" in err.value.hint
     assert containers.find(client, env_name) is None
+
+
+def test_cuda_image_runs_without_gpu_where_the_engine_has_none(docker_engine, tmp_path):
+    from envbuild.cli.up import without_unavailable_gpu
+    from envbuild.graph import Cuda, Graph, Project
+
+    client = docker_client()
+    if containers.has_gpu_support(client):
+        pytest.skip("this engine has the NVIDIA runtime")
+    graph = Graph(project=Project("p", str(tmp_path)), cuda=Cuda(version="12.1"))
+    spec = plan(RunOptions("p", "i", tmp_path), graph, public_key=tmp_path / "k")
+    assert spec.gpu is not None and spec.gpu.optional
+    assert without_unavailable_gpu(client, spec).gpu is None
+    asked = plan(RunOptions("p", "i", tmp_path, gpus=1), graph, public_key=tmp_path / "k")
+    assert without_unavailable_gpu(client, asked).gpu == asked.gpu  # asked-for GPUs still fail loudly

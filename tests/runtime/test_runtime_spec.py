@@ -7,7 +7,18 @@ from pathlib import Path
 import pytest
 
 from envbuild.errors import EnvbuildError, UsageError
-from envbuild.graph import Config, EnvVar, Expose, Graph, Jupyter, Mount, Project, Runtime, RuntimeCommand
+from envbuild.graph import (
+    Config,
+    Cuda,
+    EnvVar,
+    Expose,
+    Graph,
+    Jupyter,
+    Mount,
+    Project,
+    Runtime,
+    RuntimeCommand,
+)
 from envbuild.runtime import labels
 from envbuild.runtime.names import check_env_name, env_name_from_dir
 from envbuild.runtime.spec import GpuRequest, RunOptions, parse_gpu_set, parse_memory, plan
@@ -109,6 +120,9 @@ def test_gpu_precedence(tmp_path):
         RunOptions("p", "i", tmp_path, gpus=1, gpu_set="all"), graph, public_key=key
     ).gpu == GpuRequest(-1)
     assert plan(RunOptions("p", "i", tmp_path, no_gpu=True), graph, public_key=key).gpu is None
+    cuda = Graph(project=Project("p", str(tmp_path)), cuda=Cuda(version="12.1"))
+    assert plan(RunOptions("p", "i", tmp_path), cuda, public_key=key).gpu == GpuRequest(1, optional=True)
+    assert plan(RunOptions("p", "i", tmp_path, no_gpu=True), cuda, public_key=key).gpu is None
     assert parse_gpu_set('"device=1,3"') == GpuRequest(device_ids=("1", "3"))
     assert parse_memory("512m") == str(512 << 20) and parse_memory("1GiB") == str(1 << 30)
 

@@ -210,6 +210,15 @@ def test_ctrl_c_during_up_leaves_nothing(up, tmp_path):
     assert f"{name}.envd" not in up.ssh_config.read_text()
 
 
+def test_container_removed_behind_our_back_is_recreated_by_the_next_up(up):
+    subprocess.run(["docker", "rm", "-f", up.name], capture_output=True, check=True)
+    out = up.envbuild("up", "--detach", "--tag", TAG, "--name", up.name, timeout=900)
+    assert out.returncode == 0, out.stderr[-2000:]
+    port = up.describe()["ssh_port"]
+    assert f"Port {port}" in up.ssh_config.read_text()
+    assert up.ssh("true").returncode == 0
+
+
 def test_zz_destroy_removes_container_and_ssh_entry(up):
     out = up.envbuild("destroy", "--name", up.name)
     assert out.returncode == 0, out.stderr

@@ -66,6 +66,7 @@ def register(app: typer.Typer) -> None:
             env_name_for,
             print_environment,
             run_options,
+            without_unavailable_gpu,
         )
         from envbuild.runtime import lifecycle
         from envbuild.runtime.engine import docker_client
@@ -94,7 +95,7 @@ def register(app: typer.Typer) -> None:
             jupyter_port=jupyter_port,
             timeout=timeout,
         )
-        spec = plan(options, graph, public_key=keys.public)
+        spec = without_unavailable_gpu(client, plan(options, graph, public_key=keys.public))
         old = lifecycle.check_can_start(client, env_name, force=force, keys=keys)
         env = lifecycle.start(client, spec, keys, replace=old)
         print_environment(env)

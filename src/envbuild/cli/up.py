@@ -86,6 +86,21 @@ def attach_or_explain(name: str, detach: bool) -> None:
         raise typer.Exit(code)
 
 
+def without_unavailable_gpu(client, spec):
+    """Drop the GPU a CUDA image would get by default when the engine has none (asked-for GPUs stay, and fail
+    with the NVIDIA runtime message)."""
+    from dataclasses import replace
+
+    from envbuild.runtime.containers import has_gpu_support
+
+    if spec.gpu is not None and spec.gpu.optional and not has_gpu_support(client):
+        typer.echo(
+            "note: CUDA image, but this Docker engine has no NVIDIA runtime: starting without GPUs", err=True
+        )
+        return replace(spec, gpu=None)
+    return spec
+
+
 def run_options(name: str, image: str, project_dir: Path, **flags):
     from envbuild.runtime.spec import RunOptions
 
@@ -177,6 +192,7 @@ def register(app: typer.Typer) -> None:
         )
         if result.name is None:
             raise EnvbuildError("the build produced no image to run")
-        env = lifecycle.start(client, replace(spec, image=result.name), keys, replace=old)
+        spec = without_unavailable_gpu(client, replace(spec, image=result.name))
+        env = lifecycle.start(client, spec, keys, replace=old)
         print_environment(env)
         attach_or_explain(env_name, detach)

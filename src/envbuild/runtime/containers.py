@@ -126,9 +126,12 @@ def logs_tail(container, lines: int = LOG_TAIL) -> str:
         return ""
 
 
+def has_gpu_support(client) -> bool:
+    return "nvidia" in (client.info().get("Runtimes") or {})
+
+
 def check_gpu_support(client) -> None:
-    runtimes = client.info().get("Runtimes") or {}
-    if "nvidia" not in runtimes:
+    if not has_gpu_support(client):
         raise EnvbuildError(
             "GPUs were requested but the Docker engine has no NVIDIA container runtime",
             hint=f"install the NVIDIA Container Toolkit ({NVIDIA_HELP}), or run without GPUs: --no-gpu",

@@ -42,10 +42,12 @@ class BindMount:
 
 @dataclass(frozen=True)
 class GpuRequest:
-    """`count=-1` means all GPUs; `device_ids` names specific ones."""
+    """`count=-1` means all GPUs; `device_ids` names specific ones. `optional`: nobody asked, the image is a
+    CUDA one; attached when the engine can, else the environment runs without (with a warning)."""
 
     count: int = 0
     device_ids: tuple[str, ...] = ()
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,8 +123,9 @@ def parse_gpu_set(value: str) -> GpuRequest:
     raise UsageError("--gpu-set", value, allowed)
 
 
-def gpu_request(options: RunOptions, config_gpu: int) -> GpuRequest | None:
-    """`--gpu-set` beats `--gpus`, which beats `config.gpu()`; `--no-gpu` turns it all off (envd's order)."""
+def gpu_request(options: RunOptions, config_gpu: int, *, cuda: bool = False) -> GpuRequest | None:
+    """`--gpu-set` beats `--gpus`, which beats `config.gpu()`; `--no-gpu` turns it all off (envd's order).
+    A CUDA image with none of them asks for one GPU, as envd does, but only where the engine has GPUs."""
     if options.no_gpu:
         return None
     if options.gpu_set:
@@ -131,7 +134,9 @@ def gpu_request(options: RunOptions, config_gpu: int) -> GpuRequest | None:
         if options.gpus < 0:
             raise UsageError("--gpus", options.gpus, "a positive number of GPUs")
         return GpuRequest(count=options.gpus) if options.gpus else None
-    return GpuRequest(count=config_gpu) if config_gpu > 0 else None
+    if config_gpu > 0:
+        return GpuRequest(count=config_gpu)
+    return GpuRequest(count=1, optional=True) if cuda else None
 
 
 def parse_cpus(value: str) -> int | None:
@@ -235,7 +240,11 @@ def plan(options: RunOptions, graph, *, public_key: Path) -> RunSpec:
         mounts=tuple(mounts),
         environment=tuple(sorted(environment.items())),
         labels=tuple(sorted(spec_labels.items())),
-        gpu=gpu_request(options, config.gpu if config is not None else 0),
+        gpu=gpu_request(
+            options,
+            config.gpu if config is not None else 0,
+            cuda=graph is not None and graph.cuda is not None,
+        ),
         shm_size_mb=shm,
         nano_cpus=parse_cpus(options.cpus),
         memory=parse_memory(options.memory),
