@@ -51,8 +51,10 @@ class ExportTarget:
         return self.dest.with_name(f".{self.dest.name}.envbuild-partial")
 
 
-@dataclass
+@dataclass(frozen=True)
 class SessionOptions:
+    """What the session offers the daemon during one solve."""
+
     local_dirs: Mapping[str, Path] = field(default_factory=dict)
     secrets: Mapping[str, SecretSource] = field(default_factory=dict)
     #: ssh id → agent socket path (None: $SSH_AUTH_SOCK).
