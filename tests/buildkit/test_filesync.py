@@ -97,3 +97,17 @@ def test_go_file_modes():
     assert filesync.go_mode(stat.S_IFLNK | 0o777) == filesync.GO_SYMLINK | 0o777
     assert filesync.go_mode(stat.S_IFREG | 0o4755) == filesync.GO_SETUID | 0o755
     assert filesync.posix_perm(filesync.GO_SETUID | 0o755) == 0o4755
+
+
+def test_a_file_that_cannot_be_read_ends_the_transfer_with_an_error(tmp_path):
+    (tmp_path / "gone.txt").write_text("soon deleted")
+    requests: queue.Queue = queue.Queue()
+    sender = filesync.send(tmp_path, PathFilter(), _feed(requests))
+    first = next(sender)
+    assert first.stat.path == "gone.txt"
+    assert not next(sender).HasField("stat")  # end of the listing
+    (tmp_path / "gone.txt").unlink()
+    requests.put(filesync.Packet(type=filesync.REQ, ID=0))
+    error = next(sender)
+    assert error.type == filesync.ERR
+    assert b"cannot read" in error.data and b"gone.txt" in error.data

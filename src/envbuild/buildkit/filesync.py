@@ -8,13 +8,12 @@ sends FIN when it has everything, the sender answers FIN. Modes use Go's os.File
 
 from __future__ import annotations
 
-import contextlib
 import os
 import queue
 import shutil
 import stat as st
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,8 +106,8 @@ def walk(root: Path, filt: PathFilter) -> Iterator[Entry]:
     def visit(directory: Path, prefix: str, pending: list[Entry]) -> Iterator[Entry]:
         try:
             names = sorted(os.listdir(directory), key=os.fsencode)
-        except OSError:
-            return
+        except OSError as exc:
+            raise OSError(f"cannot list {directory}: {exc.strerror or exc}") from exc
         for name in names:
             path = directory / name
             rel = f"{prefix}{name}"
@@ -131,7 +130,10 @@ def walk(root: Path, filt: PathFilter) -> Iterator[Entry]:
 
 
 def send(root: Path, filt: PathFilter, requests: Iterable[Packet]) -> Iterator[Packet]:
-    """The sender side as a response generator for a gRPC stream whose requests are the receiver's packets."""
+    """The sender side as a response generator for a gRPC stream whose requests are the receiver's packets.
+
+    A file or directory we cannot read ends the transfer with an ERR packet naming it, so the build fails
+    saying why instead of receiving an empty file."""
     wanted: queue.Queue[Packet | None] = queue.Queue()
 
     def read_requests() -> None:
@@ -152,11 +154,27 @@ def send(root: Path, filt: PathFilter, requests: Iterable[Packet]) -> Iterator[P
             if path is None:
                 yield Packet(type=ERR, data=f"invalid file id {packet.ID}".encode())
                 return
-            with contextlib.suppress(OSError), open(path, "rb") as fh:
-                while chunk := fh.read(DATA_CHUNK):
-                    yield Packet(type=DATA, ID=packet.ID, data=chunk)
+            try:
+                with open(path, "rb") as fh:
+                    while chunk := fh.read(DATA_CHUNK):
+                        yield Packet(type=DATA, ID=packet.ID, data=chunk)
+            except OSError as exc:
+                raise OSError(f"cannot read {path}: {exc.strerror or exc}") from exc
             yield Packet(type=DATA, ID=packet.ID)
 
+    try:
+        yield from _send_all(root, filt, wanted, files, serve)
+    except OSError as exc:
+        yield Packet(type=ERR, data=str(exc).encode())
+
+
+def _send_all(
+    root: Path,
+    filt: PathFilter,
+    wanted: queue.Queue[Packet | None],
+    files: dict[int, Path],
+    serve: Callable[[Packet], Iterator[Packet]],
+) -> Iterator[Packet]:
     for index, entry in enumerate(walk(root, filt)):
         if entry.is_regular:
             files[index] = entry.path
