@@ -33,7 +33,13 @@ def test_init_from_requirements_and_pyproject(tmp_path):
     assert 'install.python_packages(requirements="requirements.txt")' in text
     assert 'install.python_packages(name=["rich>=13", "pkg[extra]; python_version>\\"3\\""])' in text
     assert "config.jupyter()" in text and "base(" in text and "dev=True" in text
-    compile(text.replace("# syntax=v1", ""), "build.envd", "exec")  # Starlark here is also valid Python
+    from envbuild.lang import evaluate
+
+    graph = evaluate(tmp_path / "build.envd")
+    assert graph.base.dev and graph.config.jupyter is not None
+    assert graph.language("python").version == "3.10"
+    python = graph.packages.python
+    assert any(p.requirements for p in python) and any("rich>=13" in p.names for p in python)
 
     again = envbuild("init", cwd=tmp_path)
     assert again.returncode == 1 and "already exists" in again.stderr and "--force" in again.stderr
@@ -46,6 +52,10 @@ def test_init_from_conda_env_file(tmp_path):
     text = (tmp_path / "build.envd").read_text()
     assert "install.conda()" in text and 'install.conda_packages(env_file="environment.yml")' in text
     assert 'version="3.12"' in text and "jupyter" not in text
+    from envbuild.lang import evaluate
+
+    graph = evaluate(tmp_path / "build.envd")
+    assert graph.packages.conda and graph.packages.conda[0].env_file == "environment.yml"
 
 
 def test_init_bad_values(tmp_path):

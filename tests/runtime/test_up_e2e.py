@@ -210,6 +210,40 @@ def test_ctrl_c_during_up_leaves_nothing(up, tmp_path):
     assert f"{name}.envd" not in up.ssh_config.read_text()
 
 
+def test_up_force_on_a_terminal_recreates_and_attaches_a_shell(up):
+    """Without --detach, on a terminal (a pty here), up ends in an interactive ssh session."""
+    import pty
+    import select
+
+    before = up.describe()["container_id"]
+    argv = [sys.executable, "-m", "envbuild.cli", "up", "--force", "--tag", TAG, "--name", up.name]
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: envbuild with the pty as its terminal
+        os.chdir(up.project)
+        os.execve(sys.executable, argv, up.env)
+    output, sent = b"", False
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 1)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+        if not sent and b"is running" in output:
+            os.write(fd, b"echo MARK-$((6*7)) $(id -u); exit\n")
+            sent = True
+    _, status = os.waitpid(pid, 0)
+    text = output.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text[-2000:]
+    assert f"MARK-42 {os.getuid()}" in text
+    assert "attach again with" in text
+    assert up.describe()["container_id"] != before
+
+
 def test_container_removed_behind_our_back_is_recreated_by_the_next_up(up):
     subprocess.run(["docker", "rm", "-f", up.name], capture_output=True, check=True)
     out = up.envbuild("up", "--detach", "--tag", TAG, "--name", up.name, timeout=900)
