@@ -168,7 +168,9 @@ def test_failed_step_names_vertex_command_output_and_source(builder):
     assert 'run(["exit 3"])' in err.render()
 
 
-def test_cancelled_solve_exports_nothing(builder):
+@pytest.mark.parametrize("image_config", [None, {"Env": ["X=1"]}], ids=["plain", "with-config"])
+def test_cancelled_solve_exports_nothing(builder, image_config):
+    """Both solve paths: a plain Control.Solve, and the client-side frontend used for an image config."""
     name = builder.name("cancelled")
     marker = secrets.token_hex(4)
     slow = llb.image(builder.base).run(f"sleep 120 # {marker}", custom_name="slow step").root()
@@ -183,6 +185,7 @@ def test_cancelled_solve_exports_nothing(builder):
         builder.client.solve(
             slow.marshal(),
             exports=[builder.into_docker(name)],
+            image_config=image_config,
             progress="quiet",
             on_status=on_status,
             cancel=cancel,
