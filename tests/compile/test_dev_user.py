@@ -6,6 +6,7 @@ No apt and no BuildKit: `useradd`/`usermod` are in every Debian/Ubuntu base, so 
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -55,3 +56,32 @@ def test_root_owner_makes_envd_another_name_for_root():
     out = run("", 0, 0)
     assert "uid=0(root) gid=0(root)" in out
     assert "/home/envd:/bin/bash" in out
+
+
+@pytest.mark.slow
+def test_prompts_load_in_bash_zsh_and_fish():
+    """The rc snippets are valid for each shell and show the environment (zsh and fish from the mirror)."""
+    setup = (
+        "export DEBIAN_FRONTEND=noninteractive; apt-get update -qq >/dev/null; "
+        "apt-get install -y -qq --no-install-recommends zsh fish >/dev/null 2>&1"
+    )
+    checks = (
+        user.prompt_script("demo", "zsh", 1234, 1234)
+        + user.prompt_script("demo", "fish", 1234, 1234)
+        + "cd /home/envd\n"
+        + "runuser -u envd -- env HOME=/home/envd bash -ic 'echo \"bash:$PS1\"' 2>/dev/null\n"
+        + "runuser -u envd -- env HOME=/home/envd zsh -ic 'print -P \"zsh:$PROMPT\"' 2>/dev/null\n"
+        + "runuser -u envd -- env HOME=/home/envd USER=envd fish -c 'echo fish:(fish_prompt)'\n"
+    )
+    script = (
+        "set -euo pipefail\n" + setup + "\n" + user.create_user_script(1234, 1234, "bash")
+        + user.prompt_script("demo", "bash", 1234, 1234) + checks
+    )
+    out = subprocess.run(["docker", "run", "--rm", BASE, "bash", "-c", script], capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    plain = re.sub(r"\x1b(\[[0-9;]*m|\(B)", "", out.stdout)
+    lines = {line.split(":", 1)[0]: line for line in plain.splitlines() if ":" in line}
+    assert "(envd:${ENVD_ENV})" in lines["bash"]
+    assert lines["zsh"].startswith("zsh:(envd:demo) envd@")
+    assert lines["fish"].startswith("fish:(envd:demo) envd@")
