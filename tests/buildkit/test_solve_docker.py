@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import json
 import os
 import secrets
 import shutil
@@ -80,19 +81,29 @@ def test_hand_built_graph_lands_in_docker(builder, tmp_path, http_server):
         exports=[builder.into_docker(name)],
         local_dirs={"ctx": ctx},
         secrets={"token": b"s3cret"},
-        image_config={"Env": ["PATH=/usr/bin:/bin", "GREETING=hi"], "Cmd": ["cat", "/opt/hello.txt"]},
+        image_config={
+            "Env": ["PATH=/usr/bin:/bin", "GREETING=hi"],
+            "Entrypoint": ["cat"],
+            "Cmd": ["/opt/hello.txt"],
+            "WorkingDir": "/opt",
+            "Labels": {"org.envbuild.test": "yes"},
+            "ExposedPorts": {"8888/tcp": {}},
+        },
         progress="quiet",
         on_status=seen.append,
     )
     assert result.exporter_response  # the exporter said what it wrote
     assert builder.docker("run", "--rm", name).stdout == "from the context\n"
     out = builder.docker(
-        "run", "--rm", name, "sh", "-c", "ls /opt; cat /opt/secret.txt /opt/payload.txt"
+        "run", "--rm", "--entrypoint", "sh", name, "-c", "ls /opt; cat /opt/secret.txt /opt/payload.txt"
     ).stdout
     assert out.split("\n")[:4] == ["cache.txt", "hello.txt", "payload.txt", "secret.txt"]  # skip.log excluded
     assert out.split("\n")[4] == "s3cretserved over http"
-    config = builder.docker("image", "inspect", name, "--format", "{{json .Config.Env}}").stdout
-    assert "GREETING=hi" in config
+    config = json.loads(builder.docker("image", "inspect", name, "--format", "{{json .Config}}").stdout)
+    assert "GREETING=hi" in config["Env"]
+    assert (config["Entrypoint"], config["WorkingDir"]) == (["cat"], "/opt")
+    assert config["Labels"] == {"org.envbuild.test": "yes"}
+    assert config["ExposedPorts"] == {"8888/tcp": {}}
     # The status stream names every vertex by the digest we computed: our encoding is BuildKit's.
     streamed = {v.digest for event in seen for v in event.vertexes}
     assert _op_digests(definition) <= streamed
