@@ -126,4 +126,5 @@ def test_cuda_image_runs_without_gpu_where_the_engine_has_none(docker_engine, tm
     assert spec.gpu is not None and spec.gpu.optional
     assert without_unavailable_gpu(client, spec).gpu is None
     asked = plan(RunOptions("p", "i", tmp_path, gpus=1), graph, public_key=tmp_path / "k")
-    assert without_unavailable_gpu(client, asked).gpu == asked.gpu  # asked-for GPUs still fail loudly
+    with pytest.raises(EnvbuildError, match="NVIDIA"):  # asked-for GPUs fail loudly, before any build
+        without_unavailable_gpu(client, asked)

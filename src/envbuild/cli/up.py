@@ -27,13 +27,11 @@ def parse_from(value: str, project_dir: Path) -> tuple[Path, str]:
 
 
 def load_graph(project_dir: Path, from_: str):
-    """Evaluate the build file into a graph (with the user's config.envd first, when there is one)."""
+    """Evaluate the build file into a graph (lang evaluates the user's config.envd first, if there is one)."""
     from envbuild.lang import evaluate
-    from envbuild.paths import config_dir
 
     build_file, function = parse_from(from_, project_dir)
-    user_config = config_dir() / "config.envd"
-    return evaluate(build_file, function, config_file=user_config if user_config.is_file() else None)
+    return evaluate(build_file, function, project_dir=project_dir)
 
 
 def check_project_dir(path: Path) -> Path:
@@ -87,18 +85,20 @@ def attach_or_explain(name: str, detach: bool) -> None:
 
 
 def without_unavailable_gpu(client, spec):
-    """Drop the GPU a CUDA image would get by default when the engine has none (asked-for GPUs stay, and fail
-    with the NVIDIA runtime message)."""
+    """Settle GPUs before anything is built: asked-for GPUs on an engine without the NVIDIA runtime are an
+    error now, not after a long build; the GPU a CUDA image gets by default is dropped there with a note."""
     from dataclasses import replace
 
-    from envbuild.runtime.containers import has_gpu_support
+    from envbuild.runtime.containers import check_gpu_support, has_gpu_support
 
-    if spec.gpu is not None and spec.gpu.optional and not has_gpu_support(client):
-        typer.echo(
-            "note: CUDA image, but this Docker engine has no NVIDIA runtime: starting without GPUs", err=True
-        )
-        return replace(spec, gpu=None)
-    return spec
+    if spec.gpu is None or has_gpu_support(client):
+        return spec
+    if not spec.gpu.optional:
+        check_gpu_support(client)
+    typer.echo(
+        "note: CUDA image, but this Docker engine has no NVIDIA runtime: starting without GPUs", err=True
+    )
+    return replace(spec, gpu=None)
 
 
 def run_options(name: str, image: str, project_dir: Path, **flags):
@@ -178,7 +178,8 @@ def register(app: typer.Typer) -> None:
             jupyter_port=jupyter_port,
             timeout=timeout,
         )
-        spec = plan(options, graph, public_key=keys.public)  # every flag checked before the build starts
+        # every flag (and the GPUs they ask for) checked before the build starts
+        spec = without_unavailable_gpu(client, plan(options, graph, public_key=keys.public))
         old = lifecycle.check_can_start(client, env_name, force=force, keys=keys)
         result = build(
             graph,
@@ -192,7 +193,6 @@ def register(app: typer.Typer) -> None:
         )
         if result.name is None:
             raise EnvbuildError("the build produced no image to run")
-        spec = without_unavailable_gpu(client, replace(spec, image=result.name))
-        env = lifecycle.start(client, spec, keys, replace=old)
+        env = lifecycle.start(client, replace(spec, image=result.name), keys, replace=old)
         print_environment(env)
         attach_or_explain(env_name, detach)
