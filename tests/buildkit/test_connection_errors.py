@@ -74,3 +74,18 @@ def test_permission_denied_on_the_docker_socket():
     out = subprocess.run([*as_nobody, code], capture_output=True, text=True, timeout=60, env=env)
     assert "permission denied opening the Docker socket /var/run/docker.sock" in out.stdout, out.stderr
     assert "docker group" in out.stdout
+
+
+@pytest.mark.docker
+def test_a_container_without_buildctl_is_not_a_builder():
+    name = f"envbuild-test-nobuildctl-{os.getpid()}"
+    subprocess.run(
+        ["docker", "run", "-d", "--name", name, "docker.io/library/debian:bookworm", "sleep", "60"],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        with pytest.raises(UnreachableError, match="has no working buildctl"):
+            connect(f"docker-container://{name}")
+    finally:
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True)

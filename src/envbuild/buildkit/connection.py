@@ -109,8 +109,9 @@ class _ProcessPipe(Pipe):
     """A child process's stdout/stdin as one byte stream (`buildctl dial-stdio`)."""
 
     def __init__(self, argv: list[str]):
+        # stderr is not read: a chatty child must never block on a full pipe.
         self.proc = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         )
 
     def recv(self) -> bytes:
@@ -312,6 +313,14 @@ def _check_container(name: str) -> None:
     if out.stdout.strip() != "true":
         raise UnreachableError(
             f"container {name!r} is not running", hint=f"start it with `docker start {name}`"
+        )
+    probe = subprocess.run(
+        ["docker", "exec", name, "buildctl", "--version"], capture_output=True, text=True, timeout=30
+    )
+    if probe.returncode != 0:
+        raise UnreachableError(
+            f"container {name!r} has no working buildctl, so it is not a buildkitd container",
+            hint="run BuildKit's image (moby/buildkit) there, or pick another builder",
         )
 
 
