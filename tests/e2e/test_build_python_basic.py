@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 import shutil
 import subprocess
@@ -148,6 +149,10 @@ def test_one_more_package_reruns_only_what_follows(project, images, first, token
     pip = next(s for s in ran if s.name == f"pip install six idna {package}")
     assert all(order[s.digest] >= order[pip.digest] for s in ran), [s.name for s in ran]
     assert any(s.name.startswith("run: ") for s in ran)
+    # uv says how many packages it had to fetch ("Prepared N packages"); six and idna come from its cache
+    prepared = re.search(r"Prepared (\d+) packages?", pip.log)
+    assert "Installed 3 packages" in pip.log, pip.log
+    assert prepared is None or int(prepared.group(1)) <= 1, pip.log
     assert not any(
         s.name.startswith(("apt-get", "[internal] create python", "[internal] fetch the uv")) for s in ran
     )

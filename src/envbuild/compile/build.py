@@ -12,7 +12,7 @@ import sys
 import tempfile
 import types
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,22 +55,35 @@ class StepRecord:
     cached: bool
     completed: bool
     error: str = ""
+    log: str = ""
 
 
 class _StepLog:
     """Collects the last state of each vertex from the status stream (for `BuildResult.steps`)."""
 
+    LOG_TAIL = 16 * 1024
+
     def __init__(self, forward: Callable[[Any], None] | None):
         self.forward = forward
         self.steps: dict[str, StepRecord] = {}
+        self.logs: dict[str, bytes] = {}
 
     def __call__(self, event: Any) -> None:
+        for chunk in getattr(event, "logs", ()):
+            self.logs[chunk.vertex] = (self.logs.get(chunk.vertex, b"") + chunk.data)[-self.LOG_TAIL :]
         for vertex in getattr(event, "vertexes", ()):
             self.steps[vertex.digest] = StepRecord(
                 vertex.digest, vertex.name, vertex.cached, vertex.completed is not None, vertex.error
             )
         if self.forward is not None:
             self.forward(event)
+
+    def records(self) -> tuple[StepRecord, ...]:
+        """Each vertex with the tail of what it printed."""
+        return tuple(
+            replace(step, log=self.logs.get(digest, b"").decode("utf-8", "replace"))
+            for digest, step in self.steps.items()
+        )
 
 
 @dataclass(frozen=True)
@@ -220,7 +233,7 @@ def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
         digest=digest_out,
         compiled=compiled,
         exporter_response=exporter_response,
-        steps=tuple(log.steps.values()),
+        steps=log.records(),
         notes=network.notes,
     )
 
