@@ -125,5 +125,6 @@ def image_config(
     return doc
 
 
-def dev_workdir(graph: Graph) -> str:
+def envd_project_dir(graph: Graph) -> str:
+    """`/home/envd/<env>`: the dev image's workdir and where every image's run() steps work."""
     return f"{ENVD_HOME}/{graph.project.name}"

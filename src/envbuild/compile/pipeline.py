@@ -183,7 +183,9 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
     state = join_stages(state, file_stages, merge_diff=target.merge_diff)
 
     # user / ssh key / shell / prompt / Horust services
-    workdir = config_mod.dev_workdir(graph) if graph.base.dev else (target.base_config.working_dir or "/")
+    workdir = (
+        config_mod.envd_project_dir(graph) if graph.base.dev else (target.base_config.working_dir or "/")
+    )
     user = target.base_config.user
     entrypoint: tuple[str, ...] | None = graph.config.entrypoint or None
     local_dirs: dict[str, str] = {}
@@ -198,7 +200,7 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
     # run() in call order (in /home/envd/<env> for every image, as envd does, so `mount_host` and relative
     # paths behave the same), then the workdir and mount targets
     if graph.runs:
-        run_dir = config_mod.dev_workdir(graph)
+        run_dir = config_mod.envd_project_dir(graph)
         state = state.mkdir(
             run_dir,
             mode=0o755,
