@@ -225,3 +225,20 @@ def test_run_steps_work_in_the_envd_project_dir_and_mount_host_binds_the_project
     assert step["exec"]["meta"]["cwd"] == "/home/envd/demo"
     binds = [m for m in step["exec"]["mounts"] if m["dest"] == "/home/envd/demo"]
     assert binds and binds[0].get("mountType", "BIND") == "BIND"
+
+
+def test_a_requirements_step_sends_only_the_files_it_names(tmp_path):
+    from envbuild.compile.sources import requirements_includes
+
+    (tmp_path / "reqs").mkdir()
+    (tmp_path / "reqs" / "main.txt").write_text("six  # pinned below\n-r more.txt\n-c ../constraints.txt\n")
+    (tmp_path / "reqs" / "more.txt").write_text("idna\n")
+    (tmp_path / "constraints.txt").write_text("idna<4\n")
+    assert requirements_includes(str(tmp_path), "reqs/main.txt") == (
+        "reqs/main.txt",
+        "constraints.txt",
+        "reqs/more.txt",
+    )
+    (tmp_path / "local.txt").write_text("-e .\n")
+    assert requirements_includes(str(tmp_path), "local.txt") == ()  # the whole project
+    assert requirements_includes(str(tmp_path), "missing.txt") == ()

@@ -274,9 +274,9 @@ def _language_packages(state: llb.State, graph: Graph, ctx: CompileContext) -> l
             if call.names:
                 state = installer.names(state, call.names, location=where)
             if call.requirements:
-                state = installer.requirements(
-                    state, call.requirements, sources.context_source(), location=where
-                )
+                needed = sources.requirements_includes(graph.project.dir, call.requirements)
+                req_src = sources.context_source(needed)
+                state = installer.requirements(state, call.requirements, req_src, location=where)
             if call.local_wheels:
                 wheels_src = sources.context_source(tuple(call.local_wheels))
                 state = installer.wheels(state, call.local_wheels, wheels_src, location=where)

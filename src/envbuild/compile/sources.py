@@ -7,6 +7,8 @@ step needs, so editing an unrelated file in the project does not invalidate the 
 from __future__ import annotations
 
 import posixpath
+import re
+from pathlib import Path
 
 from envbuild import llb
 from envbuild.graph import ENVD_HOME, Copy, HttpDownload
@@ -62,3 +64,34 @@ def copies(state: llb.State, items: tuple[Copy, ...], *, owner: tuple[int, int] 
             custom_name=f"io.copy {item.source} {item.target}",
         )
     return state
+
+
+_NESTED = re.compile(r"^\s*(-r|--requirement|-c|--constraint)\s*=?\s*(\S+)")
+_LOCAL = re.compile(r"^\s*(-e|--editable|\.|/|file:)|^\s*\S+\s*@\s*file:")
+
+
+def requirements_includes(project_dir: str, path: str) -> tuple[str, ...]:
+    """The project files a requirements file needs: itself and the files its `-r`/`-c` lines name, so the
+    install step is re-run when they change and not when any other project file does. Editable or local
+    path requirements need the whole project: then () (no filter)."""
+    seen: list[str] = []
+    todo = [posixpath.normpath(path)]
+    while todo:
+        rel = todo.pop()
+        if rel in seen:
+            continue
+        seen.append(rel)
+        try:
+            text = (Path(project_dir) / rel).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return ()
+        for line in text.splitlines():
+            line = line.split(" #", 1)[0].strip()
+            if not line or line.startswith("#"):
+                continue
+            nested = _NESTED.match(line)
+            if nested:
+                todo.append(posixpath.normpath(posixpath.join(posixpath.dirname(rel), nested.group(2))))
+            elif _LOCAL.match(line):
+                return ()
+    return tuple(seen)
