@@ -50,13 +50,15 @@ def auth_registry(tmp_path_factory):
     log = open(root / "registry.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(["docker-registry", "serve", str(root / "config.yml")], stdout=log, stderr=log)
     try:
-        for _ in range(100):
+        for _ in range(300):
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1)
             except urllib.error.HTTPError:
                 break  # 401: up, and asking for credentials
             except OSError:
                 time.sleep(0.1)
+        else:
+            pytest.fail(f"the auth registry did not start: {(root / 'registry.log').read_text()[-1000:]}")
         yield f"127.0.0.1:{port}"
     finally:
         proc.terminate()
