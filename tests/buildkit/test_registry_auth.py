@@ -88,6 +88,7 @@ def test_push_with_credentials_from_the_docker_config(builder, auth_registry, do
         pytest.skip("this builder cannot push images")
     auth = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
     docker_config.write_text(json.dumps({"auths": {auth_registry: {"auth": auth}}}))
+    builder.created.append(f"{auth_registry}/envbuild-test-auth:1")  # the image store keeps a copy
     definition = llb.scratch().mkfile("/hello", "authenticated\n").marshal()
     builder.client.solve(
         definition,
@@ -101,6 +102,7 @@ def test_push_without_credentials_is_refused(builder, auth_registry, docker_conf
     if "image" not in builder.client.capabilities().exporters:
         pytest.skip("this builder cannot push images")
     docker_config.write_text("{}")
+    builder.created.append(f"{auth_registry}/envbuild-test-anon:1")
     definition = llb.scratch().mkfile("/hello", "anonymous\n").marshal()
     with pytest.raises(SolveError) as info:
         builder.client.solve(
