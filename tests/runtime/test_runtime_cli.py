@@ -70,6 +70,9 @@ def test_exec_envs_pause_destroy(running_env):
     out = envbuild("exec", "--name", name, "--", "sh", "-c", 'printf "%s|" "$@"; id -u', "x", "a b", "c")
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == f"a b|c|{os.getuid()}"
+    ssh_config.remove_entry(name)  # deleted behind our back: exec puts it back before using it
+    assert envbuild("exec", "--name", name, "--", "true").returncode == 0
+    assert name in ssh_config.entries()
     unknown = envbuild("exec", "--name", name, "--command", "nope")
     assert unknown.returncode == 2 and "--command 'nope'" in unknown.stderr and "greet" in unknown.stderr
 

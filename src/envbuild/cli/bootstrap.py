@@ -31,7 +31,10 @@ def install_completion(shell: str) -> Path:
     script = shutil.which("envbuild") or str(Path(sys.executable).parent / "envbuild")
     if not Path(script).exists():
         raise EnvbuildError("the `envbuild` command is not on PATH, so its completion cannot be generated")
-    out = subprocess.run([script, "--show-completion", shell], capture_output=True, text=True)
+    # The completion protocol's "source" instruction: the script for the named shell, with no guessing of the
+    # current shell from the process tree (which `--show-completion` does, and fails under scripts).
+    env = {**os.environ, "_ENVBUILD_COMPLETE": f"source_{shell}"}
+    out = subprocess.run([script], capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
     if out.returncode != 0 or not out.stdout.strip():
         raise EnvbuildError(f"cannot generate {shell} completion: {out.stderr.strip()}")
     path = completion_path(shell)
@@ -100,6 +103,8 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"completion  skipped: shell {name} is not one of {', '.join(SHELLS)}")
             else:
                 typer.echo(f"completion  {install_completion(name)}")
+                if name == "zsh":
+                    typer.echo("            zsh loads it once ~/.zshrc has: fpath+=~/.zfunc; compinit")
         if check:
             from envbuild.runtime.engine import docker_client
 

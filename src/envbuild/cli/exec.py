@@ -21,6 +21,11 @@ def running_environment(name: str | None, path: str):
     if container is None:
         raise EnvbuildError(f"environment {env_name} does not exist", hint="start it with `envbuild up`")
     env = containers.environment_from_container(container)
+    if env.running:
+        from envbuild.runtime.keys import ensure_key_pair
+        from envbuild.runtime.lifecycle import repair_entry
+
+        repair_entry(container, ensure_key_pair())  # a deleted or stale `<env>.envd` entry would fail ssh
     if not env.running:
         hint = "resume it with `envbuild resume`" if env.status == "paused" else "start it with `envbuild up`"
         raise EnvbuildError(f"environment {env_name} is {env.status}, not running", hint=hint)

@@ -67,12 +67,13 @@ def environment_from_container(container) -> Environment:
     found = attrs["Config"].get("Labels") or {}
     ports = json.loads(found.get(labels.PORTS) or "{}")
     ssh_port = found.get(labels.SSH_PORT)
-    tags = container.image.tags if container.image is not None else []
+    # The name the container was created from: no image lookup, which would fail once the image is gone.
+    image = attrs["Config"].get("Image", "").removeprefix("docker.io/library/")
     return Environment(
         name=found.get(labels.ENVIRONMENT, container.name),
         container_id=container.id,
         status=container.status,
-        image=tags[0] if tags else attrs["Config"].get("Image", ""),
+        image=image,
         project_dir=found.get(labels.PROJECT_DIR, ""),
         workdir=attrs["Config"].get("WorkingDir") or "",
         ssh_port=int(ssh_port) if ssh_port else None,
