@@ -14,6 +14,7 @@ import shutil
 import socket
 import tempfile
 import threading
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -106,12 +107,14 @@ class PrivateDir:
         # Short paths: unix socket paths are limited to 107 bytes.
         base = "/tmp" if os.path.isdir("/tmp") else None
         self.path = Path(tempfile.mkdtemp(prefix="envbuild-", dir=base))
+        # Also removed at interpreter exit when a caller forgot close() (not after SIGKILL, of course).
+        self._finalizer = weakref.finalize(self, shutil.rmtree, self.path, True)
 
     def socket_path(self, name: str) -> Path:
         return self.path / name
 
     def close(self) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
+        self._finalizer()
 
 
 class Listener:
