@@ -59,7 +59,7 @@ def _graph(project: Path) -> Graph:
             commands=(RuntimeCommand("hello", "echo hi"),),
             expose=(Expose(envd_port=9000, host_port=0, service="api"),),
             environ=(EnvVar("A", "1"),),
-            mounts=(Mount(envd_path="/data", host_path="data"),),
+            mounts=(Mount(envd_path="/data", host_path="data"), Mount(envd_path="/ds", data_source="mnist")),
         ),
     )
 
@@ -82,7 +82,8 @@ def test_plan_from_graph(tmp_path):
     targets = {m.target: m for m in spec.mounts}
     assert targets["/home/envd/proj"].source == str(tmp_path.resolve())
     assert targets["/var/envd/authorized_keys"].read_only
-    assert targets["/data"].source == str(tmp_path.resolve() / "data")
+    assert targets["/data"].source == str(tmp_path.resolve() / "data") and not targets["/data"].create
+    assert targets["/ds"].source.endswith("/data/mnist") and targets["/ds"].create
     assert targets["/mnt/extra"].read_only
     env = dict(spec.environment)
     assert env["A"] == "1" and len(env["JUPYTER_TOKEN"]) >= 32 and spec.jupyter_token == env["JUPYTER_TOKEN"]
@@ -141,3 +142,17 @@ def test_jupyter_token_and_port_choices(tmp_path):
     open_server = jupyter_plan(Jupyter(token=""))
     assert open_server.jupyter_token == "" and "JUPYTER_TOKEN" not in dict(open_server.environment)
     assert jupyter_plan(Jupyter(), jupyter_port=8000).port("jupyter").strict
+
+
+def test_missing_runtime_mount_host_path_names_the_build_file_line(tmp_path):
+    from envbuild.graph import Location
+
+    graph = Graph(
+        project=Project("p", str(tmp_path)),
+        runtime=Runtime(
+            mounts=(Mount(envd_path="/x", host_path="absent", location=Location("build.envd", 7, 5)),)
+        ),
+    )
+    with pytest.raises(EnvbuildError) as err:
+        plan(RunOptions("p", "i", tmp_path), graph, public_key=tmp_path / "k")
+    assert "absent" in err.value.message and str(err.value.location) == "build.envd:7:5"

@@ -7,6 +7,8 @@ and the ssh entry again, and prints the container's logs when it was the contain
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from envbuild.errors import EnvbuildError
 from envbuild.runtime import containers, ssh_config
 from envbuild.runtime.containers import Environment
@@ -51,6 +53,9 @@ def start(client, spec: RunSpec, keys: KeyPair, *, replace=None) -> Environment:
     """Start the planned container and publish its ssh entry; on any failure or Ctrl-C undo both."""
     if replace is not None:
         containers.remove(replace)
+    for mount in spec.mounts:
+        if mount.create:
+            Path(mount.source).mkdir(parents=True, exist_ok=True)
     container = None
     try:
         container, chosen = containers.create_and_start(client, spec)

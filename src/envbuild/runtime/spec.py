@@ -12,7 +12,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from envbuild.errors import UsageError
+from envbuild.errors import EnvbuildError, UsageError
+from envbuild.lang import source_location
 from envbuild.paths import cache_dir
 from envbuild.runtime import labels
 
@@ -38,6 +39,7 @@ class BindMount:
     source: str
     target: str
     read_only: bool = False
+    create: bool = False  # an envbuild-managed dir (data.envd): made on the host at start if missing
 
 
 @dataclass(frozen=True)
@@ -206,9 +208,16 @@ def plan(options: RunOptions, graph, *, public_key: Path) -> RunSpec:
     for mount in runtime.mounts if runtime is not None else ():
         if mount.host_path:
             source = (project_dir / Path(mount.host_path).expanduser()).resolve()
+            if not source.exists():
+                raise EnvbuildError(
+                    f"runtime.mount host path {mount.host_path!r} does not exist ({source})",
+                    hint="create it, or change the mount in the build file",
+                    location=source_location(graph, mount.location),
+                )
+            mounts.append(BindMount(str(source), mount.envd_path))
         else:
             source = cache_dir() / "data" / (mount.data_source or "default")
-        mounts.append(BindMount(str(source), mount.envd_path))
+            mounts.append(BindMount(str(source), mount.envd_path, create=True))
     mounts += [parse_volume(v, project_dir) for v in options.volumes]
 
     environment: dict[str, str] = {}
