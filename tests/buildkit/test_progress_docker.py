@@ -57,7 +57,7 @@ def test_real_solve_prints_done_log_and_cached_lines(builder, tmp_path):
 
 def test_real_failure_report_names_the_command_and_its_last_words(builder):
     token = secrets.token_hex(4)
-    failing = llb.image(builder.base).run(f"echo first {token}; echo last words >&2; exit 7").root()
+    failing = llb.image(builder.base).run(f"echo first {token} >&2; echo last words >&2; exit 7").root()
     out = io.StringIO()
     renderer = ProgressRenderer("plain", Console(file=out))
     with pytest.raises(SolveError), renderer:

@@ -172,6 +172,7 @@ class Client:
 
     def _probe_merge_diff(self) -> bool:
         request = control_pb2.SolveRequest(Ref=f"envbuild-probe-{pysecrets.token_hex(8)}")
+        request.Cache.SetInParent()  # BuildKit v0.17 dereferences Cache without a nil check
         request.Definition.CopyFrom(caps.merge_diff_probe())
         try:
             self._solve(request, timeout=60)
@@ -320,6 +321,7 @@ class Client:
             Entitlements=list(entitlements),
             FrontendAttrs=dict(frontend_attrs or {}),
         )
+        request.Cache.SetInParent()  # BuildKit v0.17 dereferences Cache without a nil check
         if definition is not None:
             request.Definition.CopyFrom(definition)
         for export in exports:
