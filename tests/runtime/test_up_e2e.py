@@ -126,10 +126,23 @@ def test_jupyter_answers_with_its_token_and_refuses_without(up):
 def test_daemon_and_init_run_under_the_horust_standin(up):
     out = up.ssh("cat /proc/1/cmdline | tr '\\0' ' '; echo; cat /tmp/init-marker; cat /tmp/daemon-marker")
     assert out.returncode == 0, out.stderr
-    pid1, init, daemon_uid = out.stdout.splitlines()
+    pid1, init, daemon = out.stdout.splitlines()
     assert "horust" in pid1
     assert init == "init-ran"
-    assert daemon_uid == str(os.getuid())
+    assert daemon == f"{os.getuid()} dev"  # the daemon's user and its runtime.environ
+
+
+def test_exposed_port_reaches_the_daemon(up):
+    port = up.describe()["ports"]["web"]
+    body = None
+    for _ in range(60):
+        try:
+            with _LOCAL.open(f"http://127.0.0.1:{port}/daemon-marker", timeout=5) as response:
+                body = response.read().decode()
+                break
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(1)
+    assert body == f"{os.getuid()} dev\n"
 
 
 def test_exec_runtime_command_returns_output_and_exit_code(up):
