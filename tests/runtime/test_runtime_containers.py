@@ -42,9 +42,14 @@ def test_start_ssh_login_project_dir_and_destroy(sshd_image, env_name, tmp_path,
     keys = ensure_key_pair()
     project = tmp_path / env_name
     project.mkdir()
-    spec = plan(RunOptions(env_name, sshd_image, project), None, public_key=keys.public)
-    env = lifecycle.start(client, spec, keys)
+    options = RunOptions(env_name, sshd_image, project, cpu_set="0", memory="512m", caps=("SYS_PTRACE",))
+    env = lifecycle.start(client, plan(options, None, public_key=keys.public), keys)
     assert env.running and env.ssh_port and env.name == env_name
+    host_config = client.containers.get(env_name).attrs["HostConfig"]
+    assert host_config["CpusetCpus"] == "0" and host_config["Memory"] == 512 << 20
+    assert host_config["ShmSize"] == 2048 << 20 and "SYS_PTRACE" in str(host_config["CapAdd"])
+    assert host_config["RestartPolicy"]["Name"] == "unless-stopped"
+    assert host_config["PortBindings"]["2222/tcp"][0]["HostIp"] == "127.0.0.1"
     assert ssh_config.entries()[env_name].port == env.ssh_port
 
     out = _ssh(_isolated_ssh_config, env_name, "id -u; pwd; touch", f"/home/envd/{env_name}/from-inside")

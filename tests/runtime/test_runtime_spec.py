@@ -88,6 +88,13 @@ def test_plan_from_graph(tmp_path):
     env = dict(spec.environment)
     assert env["A"] == "1" and len(env["JUPYTER_TOKEN"]) >= 32 and spec.jupyter_token == env["JUPYTER_TOKEN"]
     assert spec.nano_cpus == 1_500_000_000 and spec.memory == str(2 << 30)
+    both = RunOptions("proj", "proj:dev", tmp_path, cpus="1", cpu_set="0-1")
+    with pytest.raises(UsageError, match="not both"):
+        plan(both, None, public_key=key)
+    limited = plan(
+        RunOptions("proj", "i", tmp_path, cpu_set="0,1", caps=("CAP_SYS_PTRACE",)), None, public_key=key
+    )
+    assert limited.cpu_set == "0,1" and limited.caps == ("SYS_PTRACE",)
     assert spec.shm_size_mb == 2048 and spec.gpu is None
     assert dict(spec.labels)[labels.COMMANDS] == '{"hello": "echo hi"}'
 
@@ -99,6 +106,8 @@ def test_plan_from_graph(tmp_path):
         ("volumes", ("/does/not/exist:/x",), "--volume"),
         ("cpus", "lots", "--cpus"),
         ("memory", "2 potatoes", "--memory"),
+        ("cpu_set", "first", "--cpu-set"),
+        ("caps", ("sys ptrace",), "--cap"),
         ("gpu_set", "some", "--gpu-set"),
         ("restart", "sometimes", "--restart"),
         ("shm_size", 0, "--shm-size"),

@@ -50,7 +50,14 @@ def register(app: typer.Typer) -> None:
         no_gpu: bool = typer.Option(False, "--no-gpu", help="Run without GPUs even for a GPU image."),
         shm_size: int = typer.Option(None, "--shm-size", help="Shared memory in MB (default 2048)."),
         cpus: str = typer.Option("", "--cpus", help="CPU limit, such as 0.5 or 2."),
+        cpu_set: str = typer.Option(
+            "", "--cpu-set", help="CPUs the environment may use, such as 0-3 or 1,3."
+        ),
         memory: str = typer.Option("", "--memory", help="Memory limit, such as 512m or 2g."),
+        cap: Annotated[
+            list[str] | None,
+            typer.Option("--cap", help="Add a Linux capability, e.g. SYS_PTRACE (repeatable)."),
+        ] = None,
         restart: str = typer.Option(
             "unless-stopped", "--restart", help="no, always, unless-stopped, on-failure."
         ),
@@ -88,7 +95,9 @@ def register(app: typer.Typer) -> None:
             no_gpu=no_gpu,
             shm_size=shm_size,
             cpus=cpus,
+            cpu_set=cpu_set,
             memory=memory,
+            caps=tuple(cap or ()),
             restart=restart,
             host=host,
             ssh_port=ssh_port,

@@ -217,8 +217,12 @@ def _create_kwargs(spec: RunSpec, chosen: dict[str, int]) -> dict[str, object]:
     }
     if spec.nano_cpus:
         kwargs["nano_cpus"] = spec.nano_cpus
+    if spec.cpu_set:
+        kwargs["cpuset_cpus"] = spec.cpu_set
     if spec.memory:
         kwargs["mem_limit"] = int(spec.memory)
+    if spec.caps:
+        kwargs["cap_add"] = list(spec.caps)
     if spec.gpu is not None:
         kwargs["device_requests"] = [
             docker.types.DeviceRequest(

@@ -22,6 +22,8 @@ JUPYTER_PORT = 8888
 ENVD_HOME = "/home/envd"
 AUTHORIZED_KEYS = "/var/envd/authorized_keys"
 RESTART_POLICIES = ("no", "always", "unless-stopped", "on-failure")
+_CPU_SET = re.compile(r"^\d+(-\d+)?(,\d+(-\d+)?)*$")
+_CAPABILITY = re.compile(r"^(CAP_)?[A-Z][A-Z_]*$")
 _MEMORY = re.compile(r"^\d+(\.\d+)?\s*([kmgt]i?b?|b)?$", re.IGNORECASE)
 
 
@@ -65,7 +67,9 @@ class RunOptions:
     no_gpu: bool = False
     shm_size: int | None = None  # MB
     cpus: str = ""
+    cpu_set: str = ""
     memory: str = ""
+    caps: tuple[str, ...] = ()
     restart: str = "unless-stopped"
     host: str = "127.0.0.1"
     ssh_port: int = 0
@@ -86,7 +90,9 @@ class RunSpec:
     gpu: GpuRequest | None = None
     shm_size_mb: int = 2048
     nano_cpus: int | None = None
+    cpu_set: str | None = None
     memory: str | None = None
+    caps: tuple[str, ...] = ()
     restart: str = "unless-stopped"
     jupyter_token: str | None = None
     timeout: float = 60.0
@@ -151,6 +157,23 @@ def parse_cpus(value: str) -> int | None:
     if cpus <= 0:
         raise UsageError("--cpus", value, "a positive number of CPUs, such as 0.5, 1 or 2")
     return int(cpus * 1e9)
+
+
+def parse_cpu_set(value: str, cpus: str) -> str | None:
+    if not value:
+        return None
+    if not _CPU_SET.match(value):
+        raise UsageError("--cpu-set", value, "CPU numbers and ranges such as 0-3 or 1,3")
+    if cpus:
+        raise UsageError("--cpu-set", value, "either --cpus or --cpu-set, not both")
+    return value
+
+
+def parse_caps(values: tuple[str, ...]) -> tuple[str, ...]:
+    for value in values:
+        if not _CAPABILITY.match(value):
+            raise UsageError("--cap", value, "a Linux capability name such as SYS_PTRACE")
+    return tuple(v.removeprefix("CAP_") for v in values)
 
 
 def parse_memory(value: str) -> str | None:
@@ -256,6 +279,8 @@ def plan(options: RunOptions, graph, *, public_key: Path) -> RunSpec:
         ),
         shm_size_mb=shm,
         nano_cpus=parse_cpus(options.cpus),
+        cpu_set=parse_cpu_set(options.cpu_set, options.cpus),
+        caps=parse_caps(options.caps),
         memory=parse_memory(options.memory),
         restart=options.restart,
         jupyter_token=token,
