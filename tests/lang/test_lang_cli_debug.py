@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from envbuild.graph import Graph
-from tests.lang.test_lang_examples import EXAMPLES, NAMES, portable, serve_include_lib
+from tests.lang.test_lang_examples import EXAMPLES, NAMES, portable
 
 
 def _cli(*args: str, cwd: Path | None = None, env=None) -> subprocess.CompletedProcess:
@@ -20,9 +20,7 @@ def _cli(*args: str, cwd: Path | None = None, env=None) -> subprocess.CompletedP
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_debug_graph_prints_each_example(name, request, monkeypatch):
-    if name == "include-lib":
-        serve_include_lib(request.getfixturevalue("git_daemon"), monkeypatch)
+def test_debug_graph_prints_each_example(name):
     done = _cli("debug", "graph", "-p", str(EXAMPLES / name))
     assert done.returncode == 0, done.stderr
     graph = Graph.from_json(done.stdout)

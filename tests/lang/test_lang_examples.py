@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from envbuild.graph import Graph
 from envbuild.lang import evaluate
-from tests.lang.conftest import make_repo
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 NAMES = sorted(p.parent.name for p in EXAMPLES.glob("*/build.envd"))
@@ -31,24 +30,11 @@ REQUIRED = {
     "include-lib",
     "multi-target",
 }
-INCLUDE_LIB_URL = "https://github.com/envbuild-examples/envdlib"
+INCLUDE_LIB_URL = "./envdlib.bundle"
 
 
 def portable(graph: Graph) -> Graph:
     return dataclasses.replace(graph, project=dataclasses.replace(graph.project, dir="."))
-
-
-def serve_include_lib(git_daemon, monkeypatch) -> None:
-    """Publish examples/include-lib/lib as tag v1 on a local git daemon and point the example's URL at it."""
-    base, root_url = git_daemon
-    repo = base / "envdlib"
-    repo.mkdir()
-    for path in (EXAMPLES / "include-lib" / "lib").glob("*.envd"):
-        shutil.copy(path, repo / path.name)
-    make_repo(repo, {}, tag="v1")
-    monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
-    monkeypatch.setenv("GIT_CONFIG_KEY_0", f"url.{root_url}/envdlib.insteadOf")
-    monkeypatch.setenv("GIT_CONFIG_VALUE_0", INCLUDE_LIB_URL)
 
 
 def example_graph(name: str, function: str = "build") -> Graph:
@@ -60,9 +46,7 @@ def test_all_required_examples_exist():
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_example_graph_snapshot(name, request, monkeypatch):
-    if name == "include-lib":
-        serve_include_lib(request.getfixturevalue("git_daemon"), monkeypatch)
+def test_example_graph_snapshot(name):
     graph = example_graph(name)
     text = graph.to_json()
     snapshot = EXAMPLES / name / "graph.json"
@@ -87,9 +71,17 @@ def test_python_basic_is_buildable_offline():
     assert graph.language("python").version == "3.11"
 
 
-def test_include_lib_records_the_pinned_commit(git_daemon, monkeypatch):
-    serve_include_lib(git_daemon, monkeypatch)
+def test_include_lib_records_the_pinned_commit():
     graph = example_graph("include-lib")
     (include,) = graph.includes
     assert include.url == INCLUDE_LIB_URL and include.ref == "v1" and len(include.commit) == 40
     assert graph.runtime.expose[0].service == "tensorboard"
+
+
+def test_include_lib_bundle_holds_exactly_lib(tmp_path):
+    """The shipped bundle is lib/ as it is now: make-bundle.sh was rerun after the last edit."""
+    example = EXAMPLES / "include-lib"
+    bundle = str(example / "envdlib.bundle")
+    subprocess.run(["git", "clone", "-q", "--branch", "v1", bundle, str(tmp_path / "c")], check=True)
+    shipped = {p.name: p.read_text() for p in (tmp_path / "c").glob("*.envd")}
+    assert shipped == {p.name: p.read_text() for p in (example / "lib").glob("*.envd")}

@@ -188,7 +188,7 @@ class Evaluation:
             if module_id == PRELUDE_ID:
                 return self.prelude
             if module_id in self.includes:
-                return self._include(self.includes[module_id], prepared)
+                return self._include(self.includes[module_id], prepared, directory)
             target = Path(module_id)
             if not target.is_absolute():
                 target = directory / target
@@ -208,12 +208,13 @@ class Evaluation:
                     return self.error_location(prepared.display, number + LINE_OFFSET, column + 1)
         return None
 
-    def _include(self, request: IncludeRequest, prepared: PreparedSource) -> Any:
-        key = f"include:{request.url}@{request.ref}"
+    def _include(self, request: IncludeRequest, prepared: PreparedSource, directory: Path) -> Any:
+        source = include.repository_source(request.url, directory)
+        key = f"include:{source}@{request.ref}"
         if key in self.modules:
             return self.modules[key]
         where = self.error_location(prepared.display, request.line + LINE_OFFSET, request.column)
-        checkout = include.checkout(request.url, request.ref, location=where)
+        checkout = include.checkout(source, request.ref, location=where)
         files = sorted(p for p in checkout.root.rglob("*.envd") if p.is_file() and ".git" not in p.parts)
         exported: dict[str, str] = {}
         lines: list[str] = []

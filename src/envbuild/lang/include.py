@@ -126,6 +126,17 @@ def _tree(clone: Path, commit: str) -> Path:
     return root
 
 
+def repository_source(url: str, directory: Path) -> str:
+    """What git clones for `url`: a `./` or `../` path names a local repository or bundle beside the file.
+
+    envd only takes URLs; a relative path lets a library author try a local repository (or a `git bundle`
+    shipped with a project) without publishing it. The graph keeps the URL as written, so it stays portable.
+    """
+    if url.startswith(("./", "../")):
+        return os.path.normpath(directory / url)
+    return url
+
+
 def checkout(url: str, ref: str | None, *, location: ErrorLocation | None = None) -> Checkout:
     """The library at `url` (pinned to `ref` when given) as a local directory, plus the commit it is."""
     from envbuild.paths import cache_dir
