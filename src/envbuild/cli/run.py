@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
+from envbuild.cli import container_flags as flags
 from envbuild.errors import EnvbuildError
 
 
@@ -37,34 +37,23 @@ def register(app: typer.Typer) -> None:
     def run(
         image: str = typer.Option(..., "--image", help="An image built by envbuild (dev=True)."),
         path: str = typer.Option(".", "--path", "-p", help="Project directory to mount."),
-        name: str = typer.Option("", "--name", help="Environment name (default: from the project dir)."),
-        volume: Annotated[
-            list[str] | None, typer.Option("--volume", "-v", help="Extra bind mount HOST:CONTAINER[:ro].")
-        ] = None,
-        detach: bool = typer.Option(False, "--detach", help="Do not attach a shell."),
-        force: bool = typer.Option(False, "--force", help="Recreate the environment if it exists."),
-        gpus: int = typer.Option(None, "--gpus", help="Number of GPUs."),
-        gpu_set: str = typer.Option(
-            "", "--gpu-set", help="GPUs as docker --gpus takes them: all, device=0,1."
-        ),
-        no_gpu: bool = typer.Option(False, "--no-gpu", help="Run without GPUs even for a GPU image."),
-        shm_size: int = typer.Option(None, "--shm-size", help="Shared memory in MB (default 2048)."),
-        cpus: str = typer.Option("", "--cpus", help="CPU limit, such as 0.5 or 2."),
-        cpu_set: str = typer.Option(
-            "", "--cpu-set", help="CPUs the environment may use, such as 0-3 or 1,3."
-        ),
-        memory: str = typer.Option("", "--memory", help="Memory limit, such as 512m or 2g."),
-        cap: Annotated[
-            list[str] | None,
-            typer.Option("--cap", help="Add a Linux capability, e.g. SYS_PTRACE (repeatable)."),
-        ] = None,
-        restart: str = typer.Option(
-            "unless-stopped", "--restart", help="no, always, unless-stopped, on-failure."
-        ),
-        host: str = typer.Option("127.0.0.1", "--host", help="Host address sshd is published on."),
-        ssh_port: int = typer.Option(0, "--ssh-port", help="Host port for ssh (0: any free port)."),
-        jupyter_port: int = typer.Option(None, "--jupyter-port", help="Host port for Jupyter."),
-        timeout: float = typer.Option(60.0, "--timeout", help="Seconds to wait for sshd."),
+        name: flags.Name = "",
+        volume: flags.Volume = None,
+        detach: flags.Detach = False,
+        force: flags.Force = False,
+        gpus: flags.Gpus = None,
+        gpu_set: flags.GpuSet = "",
+        no_gpu: flags.NoGpu = False,
+        shm_size: flags.ShmSize = None,
+        cpus: flags.Cpus = "",
+        cpu_set: flags.CpuSet = "",
+        memory: flags.Memory = "",
+        cap: flags.Cap = None,
+        restart: flags.Restart = "unless-stopped",
+        host: flags.Host = "127.0.0.1",
+        ssh_port: flags.SshPort = 0,
+        jupyter_port: flags.JupyterPort = None,
+        timeout: flags.Timeout = 60.0,
     ) -> None:
         """Start an environment from an existing envbuild image; attach with ssh unless --detach."""
         from envbuild.cli.up import (
@@ -72,7 +61,6 @@ def register(app: typer.Typer) -> None:
             check_project_dir,
             env_name_for,
             print_environment,
-            run_options,
             without_unavailable_gpu,
         )
         from envbuild.runtime import lifecycle
@@ -85,11 +73,11 @@ def register(app: typer.Typer) -> None:
         env_name = env_name_for(name, str(project), client)
         graph, image_name = graph_from_image(client, image)
         keys = ensure_key_pair()
-        options = run_options(
+        options = flags.container_options(
             env_name,
             image_name,
             project,
-            volumes=tuple(volume or ()),
+            volume=volume,
             gpus=gpus,
             gpu_set=gpu_set,
             no_gpu=no_gpu,
@@ -97,7 +85,7 @@ def register(app: typer.Typer) -> None:
             cpus=cpus,
             cpu_set=cpu_set,
             memory=memory,
-            caps=tuple(cap or ()),
+            cap=cap,
             restart=restart,
             host=host,
             ssh_port=ssh_port,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
+from envbuild.cli import container_flags as flags
 from envbuild.errors import EnvbuildError, UsageError
 
 DEFAULT_FROM = "build.envd:build"
@@ -101,46 +101,29 @@ def without_unavailable_gpu(client, spec):
     return replace(spec, gpu=None)
 
 
-def run_options(name: str, image: str, project_dir: Path, **flags):
-    from envbuild.runtime.spec import RunOptions
-
-    return RunOptions(name=name, image=image, project_dir=project_dir, **flags)
-
-
 def register(app: typer.Typer) -> None:
     @app.command()
     def up(
         path: str = typer.Option(".", "--path", "-p", help="Project directory holding the build file."),
         from_: str = typer.Option(DEFAULT_FROM, "--from", "-f", help="Build function, FILE:FUNCTION."),
         tag: str = typer.Option("", "--tag", "-t", help="Image name (default <project>:dev)."),
-        name: str = typer.Option("", "--name", help="Environment name (default: from the project dir)."),
-        volume: Annotated[
-            list[str] | None, typer.Option("--volume", "-v", help="Extra bind mount HOST:CONTAINER[:ro].")
-        ] = None,
-        detach: bool = typer.Option(False, "--detach", help="Do not attach a shell."),
-        force: bool = typer.Option(False, "--force", help="Recreate the environment if it exists."),
-        gpus: int = typer.Option(None, "--gpus", help="Number of GPUs (overrides config.gpu)."),
-        gpu_set: str = typer.Option(
-            "", "--gpu-set", help="GPUs as docker --gpus takes them: all, device=0,1."
-        ),
-        no_gpu: bool = typer.Option(False, "--no-gpu", help="Run without GPUs even for a GPU image."),
-        shm_size: int = typer.Option(None, "--shm-size", help="Shared memory in MB (default 2048)."),
-        cpus: str = typer.Option("", "--cpus", help="CPU limit, such as 0.5 or 2."),
-        cpu_set: str = typer.Option(
-            "", "--cpu-set", help="CPUs the environment may use, such as 0-3 or 1,3."
-        ),
-        memory: str = typer.Option("", "--memory", help="Memory limit, such as 512m or 2g."),
-        cap: Annotated[
-            list[str] | None,
-            typer.Option("--cap", help="Add a Linux capability, e.g. SYS_PTRACE (repeatable)."),
-        ] = None,
-        restart: str = typer.Option(
-            "unless-stopped", "--restart", help="no, always, unless-stopped, on-failure."
-        ),
-        host: str = typer.Option("127.0.0.1", "--host", help="Host address sshd is published on."),
-        ssh_port: int = typer.Option(0, "--ssh-port", help="Host port for ssh (0: any free port)."),
-        jupyter_port: int = typer.Option(None, "--jupyter-port", help="Host port for Jupyter."),
-        timeout: float = typer.Option(60.0, "--timeout", help="Seconds to wait for sshd."),
+        name: flags.Name = "",
+        volume: flags.Volume = None,
+        detach: flags.Detach = False,
+        force: flags.Force = False,
+        gpus: flags.Gpus = None,
+        gpu_set: flags.GpuSet = "",
+        no_gpu: flags.NoGpu = False,
+        shm_size: flags.ShmSize = None,
+        cpus: flags.Cpus = "",
+        cpu_set: flags.CpuSet = "",
+        memory: flags.Memory = "",
+        cap: flags.Cap = None,
+        restart: flags.Restart = "unless-stopped",
+        host: flags.Host = "127.0.0.1",
+        ssh_port: flags.SshPort = 0,
+        jupyter_port: flags.JupyterPort = None,
+        timeout: flags.Timeout = 60.0,
         progress: str = typer.Option("auto", "--progress", help="Build progress: auto, plain, tty, quiet."),
         use_proxy: bool = typer.Option(False, "--use-proxy", help="Pass HTTP(S)_PROXY to build steps."),
         horust: str = typer.Option(
@@ -168,11 +151,11 @@ def register(app: typer.Typer) -> None:
                 hint="use base(dev=True) in the build function, or `envbuild build` for a non-dev image",
             )
         keys = ensure_key_pair()
-        options = run_options(
+        options = flags.container_options(
             env_name,
             "",
             project,
-            volumes=tuple(volume or ()),
+            volume=volume,
             gpus=gpus,
             gpu_set=gpu_set,
             no_gpu=no_gpu,
@@ -180,7 +163,7 @@ def register(app: typer.Typer) -> None:
             cpus=cpus,
             cpu_set=cpu_set,
             memory=memory,
-            caps=tuple(cap or ()),
+            cap=cap,
             restart=restart,
             host=host,
             ssh_port=ssh_port,
