@@ -1,4 +1,7 @@
-"""Real builders for buildkit tests: the moby worker always, a standalone buildkitd if BUILDKIT_HOST is set.
+"""Real builders for buildkit tests: the moby worker always, a standalone buildkitd if BUILDKIT_HOST is set,
+and a buildkitd inside a container, reached as `docker-container://NAME`, if ENVBUILD_TEST_BUILDKIT_CONTAINER
+names one (BuildKit's image is not in any registry here; give the container host networking so it reaches the
+local registry).
 
 Every integration test takes `builder` and so runs once per backend. On buildkitd the base image comes from
 the local registry (buildkitd has no Docker store to read it from) and images reach Docker as loaded docker
@@ -33,6 +36,7 @@ class Builder:
     """A connected client plus what a test needs to know about its backend."""
 
     kind: str
+    address: str
     client: Client
     base: str
     created: list[str] = field(default_factory=list)
@@ -62,16 +66,26 @@ def _base_in_registry() -> str:
     return ref
 
 
-@pytest.fixture(scope="module", params=["moby", "buildkitd"])
+@pytest.fixture(scope="module", params=["moby", "buildkitd", "docker-container"])
 def builder(request, docker_engine):
     if request.param == "buildkitd":
         host = os.environ.get("BUILDKIT_HOST", "")
         if not host:
             pytest.skip("BUILDKIT_HOST is not set, so there is no standalone buildkitd to test against")
-        client, base = connect(host), _base_in_registry()
+        address = host
+    elif request.param == "docker-container":
+        container = os.environ.get("ENVBUILD_TEST_BUILDKIT_CONTAINER", "")
+        if not container:
+            pytest.skip(
+                "ENVBUILD_TEST_BUILDKIT_CONTAINER is not set, so there is no buildkitd container to reach "
+                "through docker-container:// (BuildKit's image cannot be pulled here)"
+            )
+        address = f"docker-container://{container}"
     else:
-        client, base = connect("moby-worker://"), BASE_IMAGE
-    b = Builder(request.param, client, base)
+        address = "moby-worker://"
+    client = connect(address)
+    base = BASE_IMAGE if request.param == "moby" else _base_in_registry()
+    b = Builder(request.param, address, client, base)
     try:
         yield b
     finally:
