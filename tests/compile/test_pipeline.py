@@ -242,3 +242,15 @@ def test_a_requirements_step_sends_only_the_files_it_names(tmp_path):
     (tmp_path / "local.txt").write_text("-e .\n")
     assert requirements_includes(str(tmp_path), "local.txt") == ()  # the whole project
     assert requirements_includes(str(tmp_path), "missing.txt") == ()
+
+
+@pytest.mark.parametrize(
+    ("image", "release"), [("ubuntu:22.04", "ubuntu22.04"), ("docker.io/library/ubuntu:focal", "ubuntu20.04")]
+)
+def test_cuda_base_keeps_the_ubuntu_release_of_the_base_image(image, release):
+    """envd swaps in nvidia/cuda for install.cuda but keeps the user's Ubuntu release; so do we."""
+    from envbuild.compile.pipeline import base_ref
+    from envbuild.graph import Cuda
+
+    ref = base_ref(graph(base=Base(image=image, dev=False), cuda=Cuda(version="11.8.0", cudnn="8")))
+    assert ref.startswith("docker.io/nvidia/cuda:11.8.0-cudnn8-") and ref.endswith(release), ref

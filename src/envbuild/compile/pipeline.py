@@ -46,7 +46,7 @@ def gpu_stack_for(graph: Graph):
     """The CUDA/PyTorch/vLLM set for this graph (devimage's tables), or None for a CPU build."""
     if graph.cuda is None:
         return None
-    from envbuild.compile.cuda import gpu_stack, requested_versions
+    from envbuild.compile.cuda import gpu_stack, requested_versions, ubuntu_release
 
     names = [n for call in graph.packages.python for n in call.names]
     torch, vllm = requested_versions(names)
@@ -56,6 +56,7 @@ def gpu_stack_for(graph: Graph):
         torch=torch,
         vllm=vllm,
         dev=graph.base.dev,
+        ubuntu=ubuntu_release(graph.base.image),
         location=graph.cuda.location,
     )
 
