@@ -81,7 +81,7 @@ def register(app: typer.Typer) -> None:
         imports = tuple(parse_cache_spec(c, "--import-cache") for c in import_cache or ())
         exports = tuple(parse_cache_spec(c, "--export-cache") for c in export_cache or ())
 
-        from envbuild.compile.build import BuildOptions, build
+        from envbuild.compile import BuildOptions, build
         from envbuild.lang import evaluate
 
         graph = evaluate(build_file, function, project_dir=path)

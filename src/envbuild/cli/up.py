@@ -135,7 +135,7 @@ def register(app: typer.Typer) -> None:
         """Build the environment and start it; attach with ssh unless --detach."""
         from dataclasses import replace
 
-        from envbuild.compile.build import BuildOptions, build
+        from envbuild.compile import BuildOptions, build
         from envbuild.runtime import lifecycle
         from envbuild.runtime.engine import docker_client
         from envbuild.runtime.keys import ensure_key_pair

@@ -10,14 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from envbuild.compile.build import BuildOptions, BuildResult, build  # noqa: F401
+    from envbuild.compile.builder import BuildOptions, BuildResult, build  # noqa: F401
     from envbuild.compile.pipeline import CompiledBuild, compile_graph  # noqa: F401
     from envbuild.compile.target import BaseImageConfig, BuildTarget  # noqa: F401
 
 _EXPORTS = {
-    "BuildOptions": "envbuild.compile.build",
-    "BuildResult": "envbuild.compile.build",
-    "build": "envbuild.compile.build",
+    "BuildOptions": "envbuild.compile.builder",
+    "BuildResult": "envbuild.compile.builder",
+    "build": "envbuild.compile.builder",
     "CompiledBuild": "envbuild.compile.pipeline",
     "compile_graph": "envbuild.compile.pipeline",
     "BaseImageConfig": "envbuild.compile.target",

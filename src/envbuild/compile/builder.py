@@ -10,7 +10,6 @@ import os
 import shutil
 import sys
 import tempfile
-import types
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -251,19 +250,3 @@ def _cache_entry(spec: dict[str, str]):
 
     attrs = {k: v for k, v in spec.items() if k != "type"}
     return buildkit.CacheEntry(spec["type"], attrs)
-
-
-class _CallableModule(types.ModuleType):
-    """`envbuild.compile.build` is both this module and, by the compile contract, the function `build`.
-
-    Importing a submodule makes it an attribute of its package, so once anything imports
-    `envbuild.compile.build`, `from envbuild.compile import build` yields this module; calling the module
-    runs the function, so either spelling works.
-    """
-
-    def __call__(self, graph: Graph, options: BuildOptions | None = None) -> BuildResult:
-        return build(graph, options)
-
-
-sys.modules[__name__].__class__ = _CallableModule
-
