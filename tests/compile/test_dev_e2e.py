@@ -9,7 +9,6 @@ image config (user, entrypoint, env) is the product's. One build, one container,
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import time
@@ -23,6 +22,7 @@ from envbuild.buildkit.exports import Export
 from envbuild.compile.pipeline import compile_graph
 from envbuild.compile.target import BuildTarget
 from envbuild.graph import Base, Daemon, Graph, InitCommands, Project, Runtime
+from tests.support.horust_standin.build import build_standin
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -32,14 +32,6 @@ DAEMON = (
     "cat /tmp/init.out > /tmp/daemon.out; "
     "echo \"daemon in $PWD as $(id -un)\" >> /tmp/daemon.out; exec sleep 100000"
 )
-_BUILD = Path(__file__).parents[1] / "support" / "horust_standin" / "build.py"
-
-
-def _standin() -> Path:
-    spec = importlib.util.spec_from_file_location("horust_standin_build", _BUILD)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.build_standin()
 
 
 def docker(*args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -67,7 +59,7 @@ def dev_container(tmp_path_factory):
         ),
     )
     target = BuildTarget(uid=UID, gid=GID, ssh_public_key=(tmp / "env_key.pub").read_text(),
-                         horust=str(_standin()))
+                         horust=str(build_standin()))
     compiled = compile_graph(graph, target=target)
     tag = f"docker.io/library/envbuild-test-dev:{uuid.uuid4().hex[:8]}"
     name = f"envbuild-test-dev-{os.getpid()}"

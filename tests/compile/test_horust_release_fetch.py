@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import http.server
-import importlib.util
 import io
 import subprocess
 import tarfile
@@ -26,17 +25,10 @@ from envbuild.buildkit.errors import BuildKitError
 from envbuild.buildkit.exports import Export
 from envbuild.compile import horust
 from envbuild.compile.dev.services import install_horust
+from tests.support.horust_standin.build import build_standin
 
 pytestmark = pytest.mark.docker
 
-_BUILD = Path(__file__).parents[1] / "support" / "horust_standin" / "build.py"
-
-
-def _standin() -> Path:
-    spec = importlib.util.spec_from_file_location("horust_standin_build", _BUILD)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.build_standin()
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +37,7 @@ def release_server(tmp_path_factory):
     root = tmp_path_factory.mktemp("release")
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        tar.add(_standin(), arcname="horust")
+        tar.add(build_standin(), arcname="horust")
         info = tarfile.TarInfo("horustctl")
         info.size, info.mode = 0, 0o755
         tar.addfile(info, io.BytesIO())
@@ -79,7 +71,7 @@ def test_release_tarball_is_fetched_verified_and_unpacked(release_server, tmp_pa
     url, checksum = release_server
     source = horust.horust_source(f"{url}#{checksum}", env={})
     binary = fetch(source, tmp_path / "out")
-    assert binary.read_bytes() == _standin().read_bytes()
+    assert binary.read_bytes() == build_standin().read_bytes()
     assert binary.stat().st_mode & 0o111
     assert not (tmp_path / "out" / "usr" / "local" / "bin" / "horustctl").exists()
 
@@ -96,12 +88,12 @@ def test_image_source_copies_horust_out_of_a_local_image(tmp_path):
     """`docker-image://REF` with Horust's own image layout (/sbin/horust), in the local store only."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
-        tar.add(_standin(), arcname="sbin/horust")
+        tar.add(build_standin(), arcname="sbin/horust")
     tag = f"docker.io/library/envbuild-test-horust-image:{tmp_path.name[-8:].lower()}"
     subprocess.run(["docker", "import", "-", tag], input=buffer.getvalue(), check=True, capture_output=True)
     try:
         source = horust.horust_source(f"docker-image://{tag}", env={})
         binary = fetch(source, tmp_path / "out")
-        assert binary.read_bytes() == _standin().read_bytes()
+        assert binary.read_bytes() == build_standin().read_bytes()
     finally:
         subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)

@@ -8,7 +8,6 @@ a clean shutdown on SIGTERM.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import subprocess
@@ -18,11 +17,7 @@ from pathlib import Path
 import pytest
 
 from envbuild.compile import horust
-
-_BUILD = Path(__file__).parents[1] / "support" / "horust_standin" / "build.py"
-_spec = importlib.util.spec_from_file_location("horust_standin_build", _BUILD)
-standin_build = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(standin_build)
+from tests.support.horust_standin import build as standin_build
 
 
 @pytest.fixture(scope="module")

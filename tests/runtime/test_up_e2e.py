@@ -5,7 +5,6 @@ OpenSSH client logs in through the generated ssh config entry. One build serves 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -21,19 +20,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.horust_standin.build import build_standin
+
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 PROJECT = Path(__file__).parent / "e2e_project"
 _LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1 never goes via a proxy
 TAG = "envbuild-test-up:dev"
-_STANDIN = Path(__file__).parents[1] / "support" / "horust_standin" / "build.py"
-
-
-def _standin() -> Path:
-    spec = importlib.util.spec_from_file_location("horust_standin_build", _STANDIN)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.build_standin()
 
 
 @dataclass(frozen=True)
@@ -79,7 +72,7 @@ def up(tmp_path_factory, docker_engine):
         "ENVBUILD_CONFIG_DIR": str(root / "config"),
         "ENVBUILD_CACHE_DIR": str(root / "cache"),
         "ENVBUILD_SSH_CONFIG": str(root / "ssh_config"),
-        "ENVBUILD_HORUST": str(_standin()),
+        "ENVBUILD_HORUST": str(build_standin()),
     }
     state = Up(f"envbuild-test-up-{uuid.uuid4().hex[:6]}", project, env, root / "ssh_config")
     out = state.envbuild(
