@@ -7,9 +7,7 @@ daemon's build steps have no network, so the build file uses only what needs non
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -17,14 +15,11 @@ from envbuild.compile import BuildOptions, build
 from envbuild.compile.dump import dump_definition
 from envbuild.compile.outputs import parse_output
 from envbuild.lang import evaluate
+from tests.buildkit import test_classic_store
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
-_FIXTURES = Path(__file__).parents[1] / "buildkit" / "test_classic_store.py"
-_spec = importlib.util.spec_from_file_location("envbuild_classic_store_fixture", _FIXTURES)
-_module = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_module)
-classic_dockerd = _module.classic_dockerd
+classic_dockerd = test_classic_store.classic_dockerd  # the second, classic-store dockerd fixture
 
 BASE = "docker.io/library/debian:bookworm"
 HTTP_FILE = "http://deb.debian.org/debian/dists/bookworm/Release.gpg"
