@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from envbuild.errors import EnvbuildError, UsageError
-from envbuild.lang import source_location
 from envbuild.paths import cache_dir
 from envbuild.runtime import labels
 
@@ -235,7 +234,7 @@ def plan(options: RunOptions, graph, *, public_key: Path) -> RunSpec:
                 raise EnvbuildError(
                     f"runtime.mount host path {mount.host_path!r} does not exist ({source})",
                     hint="create it, or change the mount in the build file",
-                    location=source_location(graph, mount.location),
+                    location=mount.location,
                 )
             mounts.append(BindMount(str(source), mount.envd_path))
         else:
