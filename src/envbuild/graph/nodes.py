@@ -17,7 +17,6 @@ from envbuild.errors import Location
 DEFAULT_IMAGE = "ubuntu:22.04"
 DEFAULT_SHELL = "bash"
 DEFAULT_CUDNN = "8"
-ENVD_HOME = "/home/envd"
 
 
 @dataclass(frozen=True)
