@@ -33,8 +33,10 @@ def test_real_solve_prints_done_log_and_cached_lines(builder, tmp_path):
         llb.image(builder.base)
         .run(
             f"echo progress-{token}; cat /ctx/hello.txt; cp /ctx/hello.txt /copied",
-            mounts=[llb.bind_mount("/ctx", llb.local("ctx"), readonly=True)],
-            custom_name=f"RUN progress check {token}",
+            llb.RunOptions(
+                mounts=[llb.bind_mount("/ctx", llb.local("ctx"), readonly=True)],
+                custom_name=f"RUN progress check {token}",
+            ),
         )
         .root()
     )

@@ -30,7 +30,7 @@ def env_name_for(name: str, path: str, client=None) -> str:
     return found[0] if len(found) == 1 else resolve_name(None, project_path)
 
 
-def print_environment(env, *, token_hint: bool = True) -> None:
+def print_environment(env) -> None:
     typer.echo(f"environment {env.name} is {env.status}")
     typer.echo(f"  ssh      ssh {env.name}.envd  (127.0.0.1:{env.ssh_port})")
     if env.jupyter_url:
