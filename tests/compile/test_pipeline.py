@@ -9,6 +9,7 @@ import pytest
 from envbuild.compile import BaseImageConfig, BuildTarget, compile_graph
 from envbuild.compile.dump import dump_definition
 from envbuild.compile.python import plan_python
+from envbuild.compile.python_packages import distribution_name
 from envbuild.compile.steps import CA_MOUNT_PATH, CA_SECRET_ID
 from envbuild.errors import EnvbuildError
 from envbuild.graph import (
@@ -93,12 +94,59 @@ def test_apt_caches_are_locked_and_scoped_per_environment_and_flavour():
     assert caches["/var/lib/apt/lists"]["ID"] == "/var/lib/apt/lists/demo-cpu"
 
 
-def test_python_from_the_distribution_rides_in_the_single_apt_step():
+def ancestors(entries: list[dict], entry: dict) -> set[int]:
+    """Indexes of every op `entry` reads from, directly or not (mount inputs included)."""
+    by_index = {e["index"]: e for e in entries}
+    seen: set[int] = set()
+    todo = [int(i.split(":")[0].lstrip("#")) for i in entry["inputs"]]
+    while todo:
+        index = todo.pop()
+        if index not in seen:
+            seen.add(index)
+            todo += [int(i.split(":")[0].lstrip("#")) for i in by_index[index]["inputs"]]
+    return seen
+
+
+def test_python_from_the_distribution_rides_in_the_single_apt_step_of_the_image():
     entries = ops(PY)
-    apt = [e for e in execs(entries) if "apt-get" in e["exec"]["meta"]["args"][2]]
+    apt = [
+        e
+        for e in execs(entries)
+        if e["exec"]["meta"]["args"][2].count("apt-get")
+        and "(not part" not in e["description"]["llb.customname"]
+    ]
     assert len(apt) == 1
-    assert "git curl python3 python3-venv" in apt[0]["exec"]["meta"]["args"][2]
-    named(entries, "[internal] create python environment /opt/conda/envs/envd")
+    assert "git curl python3\n" in apt[0]["exec"]["meta"]["args"][2]  # no python3-venv: uv makes the venv
+
+
+def test_the_python_stage_does_not_wait_for_the_apt_step_and_only_its_environment_is_merged():
+    """uv and the environment are made on a tool state of their own (base + python3 + pip), side by side
+    with the apt step, so an apt change leaves them cached; the image gets the diff from that tool state to
+    the environment (the prefix and the wrappers), not the tool's python3 or uv."""
+    entries = ops(PY, merge_diff=True)
+    apt = named(entries, "apt-get install git curl python3")
+    env = named(entries, "[internal] create python environment /opt/conda/envs/envd")
+    tool = named(entries, "[internal] python3 for uv")
+    assert apt["index"] not in ancestors(entries, env)
+    assert "python3 python3-pip" in tool["exec"]["meta"]["args"][2]
+    caches = {m["dest"]: m["cacheOpt"]["ID"] for m in tool["exec"]["mounts"] if m.get("mountType") == "CACHE"}
+    assert caches["/var/cache/apt"] == "/var/cache/apt/envbuild-python-tool"  # never waits on the env's lock
+    layer = named(entries, "[internal] python environment")
+    fetch = named(entries, "[internal] fetch uv")
+    assert layer["inputs"] == [f"#{fetch['index']}:0", f"#{env['index']}:0"]  # diff(tool, tool + env)
+    merge = next(e for e in entries if e["kind"] == "merge")
+    assert f"#{layer['index']}:0" in merge["inputs"]
+    install = named(entries, "pip install six")
+    assert merge["index"] in ancestors(entries, install)  # packages still come after the apt step
+
+
+def test_without_merge_support_the_environment_is_made_after_the_apt_step_with_the_same_uv():
+    entries = ops(PY, merge_diff=False)
+    apt = named(entries, "apt-get install git curl python3")
+    env = named(entries, "[internal] create python environment /opt/conda/envs/envd")
+    assert apt["index"] in ancestors(entries, env)
+    assert named(entries, "[internal] fetch uv")["index"] in ancestors(entries, env)
+    assert not [e for e in entries if e["kind"] in ("merge", "diff")]
 
 
 def test_one_install_step_per_python_packages_call_in_call_order_with_uv_mounted_not_installed():
@@ -270,3 +318,29 @@ def test_compiling_reads_nothing_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.test:3128")
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
     assert compile_graph(dev, target=target).definition.SerializeToString() == before
+
+
+@pytest.mark.parametrize(
+    ("requirement", "name"),
+    [("torch==2.5.1", "torch"), ("Torch[cuda]>=2", "torch"), ("jax_lib", "jax-lib"), ("six", "six")],
+)
+def test_distribution_names_are_normalised(requirement, name):
+    assert distribution_name(requirement) == name
+
+
+def test_heavy_packages_get_a_step_of_their_own_ahead_of_the_rest_of_their_call():
+    """torch and its CUDA wheels are GBs: alone in a layer, a change to the small packages beside them
+    re-runs and re-exports only the small layer. A call of heavy packages alone stays one step."""
+    g = graph(
+        languages=(Language("python", "3.11"),),
+        packages=Packages(
+            python=(
+                PythonPackageInstall(names=("numpy", "torch==2.5.1")),
+                PythonPackageInstall(names=("vllm",)),
+            )
+        ),
+    )
+    names = [e["description"]["llb.customname"] for e in execs(ops(g))]
+    heavy = names.index("pip install torch==2.5.1 (a layer of its own)")
+    assert heavy < names.index("pip install numpy torch==2.5.1") < names.index("pip install vllm")
+    assert not any(n.startswith("pip install vllm (") for n in names)

@@ -8,7 +8,7 @@ decides the order and what runs side by side, and assembles the image config.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -16,7 +16,7 @@ import envbuild
 from envbuild import llb
 from envbuild._proto.pb import ops_pb2
 from envbuild.compile import base as base_mod
-from envbuild.compile import dev, languages, python, python_packages, sources
+from envbuild.compile import dev, languages, python, python_env, python_packages, sources
 from envbuild.compile import image_config as config_mod
 from envbuild.compile.context import CompileContext
 from envbuild.compile.join import Stage, join_stages
@@ -160,12 +160,19 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
     if graph.base.dev:
         state = dev.compile_dev_base(state, ctx)
 
-    # system packages ∥ languages
+    # system packages ∥ languages ∥ the Python environment (uv and the venv need the base, not the apt step)
     apt = tuple(dict.fromkeys([*graph.packages.apt_names(), *extra_apt]))
     stages = language_stages(graph, plan, apt, target, steps)
-    state = join_stages(state, stages, merge_diff=target.merge_diff)
+    index = _pip_index(graph)
+    uv: llb.State | None = None
     if plan is not None and plan.source == "apt":
-        state = python.create_venv(state, steps)
+        tool = uv = python_env.uv_tool(state, steps, index.env)
+        if target.merge_diff:
+            env_layer = python_env.environment_layer(tool, steps, index.env)
+            stages.append(("python environment", lambda _: env_layer))
+    state = join_stages(state, stages, merge_diff=target.merge_diff)
+    if uv is not None and not target.merge_diff:
+        state = python_env.create_environment(state, uv, steps, index.env)
     if graph.uv is not None:
         state = languages.install_uv(state, graph.uv.python_version, target.platform, steps)
     rust = graph.language("rust")
@@ -173,7 +180,7 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
         state = languages.install_rust(state, rust.version, steps)
 
     # language packages
-    state = _language_packages(state, graph, ctx)
+    state = _language_packages(state, graph, ctx, index, uv)
 
     # io.http ∥ io.copy: neither reads what the other writes, so they are joined like the language stages
     file_stages: list[Stage] = []
@@ -241,30 +248,49 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
     )
 
 
-def _language_packages(state: llb.State, graph: Graph, ctx: CompileContext) -> llb.State:
-    steps: StepEnv = ctx.steps
+@dataclass(frozen=True)
+class PipIndex:
+    """`config.pip_index` (and a CUDA stack's extra index) as every step that fetches Python packages sees
+    it: the /etc/pip.conf text for pip in the container, and the variables for uv and pip in build steps."""
+
+    conf: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def _pip_index(graph: Graph) -> PipIndex:
     index = graph.config.pip_index
     url = extra = None
     trust: tuple[str, ...] = ()
+    conf = None
     if index is not None:
         from urllib.parse import urlsplit
 
         hosts = tuple(h for h in (urlsplit(u).hostname for u in (index.url, index.extra_url) if u) if h)
         url, extra, trust = index.url, index.extra_url, hosts if index.trust else ()
-        state = python_packages.set_pip_index(
-            state, python_packages.pip_index_config(index.url, index.extra_url, index.trust, hosts)
-        )
+        conf = python_packages.pip_index_config(index.url, index.extra_url, index.trust, hosts)
     stack = gpu_stack_for(graph)
     if stack is not None and stack.extra_index_url:
         extra = " ".join(u for u in (extra, stack.extra_index_url) if u)
+    return PipIndex(conf, python_packages.index_env(url, extra, trust))
+
+
+def _language_packages(
+    state: llb.State, graph: Graph, ctx: CompileContext, index: PipIndex, uv: llb.State | None
+) -> llb.State:
+    """Language packages after the joined stages, in envd's order. `uv` is the Python stage's tool state
+    (distribution Python); a micromamba/conda environment fetches uv with its own pip instead."""
+    steps: StepEnv = ctx.steps
+    if index.conf is not None:
+        state = python_packages.set_pip_index(state, index.conf)
     jupyter = ("jupyterlab",) if graph.config.jupyter is not None and graph.base.dev else ()
     if graph.packages.python or jupyter:
-        uv = python_packages.uv_tool(state, steps) if ctx.python is not None else None
+        if uv is None and ctx.python is not None:
+            uv = python_env.uv_from_environment(state, steps)
         installer = python_packages.Installer(
             steps,
             python=f"{python.ENV_PREFIX}/bin/python" if ctx.python is not None else None,
             uv=uv,
-            env=python_packages.index_env(url, extra, trust),
+            env=index.env,
         )
         if graph.config.jupyter is not None and jupyter:
             # envd installs Jupyter for config.jupyter(); a step of its own, so it stays cached when the

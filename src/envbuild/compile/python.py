@@ -3,9 +3,9 @@
 envd always installs Python with micromamba from conda channels (`/opt/conda/envs/envd`). Many machines, this
 one included, reach only their distribution's mirror and PyPI, and a distribution's Python is patched and
 security-maintained, so envbuild prefers it when the base image's distribution ships the requested version
-(Debian bookworm → 3.11, trixie → 3.13, Ubuntu 22.04 → 3.10, 24.04 → 3.12): apt installs `python3` and
-`python3-venv` in the system-packages step, and a virtual environment at envd's prefix,
-`/opt/conda/envs/envd`, keeps envd's layout (PATH, scripts naming that prefix). Any other version, or
+(Debian bookworm → 3.11, trixie → 3.13, Ubuntu 22.04 → 3.10, 24.04 → 3.12): apt installs `python3` in the
+system-packages step, and a virtual environment at envd's prefix, `/opt/conda/envs/envd`, keeps envd's layout
+(PATH, scripts naming that prefix); `python_env.py` prepares it beside the apt step. Any other version, or
 `install.conda()`, goes through micromamba / Miniconda as envd does.
 
 The choice is made from the base image's name at compile time, so it is visible in `envbuild debug llb` and in
@@ -95,7 +95,7 @@ def plan_python(image: str, version: str | None, *, conda: bool) -> PythonPlan:
 def apt_packages(plan: PythonPlan) -> tuple[str, ...]:
     """What the system-packages step must add for this plan."""
     if plan.source == "apt":
-        return ("python3", "python3-venv")
+        return ("python3",)
     # micromamba and conda need nothing but a CA bundle, which comes as a secret; bzip2 for conda's installer
     return ("bzip2",) if plan.source == "conda" else ()
 
@@ -103,22 +103,12 @@ def apt_packages(plan: PythonPlan) -> tuple[str, ...]:
 # Wrappers rather than symlinks: a venv's python is only a venv when started through its own path (Python
 # looks for pyvenv.cfg beside the path it was invoked as), so a symlink in /usr/local/bin would lose the
 # environment's packages.
-_LINKS = (
+WRAPPERS = (
     "for tool in python python3 pip pip3; do\n"
     f'  printf \'#!/bin/sh\\nexec {ENV_PREFIX}/bin/%s "$@"\\n\' "$tool" > /usr/local/bin/$tool\n'
     "  chmod 755 /usr/local/bin/$tool\n"
     "done\n"
 )
-
-
-def create_venv(state: llb.State, steps: StepEnv) -> llb.State:
-    """The envd prefix as a venv of the distribution's python3; `python`/`pip` in /usr/local/bin run it
-    (ahead of /usr/bin on PATH, while apt's maintainer scripts keep using /usr/bin/python3)."""
-    return steps.sh(
-        state,
-        f"python3 -m venv {ENV_PREFIX}\n" + _LINKS,
-        name=f"[internal] create python environment {ENV_PREFIX}",
-    )
 
 
 def install_micromamba_python(state: llb.State, version: str, steps: StepEnv) -> llb.State:
@@ -135,7 +125,7 @@ def install_micromamba_python(state: llb.State, version: str, steps: StepEnv) ->
     )
     script = (
         f"{CONDA_ROOT}/bin/micromamba create -y -p {ENV_PREFIX}"
-        f" -c conda-forge python={shlex.quote(version)}\n" + _LINKS
+        f" -c conda-forge python={shlex.quote(version)}\n" + WRAPPERS
     )
     return steps.sh(
         with_bin,
@@ -160,7 +150,7 @@ def install_conda(
         )
         script = (
             f"bash /tmp/miniconda/miniconda.sh -b -u -p {CONDA_ROOT}\n"
-            f"{CONDA_ROOT}/bin/conda create -y -n envd python={shlex.quote(version)}\n" + _LINKS
+            f"{CONDA_ROOT}/bin/conda create -y -n envd python={shlex.quote(version)}\n" + WRAPPERS
         )
         state = steps.sh(
             state,

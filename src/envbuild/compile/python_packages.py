@@ -8,33 +8,54 @@ but the index on re-downloaded everything; `uv pip install` with its content-add
 took 0.7 s (1.0 s cold). So uv installs the packages, with its cache persistent per environment, and pip's
 semantics kept where they differ (`unsafe-best-match` across indexes, as pip does with `--extra-index-url`).
 
-uv itself is installed from PyPI into a side state and bind-mounted into the install steps: it never becomes
-part of the image, and it is fetched once per Python environment. When the build has no Python of its own (the
-base image brings one), pip is used as envd does.
+uv comes from a side state (`python_env.py`) bind-mounted into the install steps: it never becomes part of the
+image, and it is fetched once per base image. When the build has no Python of its own (the base image brings
+one), pip is used as envd does.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 
 from envbuild import llb
-from envbuild.compile.cache_mounts import UV_CACHE, WHEELS, uv_mounts, wheel_mounts
-from envbuild.compile.python import ENV_PREFIX
+from envbuild.compile.cache_mounts import WHEELS, uv_mounts, wheel_mounts
+from envbuild.compile.python_env import PIP_ENV, UV_ENV, UV_MOUNT, uv_mount
 from envbuild.compile.steps import StepEnv
 
 CONTEXT_MOUNT = "/run/envbuild/context"
 PIP_CONF = "/etc/pip.conf"
-UV_VERSION = "0.13.9"
-UV_TOOL_DIR = "/opt/envbuild-uv"
-UV_MOUNT = "/run/envbuild/uv"
-_PIP_ENV = {"PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_PROGRESS_BAR": "off", "PIP_ROOT_USER_ACTION": "ignore"}
-_UV_ENV = {
-    "UV_CACHE_DIR": UV_CACHE,
-    "UV_LINK_MODE": "copy",
-    "UV_PYTHON_DOWNLOADS": "never",
-    "UV_INDEX_STRATEGY": "unsafe-best-match",
-    "UV_NO_PROGRESS": "1",
-}
+#: Distributions whose wheels, with the CUDA wheels they pull in, weigh from hundreds of MB to GBs and change
+#: rarely. They get an install step (so a layer) of their own ahead of the rest of their call: changing the
+#: other packages then re-runs and re-exports a small layer, while the big one stays cached with its blob
+#: (torch 2.5.1 with its CUDA wheels is 3.1 GB; exporting it took minutes here).
+HEAVY = frozenset(
+    {
+        "jax",
+        "jaxlib",
+        "mxnet",
+        "paddlepaddle",
+        "paddlepaddle-gpu",
+        "tensorflow",
+        "tensorflow-cpu",
+        "tensorflow-gpu",
+        "torch",
+        "vllm",
+    }
+)
+_NAME = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
+
+
+def distribution_name(requirement: str) -> str:
+    """`Torch[extra]>=2` → `torch` (PEP 503 normalised); a URL or path gives itself."""
+    match = _NAME.match(requirement)
+    return re.sub(r"[-_.]+", "-", match.group(1)).lower() if match else requirement
+
+
+def heavy_first(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The heavy requirements of one call, when the call has others too (else there is nothing to split)."""
+    heavy = tuple(n for n in names if distribution_name(n) in HEAVY)
+    return heavy if heavy and len(heavy) < len(names) else ()
 
 
 def pip_index_config(url: str, extra_url: str | None, trust: bool, hosts: tuple[str, ...]) -> str:
@@ -65,17 +86,6 @@ def set_pip_index(state: llb.State, content: str) -> llb.State:
     )
 
 
-def uv_tool(python_env: llb.State, steps: StepEnv) -> llb.State:
-    """A side state with uv installed under /opt/envbuild-uv (mounted into install steps, never exported)."""
-    return steps.sh(
-        python_env,
-        f"{ENV_PREFIX}/bin/python -m pip install --quiet --no-cache-dir"
-        f" --target {UV_TOOL_DIR} uv=={UV_VERSION}\n",
-        name=f"[internal] fetch the uv {UV_VERSION} installer (not part of the image)",
-        env=_PIP_ENV,
-    )
-
-
 class Installer:
     """How one environment installs Python packages: uv into `python` (a venv/conda prefix) when `uv` is
     given, else pip from PATH."""
@@ -90,11 +100,11 @@ class Installer:
         if self.uv is not None and self.python:
             script = f"{UV_MOUNT}/bin/uv pip install --python {self.python} {args}\n"
             mounts = [
-                llb.bind_mount(UV_MOUNT, self.uv, source=UV_TOOL_DIR, readonly=True),
+                uv_mount(self.uv),
                 *uv_mounts(self.steps.scope),
                 *extra_mounts,
             ]
-            env = {**_UV_ENV, **self.env}
+            env = {**UV_ENV, **self.env}
         else:
             # pip's HTTP cache is useless behind a header-stripping proxy: keep wheels in the cache mount and
             # install from there only (measured: no download on rebuild)
@@ -103,10 +113,18 @@ class Installer:
                 f"python3 -m pip install --no-index --find-links {WHEELS} {args}\n"
             )
             mounts = [*wheel_mounts(self.steps.scope), *extra_mounts]
-            env = {**_PIP_ENV, **self.env}
+            env = {**PIP_ENV, **self.env}
         return self.steps.sh(state, script, name=name, env=env, mounts=mounts, location=location)
 
     def names(self, state: llb.State, names: tuple[str, ...], *, location=None) -> llb.State:
+        """One call's packages; heavy ones (torch, ...) first in a step of their own, then the whole list
+        again, so the resolver still sees every requirement together and finds the heavy ones installed."""
+        heavy = heavy_first(names)
+        if heavy:
+            spec = " ".join(shlex.quote(n) for n in heavy)
+            state = self._run(
+                state, spec, "pip install " + " ".join(heavy) + " (a layer of its own)", [], location
+            )
         spec = " ".join(shlex.quote(n) for n in names)
         return self._run(state, spec, "pip install " + " ".join(names), [], location)
 

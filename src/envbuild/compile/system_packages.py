@@ -32,13 +32,23 @@ def apt_install_script(packages: tuple[str, ...]) -> str:
     )
 
 
-def install_apt_packages(state: llb.State, packages: tuple[str, ...], steps: StepEnv) -> llb.State:
-    """Install `packages` (already de-duplicated, in call order) with apt's caches mounted, locked."""
+def install_apt_packages(
+    state: llb.State,
+    packages: tuple[str, ...],
+    steps: StepEnv,
+    *,
+    name: str | None = None,
+    cache_scope: str | None = None,
+) -> llb.State:
+    """Install `packages` (already de-duplicated, in call order) with apt's caches mounted, locked.
+
+    `cache_scope` keys the caches when the step is not the environment's own (a tool-only state), so it
+    never waits for the environment's apt step to release its locked caches."""
     if not packages:
         return state
     return steps.sh(
         state,
         apt_install_script(packages),
-        name="apt-get install " + " ".join(packages),
-        mounts=apt_mounts(steps.scope),
+        name=name or "apt-get install " + " ".join(packages),
+        mounts=apt_mounts(cache_scope or steps.scope),
     )
