@@ -72,6 +72,19 @@ def test_image_goes_to_docker_through_moby_and_to_buildkitd_through_image():
     assert choice.attrs == {"name": "docker.io/library/x:y", "push": "true"}
 
 
+def test_images_kept_in_the_local_store_get_uncompressed_layers_pushes_keep_the_default():
+    local = parse_output("type=image,name=x:y")
+    for exporters, worker in ((MOBY_CONTAINERD, "moby"), (BUILDKITD, "oci")):
+        assert exporter_for(local, exporters=exporters, worker=worker).attrs["compression"] == "uncompressed"
+    assert "compression" not in exporter_for(local, exporters=MOBY_CLASSIC, worker="moby").attrs
+    pushed = parse_output("type=image,name=x:y,push=true")
+    assert "compression" not in exporter_for(pushed, exporters=MOBY_CONTAINERD, worker="moby").attrs
+    chosen = parse_output("type=image,name=x:y,compression=zstd")
+    assert exporter_for(chosen, exporters=MOBY_CONTAINERD, worker="moby").attrs["compression"] == "zstd"
+    tarball = parse_output("type=docker,dest=x.tar")
+    assert "compression" not in exporter_for(tarball, exporters=MOBY_CONTAINERD, worker="moby").attrs
+
+
 def test_classic_store_cannot_push_or_write_oci():
     with pytest.raises(EnvbuildError, match="ignores push"):
         exporter_for(parse_output("type=image,name=x,push=true"), exporters=MOBY_CLASSIC, worker="moby")

@@ -23,6 +23,12 @@ _KEYS = {
 }
 _NEEDS_DEST = {"docker", "oci", "tar", "local"}
 _COMPRESSIONS = ("gzip", "zstd", "uncompressed", "estargz")
+#: Layers of an image that only goes into the builder's own store (containerd's, Docker's containerd store)
+#: are written uncompressed: nothing downloads them, and gzip on a few cores dominated big builds (a 3.1 GB
+#: torch layer: minutes of gzip, then decompressing it again to unpack). Pushes and tarballs keep BuildKit's
+#: default (gzip, which every runtime pulls); `compression=` chooses otherwise. Docker's classic store keeps
+#: layers its own way and gets no attribute.
+LOCAL_STORE_COMPRESSION = "uncompressed"
 
 
 @dataclass(frozen=True)
@@ -179,6 +185,8 @@ def exporter_for(spec: OutputSpec, *, exporters: frozenset[str], worker: str) ->
                 hint='enable the containerd image store ("features": {"containerd-snapshotter": true}) or '
                 "build with --output type=docker,dest=x.tar and `docker load` + `docker push`",
             )
+        if not spec.push and spec.compression is None and "image" in exporters:
+            attrs["compression"] = LOCAL_STORE_COMPRESSION
         return ExporterChoice(kind, attrs, None)
     if spec.type not in exporters:
         raise EnvbuildError(
