@@ -85,6 +85,24 @@ def test_filters_apply_on_the_sending_side(tmp_path):
     assert sorted(_tree(dest)) == ["b", "b/deep", "b/deep/big.bin"]
 
 
+def test_hard_links_travel_as_links_to_the_first_path_sent(tmp_path):
+    """A second name of an inode goes as a link (no bytes asked for) and arrives as the same inode; when a
+    filter drops the first name, the first name that is sent carries the bytes instead."""
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    (src / "d").mkdir(parents=True)
+    (src / "a.bin").write_bytes(b"x" * 5000)
+    (src / "d" / "b.bin").hardlink_to(src / "a.bin")
+    (src / "d" / "c.bin").hardlink_to(src / "a.bin")
+    entries = {e.rel: e for e in filesync.walk(src, PathFilter())}
+    assert entries["d/b.bin"].stat.linkname == "a.bin" and entries["d/b.bin"].stat.size == 0
+    assert not entries["d/b.bin"].is_regular and entries["a.bin"].is_regular
+    _roundtrip(src, dest)
+    assert _tree(dest) == _tree(src)
+    assert os.stat(dest / "a.bin").st_ino == os.stat(dest / "d" / "c.bin").st_ino
+    only_d = {e.rel: e for e in filesync.walk(src, PathFilter(include=("d/**",)))}
+    assert only_d["d/b.bin"].is_regular and only_d["d/c.bin"].stat.linkname == "d/b.bin"
+
+
 def test_walk_order_is_bytewise_depth_first(tmp_path):
     for name in ("b", "a.b", "a", "A", "a/z", "a/c"):
         (tmp_path / name).mkdir(parents=True, exist_ok=True)

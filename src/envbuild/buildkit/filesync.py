@@ -84,7 +84,8 @@ class Entry:
 
     @property
     def is_regular(self) -> bool:
-        return self.stat.mode & GO_TYPE == 0
+        """A file whose bytes the receiver may ask for (not a hard link to one sent earlier)."""
+        return self.stat.mode & GO_TYPE == 0 and not self.stat.linkname
 
 
 def _stat(path: Path, rel: str, info: os.stat_result) -> types_pb2.Stat:
@@ -101,7 +102,13 @@ def _stat(path: Path, rel: str, info: os.stat_result) -> types_pb2.Stat:
 
 
 def walk(root: Path, filt: PathFilter) -> Iterator[Entry]:
-    """Entries under `root` in fsutil's order, filtered; parents of included entries are always sent."""
+    """Entries under `root` in fsutil's order, filtered; parents of included entries are always sent.
+
+    A file with more than one link whose inode was already sent goes as a hard link to the first path sent
+    (`linkname` set, size 0), as fsutil's sender does: the receiver links it instead of asking for its
+    bytes again. The first path among the *sent* entries is the target, so filters never leave a link
+    pointing at a file the receiver does not have."""
+    first_paths: dict[tuple[int, int], str] = {}
 
     def visit(directory: Path, prefix: str, pending: list[Entry]) -> Iterator[Entry]:
         try:
@@ -112,15 +119,21 @@ def walk(root: Path, filt: PathFilter) -> Iterator[Entry]:
             path = directory / name
             rel = f"{prefix}{name}"
             info = os.lstat(path)
-            entry = Entry(rel, path, _stat(path, rel, info))
             is_dir = st.S_ISDIR(info.st_mode)
             if filt.wants(rel):
                 yield from pending
                 pending.clear()
-                yield entry
+                stat = _stat(path, rel, info)
+                if info.st_nlink > 1 and not is_dir:
+                    first = first_paths.setdefault((info.st_dev, info.st_ino), rel)
+                    if first != rel:
+                        stat.linkname = first
+                        stat.size = 0
+                yield Entry(rel, path, stat)
                 if is_dir:
                     yield from visit(path, rel + "/", pending)
             elif is_dir and filt.may_descend(rel):
+                entry = Entry(rel, path, _stat(path, rel, info))
                 pending.append(entry)
                 yield from visit(path, rel + "/", pending)
                 if pending and pending[-1] is entry:
@@ -235,6 +248,9 @@ def receive_dir(dest: Path, packets: Iterable[Packet]) -> Iterator[Packet]:
                 elif mode & GO_SYMLINK:
                     _remove(target)
                     os.symlink(stat.linkname, target)
+                elif mode & GO_TYPE == 0 and stat.linkname:  # a hard link to a file already received
+                    _remove(target)
+                    os.link(_inside(dest, stat.linkname), target)
                 elif mode & GO_TYPE == 0:
                     _remove(target)
                     open_files[index] = (open(target, "wb"), stat)  # noqa: SIM115 - closed on the empty DATA
