@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import MB, Timing, make_tree, print_ratio, run, tool
+from common import MB, Timing, make_small_tree, make_tree, print_ratio, run, tool
 from rich.console import Console
 
 from envbuild import llb
@@ -43,11 +43,14 @@ MARKER = ".bench-run"
 class Context:
     """The benchmark tree, moved to a new path when a cold run needs BuildKit to see it as new."""
 
-    def __init__(self, parent: Path, mb: int):
+    def __init__(self, parent: Path, mb: int, small: int = 0):
         self.parent = parent
         self.path = parent / "ctx-0"
         self.path.mkdir()
-        self.files, self.bytes = make_tree(self.path, mb * MB)
+        if small:
+            self.files, self.bytes = make_small_tree(self.path, small)
+        else:
+            self.files, self.bytes = make_tree(self.path, mb * MB)
         self._moves = 0
 
     def fresh_path(self) -> None:
@@ -97,6 +100,13 @@ def check_copy(out: Path, ctx: Context, who: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, default=200, help="context size in MB (default 200)")
+    parser.add_argument(
+        "--small",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: N small files (0.1-4 kB, 5%% of them hard links), where per-file costs dominate",
+    )
     parser.add_argument("--runs", type=int, default=3, help="timed runs per side and mode (default 3)")
     parser.add_argument("--mode", choices=("cold", "warm", "both"), default="both")
     parser.add_argument("--output", choices=("none", "tar"), default="none")
@@ -115,7 +125,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="envbuild-bench-filesync-") as tmp:
         root = Path(tmp)
         started = time.perf_counter()
-        ctx = Context(root, args.mb)
+        ctx = Context(root, args.mb, args.small)
         made = time.perf_counter() - started
         print(f"context: {ctx.files} files, {ctx.bytes / MB:.0f} MB (made in {made:.1f}s)")
         dockerfile = root / "Dockerfile"  # outside the context, so both sides send exactly the same tree

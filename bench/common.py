@@ -73,6 +73,28 @@ def make_tree(root: Path, total_bytes: int, *, seed: int = 42) -> tuple[int, int
     return files, written
 
 
+def make_small_tree(root: Path, count: int, *, seed: int = 42, linked: float = 0.05) -> tuple[int, int]:
+    """`count` small files (0.1-4 kB, as in source trees and site-packages) in nested directories, a share
+    `linked` of them hard links to earlier ones (as package managers' stores make); return (files, bytes)."""
+    rng = random.Random(seed)
+    made: list[Path] = []
+    written = 0
+    for i in range(count):
+        folder = root / f"p{rng.randrange(30):02}" / f"m{rng.randrange(20):02}"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"f{i:06}.py"
+        if made and rng.random() < linked:
+            source = rng.choice(made)
+            path.hardlink_to(source)
+            written += source.stat().st_size
+        else:
+            size = rng.randint(100, 4000)
+            path.write_bytes(rng.randbytes(size))
+            made.append(path)
+            written += size
+    return count, written
+
+
 def tool(name: str, install_hint: str) -> str:
     """The path of an external program, or exit with a sentence on how to get it."""
     path = shutil.which(name)

@@ -21,6 +21,11 @@ def _feed(q: queue.Queue):
         yield item
 
 
+def _decoded(raw):
+    """The sender writes wire bytes; the receiver (like BuildKit) reads Packets."""
+    return (filesync.Packet.FromString(b) for b in raw)
+
+
 def _roundtrip(src: Path, dest: Path, filt: PathFilter | None = None) -> None:
     filt = filt or PathFilter()
     to_receiver: queue.Queue = queue.Queue()
@@ -36,7 +41,9 @@ def _roundtrip(src: Path, dest: Path, filt: PathFilter | None = None) -> None:
         out.put(None)
 
     threads = [
-        threading.Thread(target=pump, args=(filesync.send(src, filt, _feed(to_sender)), to_receiver)),
+        threading.Thread(
+            target=pump, args=(_decoded(filesync.send(src, filt, _feed(to_sender))), to_receiver)
+        ),
         threading.Thread(target=pump, args=(filesync.receive_dir(dest, _feed(to_receiver)), to_sender)),
     ]
     for t in threads:
@@ -110,6 +117,20 @@ def test_walk_order_is_bytewise_depth_first(tmp_path):
     assert order == ["A", "a", "a/c", "a/z", "a.b", "b"]
 
 
+def test_hand_written_packets_are_the_bytes_protobuf_writes():
+    P = filesync.Packet
+    stat = filesync.types_pb2.Stat(path="a/b", mode=0o644, size=300, modTime=1_700_000_000_000_000_000)
+    assert filesync.stat_packet(stat) == P(type=filesync.STAT, stat=stat).SerializeToString()
+    assert filesync.stat_packet(None) == P(type=filesync.STAT).SerializeToString()
+    for file_id, data in ((0, b""), (7, b""), (300, b"x" * 200), (2**20, os.urandom(70_000))):
+        assert (
+            filesync.data_packet(file_id, data)
+            == P(type=filesync.DATA, ID=file_id, data=data).SerializeToString()
+        )
+    assert P(type=filesync.FIN).SerializeToString() == filesync.FIN_PACKET
+    assert filesync.error_packet("boom") == P(type=filesync.ERR, data=b"boom").SerializeToString()
+
+
 def test_go_file_modes():
     assert filesync.go_mode(stat.S_IFDIR | 0o755) == filesync.GO_DIR | 0o755
     assert filesync.go_mode(stat.S_IFLNK | 0o777) == filesync.GO_SYMLINK | 0o777
@@ -120,7 +141,7 @@ def test_go_file_modes():
 def test_a_file_that_cannot_be_read_ends_the_transfer_with_an_error(tmp_path):
     (tmp_path / "gone.txt").write_text("soon deleted")
     requests: queue.Queue = queue.Queue()
-    sender = filesync.send(tmp_path, PathFilter(), _feed(requests))
+    sender = _decoded(filesync.send(tmp_path, PathFilter(), _feed(requests)))
     first = next(sender)
     assert first.stat.path == "gone.txt"
     assert not next(sender).HasField("stat")  # end of the listing

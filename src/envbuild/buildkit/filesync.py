@@ -76,10 +76,10 @@ def posix_perm(go: int) -> int:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     rel: str
-    path: Path
+    path: str
     stat: types_pb2.Stat
 
     @property
@@ -88,7 +88,7 @@ class Entry:
         return self.stat.mode & GO_TYPE == 0 and not self.stat.linkname
 
 
-def _stat(path: Path, rel: str, info: os.stat_result) -> types_pb2.Stat:
+def _stat(path: str, rel: str, info: os.stat_result) -> types_pb2.Stat:
     mode = go_mode(info.st_mode)
     out = types_pb2.Stat(path=rel, mode=mode, uid=info.st_uid, gid=info.st_gid, modTime=info.st_mtime_ns)
     if not st.S_ISDIR(info.st_mode):
@@ -101,53 +101,102 @@ def _stat(path: Path, rel: str, info: os.stat_result) -> types_pb2.Stat:
     return out
 
 
+def _fs_order(entry: os.DirEntry) -> bytes:
+    return os.fsencode(entry.name)
+
+
 def walk(root: Path, filt: PathFilter) -> Iterator[Entry]:
     """Entries under `root` in fsutil's order, filtered; parents of included entries are always sent.
 
     A file with more than one link whose inode was already sent goes as a hard link to the first path sent
     (`linkname` set, size 0), as fsutil's sender does: the receiver links it instead of asking for its
     bytes again. The first path among the *sent* entries is the target, so filters never leave a link
-    pointing at a file the receiver does not have."""
+    pointing at a file the receiver does not have. Plain strings and `scandir` keep the per-entry cost
+    low: a context of many small files is walked per file."""
     first_paths: dict[tuple[int, int], str] = {}
+    everything = filt.is_empty
 
-    def visit(directory: Path, prefix: str, pending: list[Entry]) -> Iterator[Entry]:
+    def visit(directory: str, prefix: str, pending: list[Entry]) -> Iterator[Entry]:
         try:
-            names = sorted(os.listdir(directory), key=os.fsencode)
+            with os.scandir(directory) as listing:
+                children = sorted(listing, key=_fs_order)
         except OSError as exc:
             raise OSError(f"cannot list {directory}: {exc.strerror or exc}") from exc
-        for name in names:
-            path = directory / name
-            rel = f"{prefix}{name}"
-            info = os.lstat(path)
+        for child in children:
+            rel = prefix + child.name
+            info = child.stat(follow_symlinks=False)
             is_dir = st.S_ISDIR(info.st_mode)
-            if filt.wants(rel):
-                yield from pending
-                pending.clear()
-                stat = _stat(path, rel, info)
+            if everything or filt.wants(rel):
+                if pending:
+                    yield from pending
+                    pending.clear()
+                stat = _stat(child.path, rel, info)
                 if info.st_nlink > 1 and not is_dir:
                     first = first_paths.setdefault((info.st_dev, info.st_ino), rel)
                     if first != rel:
                         stat.linkname = first
                         stat.size = 0
-                yield Entry(rel, path, stat)
+                yield Entry(rel, child.path, stat)
                 if is_dir:
-                    yield from visit(path, rel + "/", pending)
+                    yield from visit(child.path, rel + "/", pending)
             elif is_dir and filt.may_descend(rel):
-                entry = Entry(rel, path, _stat(path, rel, info))
+                entry = Entry(rel, child.path, _stat(child.path, rel, info))
                 pending.append(entry)
-                yield from visit(path, rel + "/", pending)
+                yield from visit(child.path, rel + "/", pending)
                 if pending and pending[-1] is entry:
                     pending.pop()
 
-    yield from visit(root, "", [])
+    yield from visit(os.fspath(root), "", [])
 
 
-def send(root: Path, filt: PathFilter, requests: Iterable[Packet]) -> Iterator[Packet]:
-    """The sender side as a response generator for a gRPC stream whose requests are the receiver's packets.
+# --- the sender's wire format -------------------------------------------------------------------------------
+# The sender writes each Packet's bytes itself (the same bytes protobuf writes: fields in number order,
+# defaults left out), so a context of many small files costs no message object per packet and no second copy
+# of each data chunk. Packet: type = 1 (varint), stat = 2 (message), ID = 3 (varint), data = 4 (bytes).
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value > 0x7F:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def stat_packet(stat: types_pb2.Stat | None) -> bytes:
+    """A STAT packet (type 0 is the default, so only the stat field is written); None: end of listing."""
+    if stat is None:
+        return b""
+    body = stat.SerializeToString()
+    return b"\x12" + _varint(len(body)) + body
+
+
+def data_packet(file_id: int, data: bytes = b"") -> bytes:
+    """A DATA packet with a chunk of file `file_id`; empty data ends that file."""
+    out = b"\x08\x02"
+    if file_id:
+        out += b"\x18" + _varint(file_id)
+    if data:
+        out += b"\x22" + _varint(len(data)) + data
+    return out
+
+
+FIN_PACKET = b"\x08\x03"
+
+
+def error_packet(message: str) -> bytes:
+    data = message.encode()
+    return b"\x08\x04\x22" + _varint(len(data)) + data
+
+
+def send(root: Path, filt: PathFilter, requests: Iterable[Packet]) -> Iterator[bytes]:
+    """The sender side as a response generator (serialized packets) for a gRPC stream whose requests are
+    the receiver's packets.
 
     A file or directory we cannot read ends the transfer with an ERR packet naming it, so the build fails
     saying why instead of receiving an empty file."""
-    wanted: queue.Queue[Packet | None] = queue.Queue()
+    wanted: queue.SimpleQueue[Packet | None] = queue.SimpleQueue()
 
     def read_requests() -> None:
         try:
@@ -159,54 +208,51 @@ def send(root: Path, filt: PathFilter, requests: Iterable[Packet]) -> Iterator[P
 
     threading.Thread(target=read_requests, name="filesync-requests", daemon=True).start()
 
-    files: dict[int, Path] = {}
+    files: dict[int, str] = {}
 
-    def serve(packet: Packet) -> Iterator[Packet]:
+    def serve(packet: Packet) -> Iterator[bytes]:
         if packet.type == REQ:
             path = files.pop(packet.ID, None)
             if path is None:
-                yield Packet(type=ERR, data=f"invalid file id {packet.ID}".encode())
+                yield error_packet(f"invalid file id {packet.ID}")
                 return
             try:
                 with open(path, "rb") as fh:
                     while chunk := fh.read(DATA_CHUNK):
-                        yield Packet(type=DATA, ID=packet.ID, data=chunk)
+                        yield data_packet(packet.ID, chunk)
             except OSError as exc:
                 raise OSError(f"cannot read {path}: {exc.strerror or exc}") from exc
-            yield Packet(type=DATA, ID=packet.ID)
+            yield data_packet(packet.ID)
 
     try:
         yield from _send_all(root, filt, wanted, files, serve)
     except OSError as exc:
-        yield Packet(type=ERR, data=str(exc).encode())
+        yield error_packet(str(exc))
 
 
 def _send_all(
     root: Path,
     filt: PathFilter,
-    wanted: queue.Queue[Packet | None],
-    files: dict[int, Path],
-    serve: Callable[[Packet], Iterator[Packet]],
-) -> Iterator[Packet]:
+    wanted: queue.SimpleQueue[Packet | None],
+    files: dict[int, str],
+    serve: Callable[[Packet], Iterator[bytes]],
+) -> Iterator[bytes]:
     for index, entry in enumerate(walk(root, filt)):
         if entry.is_regular:
             files[index] = entry.path
-        yield Packet(type=STAT, stat=entry.stat)
-        while True:  # answer requests that are already waiting, keeping the receiver busy
-            try:
-                packet = wanted.get_nowait()
-            except queue.Empty:
-                break
+        yield stat_packet(entry.stat)
+        while not wanted.empty():  # answer requests that are already waiting, keeping the receiver busy
+            packet = wanted.get()
             if packet is None or packet.type in (FIN, ERR):
                 return
             yield from serve(packet)
-    yield Packet(type=STAT)
+    yield stat_packet(None)
     while True:
         packet = wanted.get()
         if packet is None or packet.type == ERR:
             return
         if packet.type == FIN:
-            yield Packet(type=FIN)
+            yield FIN_PACKET
             return
         yield from serve(packet)
 

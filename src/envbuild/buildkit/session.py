@@ -182,9 +182,8 @@ class Session:
         packet = types_pb2.Packet
         services = {
             "moby.filesync.v1.FileSync": {
-                "DiffCopy": grpc.stream_stream_rpc_method_handler(
-                    self._diffcopy, packet.FromString, packet.SerializeToString
-                ),
+                # the sender writes its packets' bytes itself (filesync.py)
+                "DiffCopy": grpc.stream_stream_rpc_method_handler(self._diffcopy, packet.FromString, None),
             },
             "moby.filesync.v1.Auth": {
                 "Credentials": grpc.unary_unary_rpc_method_handler(
