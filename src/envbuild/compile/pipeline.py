@@ -153,7 +153,8 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
     owner = ctx.owner if graph.base.dev else None
 
     # base → apt source → dev layer
-    state = base_mod.base_image(ref, platform=target.platform, digest=target.base_digest)
+    base = base_mod.base_image(ref, platform=target.platform, digest=target.base_digest)
+    state = base
     for key, value in env.items():
         state = state.with_env(key, value)
     state = base_mod.apt_source(state, graph.config.apt_source)
@@ -166,7 +167,7 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
     index = _pip_index(graph)
     uv: llb.State | None = None
     if plan is not None and plan.source == "apt":
-        tool = uv = python_env.uv_tool(state, steps, index.env)
+        tool = uv = python_env.uv_tool(python_env.tool_root(base, target, graph), steps, index.env)
         if target.merge_diff:
             env_layer = python_env.environment_layer(tool, steps, index.env)
             stages.append(("python environment", lambda _: env_layer))

@@ -20,11 +20,14 @@ mounted from the same tool state, which BuildKit still builds beside the apt ste
 from __future__ import annotations
 
 from envbuild import llb
+from envbuild.compile.base import apt_source
 from envbuild.compile.cache_mounts import UV_CACHE, uv_mounts
 from envbuild.compile.join import Layer
 from envbuild.compile.python import ENV_PREFIX, WRAPPERS
 from envbuild.compile.steps import StepEnv
 from envbuild.compile.system_packages import install_apt_packages
+from envbuild.compile.target import BuildTarget
+from envbuild.graph import Graph
 
 UV_VERSION = "0.13.9"
 UV_TOOL_DIR = "/opt/envbuild-uv"
@@ -47,10 +50,19 @@ UV_ENV = {
 }
 
 
+def tool_root(base: llb.State, target: BuildTarget, graph: Graph) -> llb.State:
+    """What the tool state starts from: the base image with its own environment and the build's apt source,
+    but not `runtime.environ` nor the dev layer, which the tools do not need: so a change to either (or a new
+    project on the same base) finds uv and the environment's files already built."""
+    for key, value in target.base_config.env_map().items():
+        base = base.with_env(key, value)
+    return apt_source(base, graph.config.apt_source)
+
+
 def uv_tool(root: llb.State, steps: StepEnv, index_env: dict[str, str]) -> llb.State:
     """`root` plus the distribution's python3 and pip and uv under /opt/envbuild-uv: a state the install
-    steps mount uv from and the environment is created on, never exported. It depends on the root alone
-    (base, apt source, dev base), so it is built once per base image."""
+    steps mount uv from and the environment is created on, never exported. It depends on the base image,
+    the apt source and the pip index alone, so it is built once per base image."""
     tool = install_apt_packages(
         root,
         TOOL_APT,
