@@ -153,8 +153,7 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
 
     # base → apt source → dev layer
     state = base_mod.base_image(ref, platform=target.platform, digest=target.base_digest)
-    for key, value in env.items():
-        state = state.with_env(key, value)
+    state = state.with_envs(env)
     state = base_mod.apt_source(state, graph.config.apt_source)
     dev = importlib.import_module("envbuild.compile.dev") if graph.base.dev else None
     if dev is not None:
