@@ -18,11 +18,13 @@ from envbuild.compile import image_config as config_mod
 from envbuild.compile import languages, python, python_packages, sources
 from envbuild.compile.context import CompileContext
 from envbuild.compile.join import Stage, join_stages
+from envbuild.compile.located import located
 from envbuild.compile.run_steps import runs
 from envbuild.compile.steps import CA_SECRET_ID, StepEnv, step_location
 from envbuild.compile.system_packages import install_apt_packages
 from envbuild.compile.target import BuildTarget
 from envbuild.graph import Graph
+from envbuild.llb.refs import normalize_image_ref
 
 ENVBUILD_VERSION = "0.1.0"
 
@@ -62,9 +64,14 @@ def gpu_stack_for(graph: Graph):
 
 
 def base_ref(graph: Graph) -> str:
-    """The image the build starts from: the CUDA table's pick when `install.cuda` is used."""
-    stack = gpu_stack_for(graph)
-    return stack.image.ref if stack is not None else graph.base.image
+    """The image the build starts from: the CUDA table's pick when `install.cuda` is used. A reference that
+    cannot be pulled is an error at the `base()` call."""
+    with located(graph, graph.cuda.location if graph.cuda is not None else None):
+        stack = gpu_stack_for(graph)
+    ref = stack.image.ref if stack is not None else graph.base.image
+    with located(graph, graph.base.location):
+        normalize_image_ref(ref)
+    return ref
 
 
 def cache_scope(graph: Graph) -> str:
@@ -79,7 +86,8 @@ def python_plan(graph: Graph, ref: str) -> python.PythonPlan | None:
         wants_python = bool(graph.packages.python) or (graph.config.jupyter is not None and graph.base.dev)
         if not (wants_python and python.distro_of(ref)):
             return None
-    return python.plan_python(ref, lang.version if lang else None, conda=graph.conda is not None)
+    with located(graph, lang.location if lang else None):
+        return python.plan_python(ref, lang.version if lang else None, conda=graph.conda is not None)
 
 
 def language_needs(graph: Graph, plan: python.PythonPlan | None) -> tuple[tuple[str, ...], tuple, tuple]:
