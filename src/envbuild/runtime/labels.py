@@ -14,4 +14,5 @@ PORTS = PREFIX + "ports"  # JSON {name: host port}
 JUPYTER_URL = PREFIX + "jupyter-url"
 JUPYTER_TOKEN = PREFIX + "jupyter-token"
 COMMANDS = PREFIX + "commands"  # JSON {runtime.command name: command}
+UP_TOKEN = PREFIX + "up-token"  # one per `up`: only the run that made a container may undo it
 GRAPH = PREFIX + "graph"  # the graph JSON: put on images by the compile stage, inherited by containers

@@ -113,14 +113,15 @@ def add_entry(entry: SSHEntry) -> Path:
     return config_path()
 
 
-def remove_entry(name: str) -> bool:
+def remove_entry(name: str, *, only: SSHEntry | None = None) -> bool:
     """Drop the entry (even a damaged one) if present; True when something was removed. The block goes
-    when it empties."""
+    when it empties. With `only`, the entry is removed only while it is still that one (an `up` undoing
+    its own entry must not remove one another `up` wrote since)."""
     if _read(config_path()) is None:
         return False
     removed = False
     with _locked_edit(create=False) as document:
-        if name not in document.names:
+        if name not in document.names or (only is not None and document.entries.get(name) != only):
             raise _Unchanged
         document.entries.pop(name, None)
         removed = True
