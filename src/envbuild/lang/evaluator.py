@@ -117,7 +117,7 @@ class Evaluation:
         error_loc = self.frame_location(*frame, spec.name.rpartition(".")[2]) if frame else None
         graph_loc = None
         if error_loc is not None and frame is not None:
-            graph_loc = g.Location(frame[0], error_loc.line, error_loc.column)
+            graph_loc = g.Location(frame[0], error_loc.line, error_loc.column, error_loc.source_line)
         try:
             return spec.handler(self.recorder, graph_loc, *values)
         except ArgumentError as err:
@@ -191,7 +191,7 @@ class Evaluation:
         except sl.StarlarkError as err:
             raise self._starlark_error(err) from None
         duplicate = duplicate_globals(ast, prepared)
-        if duplicate is not None:
+        if duplicate is not None and duplicate.location is not None:
             duplicate.location = self.error_location(
                 prepared.display, duplicate.location.line + LINE_OFFSET, duplicate.location.column
             )
@@ -289,8 +289,8 @@ class Evaluation:
                 raise pending from None
             raise self._starlark_error(err) from None
         except _Abort:
-            pending, self.pending = self.pending, None
-            raise (pending or EnvbuildError("evaluation aborted")) from None
+            aborted, self.pending = self.pending, None
+            raise (aborted or EnvbuildError("evaluation aborted")) from None
 
     def _starlark_error(self, err: Exception) -> EnvbuildError:
         found = diagnostics.from_starlark(str(err), self.error_location, self.frame_location)
@@ -424,19 +424,6 @@ def _call_column(line: str, callee: str | None) -> int:
             return match.start() + 1
     stripped = len(line) - len(line.lstrip())
     return stripped + 1
-
-
-def parse_from(spec: str | None) -> tuple[str, str]:
-    """`--from` as envd reads it: `file:func`, `file`, `:func`; defaults build.envd and build."""
-    file, func = "build.envd", "build"
-    if not spec:
-        return file, func
-    if ":" not in spec:
-        return spec, func
-    parts = spec.split(":")
-    if len(parts) != 2:
-        raise EnvbuildError(f"--from {spec!r} is not valid: expected file:function")
-    return parts[0] or file, parts[1] or func
 
 
 def evaluate(

@@ -6,6 +6,8 @@ environment stays manageable even when its project dir or build file has changed
 
 from __future__ import annotations
 
+from envbuild import contract
+
 PREFIX = "ai.envbuild."
 ENVIRONMENT = PREFIX + "environment"  # the environment name; presence marks our containers
 PROJECT_DIR = PREFIX + "project-dir"
@@ -15,4 +17,4 @@ JUPYTER_URL = PREFIX + "jupyter-url"
 JUPYTER_TOKEN = PREFIX + "jupyter-token"
 COMMANDS = PREFIX + "commands"  # JSON {runtime.command name: command}
 UP_TOKEN = PREFIX + "up-token"  # one per `up`: only the run that made a container may undo it
-GRAPH = PREFIX + "graph"  # the graph JSON: put on images by the compile stage, inherited by containers
+GRAPH = contract.GRAPH_LABEL  # the graph JSON: put on images by the compile stage, inherited by containers

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from rich.console import Console
 
-from envbuild.buildkit.progress import (
+from envbuild.progress.display import (
     LogChunk,
     ProgressRenderer,
     StatusEvent,
@@ -18,9 +18,9 @@ from envbuild.buildkit.progress import (
     VertexUpdate,
     VertexWarning,
 )
-from envbuild.buildkit.progress_events import as_event
-from envbuild.buildkit.progress_trace import Trace
-from envbuild.buildkit.progress_tty import TreeView
+from envbuild.progress.events import as_event
+from envbuild.progress.trace import Trace
+from envbuild.progress.tty import TreeView
 
 T0 = datetime(2026, 11, 22, 5, 0, 0, tzinfo=UTC)
 WIDTH = 64
@@ -94,7 +94,7 @@ def test_running_steps_show_timers_counters_and_the_log_tail():
     trace, view = started_view(clock)
     trace.apply(as_event(vertex("sha256:apt", "[2/3] RUN apt-get install -y curl", 0.5)))
     noisy = b"".join(
-        b"Get:%d http://deb.debian.org/debian bookworm/main pkg%d\n" % (i, i) for i in range(1, 9)
+        b"Get:%d http://mirror.test/debian bookworm/main pkg%d\n" % (i, i) for i in range(1, 9)
     )
     trace.apply(as_event(LogChunk("sha256:apt", noisy + b"Unpacking curl", timestamp=at(1.0))))
     clock.now += 2.0
@@ -104,11 +104,11 @@ def test_running_steps_show_timers_counters_and_the_log_tail():
         "│   └── transferring context: 1.00MB / 4.00MB\n"
         "├── CACHED [1/3] FROM docker.io/library/debian:bookworm\n"
         "└── [2/3] RUN apt-get install -y curl                       1.5s\n"
-        "    └── Get:4 http://deb.debian.org/debian bookworm/main pkg4\n"
-        "        Get:5 http://deb.debian.org/debian bookworm/main pkg5\n"
-        "        Get:6 http://deb.debian.org/debian bookworm/main pkg6\n"
-        "        Get:7 http://deb.debian.org/debian bookworm/main pkg7\n"
-        "        Get:8 http://deb.debian.org/debian bookworm/main pkg8\n"
+        "    └── Get:4 http://mirror.test/debian bookworm/main pkg4\n"
+        "        Get:5 http://mirror.test/debian bookworm/main pkg5\n"
+        "        Get:6 http://mirror.test/debian bookworm/main pkg6\n"
+        "        Get:7 http://mirror.test/debian bookworm/main pkg7\n"
+        "        Get:8 http://mirror.test/debian bookworm/main pkg8\n"
         "        Unpacking curl\n"
     )
 
@@ -196,9 +196,9 @@ def test_plain_mode_does_not_load_the_terminal_view():
     """rich's live display is only imported when a terminal display is asked for (keeps `--help` fast)."""
     code = (
         "import sys\n"
-        "from envbuild.buildkit.progress import ProgressRenderer\n"
+        "from envbuild.progress.display import ProgressRenderer\n"
         "with ProgressRenderer('plain') as r: pass\n"
-        "print('envbuild.buildkit.progress_tty' in sys.modules, 'rich.live' in sys.modules)\n"
+        "print('envbuild.progress.tty' in sys.modules, 'rich.live' in sys.modules)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]
