@@ -66,10 +66,10 @@ def gpu_stack_for(graph: Graph):
 def base_ref(graph: Graph) -> str:
     """The image the build starts from: the CUDA table's pick when `install.cuda` is used. A reference that
     cannot be pulled is an error at the `base()` call."""
-    with located(graph, graph.cuda.location if graph.cuda is not None else None):
+    with located(graph.cuda.location if graph.cuda is not None else None):
         stack = gpu_stack_for(graph)
     ref = stack.image.ref if stack is not None else graph.base.image
-    with located(graph, graph.base.location):
+    with located(graph.base.location):
         normalize_image_ref(ref)
     return ref
 
@@ -86,7 +86,7 @@ def python_plan(graph: Graph, ref: str) -> python.PythonPlan | None:
         wants_python = bool(graph.packages.python) or (graph.config.jupyter is not None and graph.base.dev)
         if not (wants_python and python.distro_of(ref)):
             return None
-    with located(graph, lang.location if lang else None):
+    with located(lang.location if lang else None):
         return python.plan_python(ref, lang.version if lang else None, conda=graph.conda is not None)
 
 
