@@ -58,10 +58,24 @@ def _git(args: list[str], *, cwd: Path | None = None, timeout: float = CLONE_TIM
     except subprocess.TimeoutExpired:
         raise _GitFailed(f"git {args[0]} timed out after {timeout:g}s") from None
     if done.returncode != 0:
-        raise _GitFailed(
-            (done.stderr or done.stdout).strip().splitlines()[-1] if (done.stderr or done.stdout) else ""
-        )
+        raise _GitFailed(git_message(done.stderr or done.stdout, done.returncode))
     return done.stdout
+
+
+_PROGRESS = re.compile(
+    r"^(Cloning into|remote: (Enumerating|Counting|Compressing|Total)|Receiving |Resolving )"
+)
+MAX_GIT_LINES = 12
+
+
+def git_message(output: str, code: int) -> str:
+    """What git said, minus its progress lines: the reason is often not on the last line (ssh's
+    "Permission denied" comes before git's "Could not read from remote repository")."""
+    lines = [line.rstrip() for line in output.replace("\r", "\n").splitlines()]
+    lines = [line for line in lines if line.strip() and not _PROGRESS.match(line)]
+    if len(lines) > MAX_GIT_LINES:
+        lines = [*lines[: MAX_GIT_LINES // 2], "…", *lines[-MAX_GIT_LINES // 2 :]]
+    return "\n  ".join(lines) if lines else f"git exited with status {code}"
 
 
 class _GitFailed(Exception):
@@ -158,7 +172,7 @@ def checkout(url: str, ref: str | None, *, location: ErrorLocation | None = None
         raise EnvbuildError(message, location=location) from None
     except _GitFailed as err:
         raise EnvbuildError(
-            f"include(): cannot fetch {url}: {err}",
+            f"include(): cannot fetch {url}:\n  {err}",
             hint="check the URL and your network; a library is used offline only after one successful fetch",
             location=location,
         ) from None
