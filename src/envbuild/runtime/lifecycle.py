@@ -51,7 +51,7 @@ def repair_entry(container, keys: KeyPair) -> bool:
     env = containers.environment_from_container(container)
     if env.ssh_port is None:
         return False
-    want = ssh_config.SSHEntry(env.name, env.ssh_port, keys.private)
+    want = ssh_config.SSHEntry(env.name, env.ssh_port, keys.private, forward_agent=ssh_config.forward_agent())
     if ssh_config.entries().get(env.name) == want:
         return False
     ssh_config.add_entry(want)
@@ -73,7 +73,9 @@ def start(client, spec: RunSpec, keys: KeyPair, *, replace=None) -> Environment:
         bound = ssh_binding.host_ip if ssh_binding is not None else ""
         host = "127.0.0.1" if bound in ("0.0.0.0", "") else bound
         containers.wait_for_sshd(container, chosen["ssh"], timeout=spec.timeout, host=host)
-        entry = ssh_config.SSHEntry(spec.name, chosen["ssh"], keys.private, host=host)
+        entry = ssh_config.SSHEntry(
+            spec.name, chosen["ssh"], keys.private, host=host, forward_agent=ssh_config.forward_agent()
+        )
         ssh_config.add_entry(entry)
         containers.enable_restart(container, spec)
         container.reload()

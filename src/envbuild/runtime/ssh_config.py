@@ -44,6 +44,7 @@ class SSHEntry:
     identity_file: Path
     host: str = "127.0.0.1"
     user: str = "envd"
+    forward_agent: bool = True
 
     def render(self) -> list[str]:
         return [
@@ -56,7 +57,7 @@ class SSHEntry:
             "  StrictHostKeyChecking no",
             "  UserKnownHostsFile /dev/null",
             "  LogLevel ERROR",
-            "  ForwardAgent yes",
+            f"  ForwardAgent {'yes' if self.forward_agent else 'no'}",
         ]
 
 
@@ -64,6 +65,12 @@ def config_path() -> Path:
     if value := os.environ.get("ENVBUILD_SSH_CONFIG"):
         return Path(value)
     return Path.home() / ".ssh" / "config"
+
+
+def forward_agent() -> bool:
+    """envd forwards the ssh agent into environments (git push from inside works); a user who does not want
+    the agent reachable from code in the container sets ENVBUILD_SSH_FORWARD_AGENT=no."""
+    return os.environ.get("ENVBUILD_SSH_FORWARD_AGENT", "yes").strip().lower() not in ("no", "0", "false")
 
 
 def uses_default_path() -> bool:
@@ -222,6 +229,7 @@ def _read_entries(document: Document, bare: list[str], start: int, stop: int, sh
             Path(values.get("identityfile", "").strip('"')),
             values.get("hostname", "127.0.0.1"),
             values.get("user", "envd"),
+            values.get("forwardagent", "yes").lower() != "no",
         )
 
     for index in range(start, stop):
