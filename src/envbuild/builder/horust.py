@@ -90,6 +90,9 @@ def _pinned_release(platform: str, env: Mapping[str, str], *, verified: bool) ->
     if checksum and not checksum.startswith("sha256:"):
         checksum = "sha256:" + checksum
     return HorustSource(
-        kind="release", url=asset["url"], checksum=checksum or None, member=table["member"],
+        kind="release",
+        url=asset["url"],
+        checksum=checksum or None,
+        member=table["member"],
         version=table["version"],
     )

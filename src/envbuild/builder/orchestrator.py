@@ -13,10 +13,12 @@ from pathlib import Path
 
 from envbuild import llb
 from envbuild.builder.horust import horust_source
+from envbuild.builder.interrupted import ImageNames
 from envbuild.builder.network import NetworkSettings, discover
 from envbuild.builder.options import BuildOptions
 from envbuild.builder.outputs import exporter_for, parse_output, qualify_image_name
 from envbuild.builder.result import BuildResult
+from envbuild.buildkit.errors import SolveCancelledError
 from envbuild.compile.pipeline import base_ref, compile_graph
 from envbuild.compile.steps import CA_SECRET_ID
 from envbuild.compile.target import BaseImageConfig, BuildTarget
@@ -109,18 +111,38 @@ def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
             choice = exporter_for(spec, exporters=caps.exporters, worker=caps.worker)
             exports.append(buildkit.Export(type=choice.type, attrs=choice.attrs, dest=choice.dest))
         ca = network.ca_bundle
-        response = client.solve(
-            compiled.definition,
-            SolveOptions(
-                exports=exports,
-                local_dirs={name: Path(path) for name, path in compiled.local_dirs.items()},
-                secrets={CA_SECRET_ID: ca} if ca is not None else {},
-                cache_imports=[_cache_entry(c) for c in options.cache_imports],
-                cache_exports=[_cache_entry(c) for c in options.cache_exports],
-                image_config=compiled.image_config,
-            ),
-            on_status=options.on_status,
+        watched = ImageNames(
+            address, [s.name for s in outputs if s.type == "image" and s.name and not s.push]
         )
+        try:
+            response = client.solve(
+                compiled.definition,
+                SolveOptions(
+                    exports=exports,
+                    local_dirs={name: Path(path) for name, path in compiled.local_dirs.items()},
+                    secrets={CA_SECRET_ID: ca} if ca is not None else {},
+                    cache_imports=[_cache_entry(c) for c in options.cache_imports],
+                    cache_exports=[_cache_entry(c) for c in options.cache_exports],
+                    image_config=compiled.image_config,
+                ),
+                on_status=options.on_status,
+            )
+        except SolveCancelledError as err:
+            raise watched.interrupted(err) from None
+        except EnvbuildError as err:
+            image_id = watched.named_meanwhile(err)
+            if image_id is None:
+                raise
+            return BuildResult(
+                name=next(s.name for s in outputs if s.type == "image"),
+                digest=None,
+                compiled=compiled,
+                exporter_response={"containerimage.config.digest": image_id},
+                steps=(),
+                notes=(*network.notes, "another build of the same image named it first; using that one"),
+            )
+        finally:
+            watched.close()
     name = next((s.name for s in outputs if s.type == "image"), None)
     exporter_response = dict(response.exporter_response)
     return BuildResult(
