@@ -105,7 +105,7 @@ def start(client, spec: RunSpec, keys: KeyPair, *, replace=None) -> Environment:
         raise message from err
 
 
-def _undo(client, name: str, token: str, entry: ssh_config.SSHEntry | None, wait: float = 5.0) -> bool:
+def _undo(client, name: str, token: str, entry: ssh_config.SSHEntry | None, wait: float = 15.0) -> bool:
     """Remove this run's container and ssh entry; True when the container may remain (engine unreachable).
 
     The container is found by name and removed only when it carries this run's token: Ctrl-C or a lost
