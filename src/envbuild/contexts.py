@@ -150,6 +150,8 @@ def parse(data: bytes, path: Path) -> ContextStore:
             f"contexts file {path}:{line}:{column} is not valid UTF-8 (byte 0x{data[err.start]:02x})",
             hint=_FIX,
         ) from None
+    if _too_deep(text):
+        raise EnvbuildError(f"contexts file {path} is nested too deeply to be a contexts file", hint=_FIX)
     try:
         loaded = yaml.safe_load(text) or {}
     except yaml.YAMLError as err:
@@ -187,6 +189,23 @@ def parse(data: bytes, path: Path) -> ContextStore:
         contexts.insert(0, DEFAULT_CONTEXT)
     extra = tuple((k, v) for k, v in loaded.items() if k not in ("current", "contexts"))
     return ContextStore(str(current_name), tuple(contexts), extra)
+
+
+MAX_YAML_DEPTH = 64  # a contexts file nests three levels; PyYAML takes seconds to refuse thousands
+
+
+def _too_deep(text: str) -> bool:
+    """Whether flow brackets or block indentation nest deeper than any contexts file would."""
+    depth = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                return True
+        elif char in "]}":
+            depth -= 1
+    indents = (len(line) - len(line.lstrip(" -")) for line in text.splitlines())
+    return max(indents, default=0) > 2 * MAX_YAML_DEPTH
 
 
 def save(store: ContextStore) -> None:

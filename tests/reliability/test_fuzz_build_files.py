@@ -165,7 +165,7 @@ def builtin_call(draw) -> str:
     return f"{spec.name}({args})"
 
 
-@fuzz_settings(1000)
+@fuzz_settings(800)
 @given(
     dev=st.booleans(),
     image=st.sampled_from(["debian:bookworm", "ubuntu:22.04", "Debian:Bookworm", "", "x@sha256:zz"]),
@@ -179,7 +179,7 @@ def test_builtins_with_any_arguments(tmp_path, limits, dev, image, calls):
 # ------------------------------------------------------------------------------ bytes
 
 
-@fuzz_settings(300)
+@fuzz_settings(200)
 @given(data=st.binary(max_size=300))
 def test_arbitrary_bytes(tmp_path, limits, data):
     check(tmp_path, b"def build():\n    " + data + b"\n")
