@@ -63,6 +63,12 @@ def _window(line: str, column: int) -> tuple[str, int]:
     return prefix + shown + suffix, column - start + len(prefix)
 
 
+class Interrupted(EnvbuildError):
+    """Ctrl-C, reported as what was interrupted and what is left (exit code 130, as shells report it)."""
+
+    exit_code = 130
+
+
 class UsageError(EnvbuildError):
     """A bad command-line value: names the flag, the value and what is allowed."""
 

@@ -25,7 +25,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from envbuild.errors import EnvbuildError
+from envbuild.errors import EnvbuildError, Interrupted
 from envbuild.errors import Location as ErrorLocation
 from envbuild.lang.limits import DEPTH_ENV, MEMORY_ENV, TIME_ENV, Limits
 
@@ -93,6 +93,10 @@ def run(work: Callable[[Channel | None], T], file: str, limits: Limits) -> T:
     os.close(write_fd)
     try:
         outcome = _collect(pid, read_fd, file, limits)
+    except KeyboardInterrupt:
+        _kill(pid)
+        os.waitpid(pid, 0)
+        raise Interrupted(f"interrupted while evaluating {file}; nothing was built") from None
     except BaseException:
         _kill(pid)
         os.waitpid(pid, 0)
@@ -198,7 +202,7 @@ def _death(status: int, file: str, limits: Limits) -> EnvbuildError:
     if os.WIFSIGNALED(status):
         signum = os.WTERMSIG(status)
         if signum == signal.SIGINT:
-            raise KeyboardInterrupt
+            return Interrupted(f"interrupted while evaluating {file}; nothing was built")
         if signum in (signal.SIGSEGV, signal.SIGBUS):
             return EnvbuildError(
                 f"evaluating {file} overflowed the Starlark evaluator's stack",
