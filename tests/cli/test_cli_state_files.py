@@ -108,3 +108,21 @@ def test_concurrent_creates_lose_nothing():
         assert proc.wait(120) == 0, proc.stderr.read() if proc.stderr else ""
     names = {c.name for c in contexts.load().contexts}
     assert {f"c{i}" for i in range(6)} <= names
+
+
+def test_machine_failures_anywhere_are_sentences_not_internal_errors(monkeypatch):
+    """The CLI's last line of defence turns an engine lost mid-command, an engine refusal and an
+    unusable file into sentences naming the socket or the path."""
+    import requests
+    from docker.errors import APIError
+
+    from envbuild.cli.app import _environment_error
+
+    monkeypatch.setenv("DOCKER_HOST", "unix:///tmp/envbuild-test.sock")
+    lost = _environment_error(requests.exceptions.ConnectionError("Connection aborted"))
+    assert lost is not None and "unix:///tmp/envbuild-test.sock" in lost.message and "dockerd" in lost.hint
+    refused = _environment_error(APIError("500 Server Error", explanation="no space left on device"))
+    assert refused is not None and "no space left on device" in refused.message
+    denied = _environment_error(PermissionError(13, "Permission denied", "/home/u/.ssh"))
+    assert denied is not None and denied.message == "cannot use /home/u/.ssh: Permission denied"
+    assert _environment_error(ValueError("a bug")) is None
