@@ -137,6 +137,8 @@ def _host_secrets() -> dict[str, str]:
 
 
 THIRD_PARTY = ("site-packages/", "dist-packages/", "/pkgs/", "/test/", "/tests/", "usr/share/doc/")
+# a key itself, not the marker text that ssh-keygen or a TLS library carries as a string
+PEM_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----\r?\n(?:[A-Za-z0-9+/=]{40,}\r?\n){2,}")
 
 
 def _layers(image: str):
@@ -173,7 +175,7 @@ def test_no_layer_holds_the_ca_bundle_private_keys_or_tokens(up):
         files += 1
         text = data.decode("latin-1")
         found += [f"{what} in {path} ({layer[:19]})" for what, needle in needles.items() if needle in text]
-        if "PRIVATE KEY-----" in text and not any(part in path for part in THIRD_PARTY):
+        if PEM_KEY.search(text) and not any(part in path for part in THIRD_PARTY):
             found.append(f"a private key in {path} ({layer[:19]})")
     assert files > 1000  # the scan really read the image
     assert not found, found

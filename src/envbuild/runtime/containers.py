@@ -6,7 +6,6 @@ interrupted `up` leaves nothing behind for the user to clean up.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import socket
 import time
@@ -111,11 +110,26 @@ def list_environments(client) -> list[Environment]:
     return sorted((environment_from_container(c) for c in found), key=lambda e: e.name)
 
 
-def remove(container) -> None:
-    from docker.errors import NotFound
+def remove(container, *, wait: float = 60.0) -> None:
+    """Remove the container; one already gone, or being removed by another envbuild (a concurrent
+    `destroy`), counts as removed once it is gone."""
+    from docker.errors import APIError, NotFound
 
-    with contextlib.suppress(NotFound):
+    try:
         container.remove(force=True, v=True)
+    except NotFound:
+        return
+    except APIError as err:
+        if err.status_code != 409 or "in progress" not in str(err.explanation or err):
+            raise
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                container.reload()
+            except NotFound:
+                return
+            time.sleep(0.2)
+        raise
 
 
 def logs_tail(container, lines: int = LOG_TAIL) -> str:
