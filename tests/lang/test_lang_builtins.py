@@ -122,7 +122,7 @@ def test_install_packages(project):
 def test_config(project):
     graph = project.build(
         """
-        config.apt_source(source="deb http://deb.debian.org/debian bookworm main")
+        config.apt_source(source="deb http://mirror.test/debian bookworm main")
         config.pip_index(url="https://pypi.example/simple", extra_url="https://extra/simple", trust=True)
         config.jupyter(token="", port=8888)
         config.rstudio_server()
