@@ -27,7 +27,8 @@ def test_universe(project):
         """
     )
     assert graph.base.image == "debian:bookworm" and graph.base.dev is True
-    assert graph.base.location == g.Location("build.envd", 2, 5)
+    base_line = '    base(image="debian:bookworm", dev=True)'
+    assert graph.base.location == g.Location("build.envd", 2, 5, base_line)
     assert graph.shell == "zsh"
     assert [r.commands for r in graph.runs] == [("echo 1", "echo 2"), ("echo 3",)]
     assert [r.mount_host for r in graph.runs] == [False, True]
