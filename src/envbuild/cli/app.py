@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "envbuild.cli.prune",
     "envbuild.cli.build",
     "envbuild.cli.debug",
+    "envbuild.cli.lsp",
 )
 
 app = typer.Typer(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -137,14 +138,14 @@ class EnvbuildLanguageServer(LanguageServer):
         owner_lines = self.lines_of(owner, overlay)
         step = _statement_towards(owner, target, self.reader(overlay))
         at_line, start, stop = step if step else (0, 0, len(owner_lines[0]) if owner_lines else 0)
-        where = (
-            f"{err.location.file}:{err.location.line}:{err.location.column}" if err.location else str(target)
-        )
+        where = os.path.relpath(target, owner.parent) if target.is_relative_to(owner.parent) else None
+        if err.location is not None:
+            where = f"{where or err.location.file}:{err.location.line}:{err.location.column}"
         yield (
             owner,
             types.Diagnostic(
                 range=self.client_range(owner_lines, at_line, start, at_line, stop),
-                message=f"{where}: {message}",
+                message=f"{where or target}: {message}",
                 severity=severity,
                 source=SOURCE,
                 related_information=[types.DiagnosticRelatedInformation(location=here, message=err.message)],
