@@ -145,7 +145,9 @@ async def test_typing_is_debounced(client: LanguageClient, project: Project):
     doc = open_file(client, path)  # opening is evaluated at once
     await diagnostics_until(client, doc, lambda d: not d)
     start = time.monotonic()
-    for version, text in enumerate([BROKEN, BROKEN.replace("pythn", "pyth"), FIXED.replace("python()", "python(1)")], 2):
+    for version, text in enumerate(
+        [BROKEN, BROKEN.replace("pythn", "pyth"), FIXED.replace("python()", "python(1)")], 2
+    ):
         change_file(client, doc, text, version)
         await asyncio.sleep(0.05)
     seen = await publications(client, doc, 1.5)

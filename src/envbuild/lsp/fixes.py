@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from envbuild.lsp import catalog
 
-_DID_YOU_MEAN = re.compile(r"`([A-Za-z_]\w*)`.*?did you mean `([A-Za-z_]\w*)`")
+_DID_YOU_MEAN = re.compile(r"`([A-Za-z_]\w*)`[^`]*did you mean `([A-Za-z_]\w*)`")
 _EXTRA_NAMED = re.compile(r"Found `([A-Za-z_]\w*)` extra named parameter\(s\) for call to ([\w.]+)\(\)")
 
 
