@@ -52,11 +52,14 @@ def register(app: typer.Typer) -> None:
             raise UsageError("--command", "", "a runtime.command name, or a command after `--`")
         env = running_environment(name, path)
         if command:
-            if command not in env.commands:
-                known = (
-                    ", ".join(sorted(env.commands)) or "none are defined (runtime.command in the build file)"
+            if not env.commands:
+                raise UsageError(
+                    "--command", command, f"a runtime.command name, and environment {env.name} defines none",
+                    hint="add runtime.command(commands={...}) to the build function, or run a command "
+                    "after `--`",
                 )
-                raise UsageError("--command", command, f"one of {known}")
+            if command not in env.commands:
+                raise UsageError("--command", command, f"one of {', '.join(sorted(env.commands))}")
             remote = env.commands[command]
         else:
             remote = shlex.join(args)
