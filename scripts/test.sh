@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
 .venv/bin/ruff check src tests bench
+.venv/bin/mypy
 bash scripts/vscode.sh
 .venv/bin/python -m pytest -ra "$@"

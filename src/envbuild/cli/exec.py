@@ -10,7 +10,7 @@ import typer
 from envbuild.errors import EnvbuildError, UsageError
 
 
-def running_environment(name: str | None, path: str):
+def running_environment(name: str, path: str):
     """The named environment (or the project dir's), which must be running."""
     from envbuild.cli.up import env_name_for
     from envbuild.runtime import containers
@@ -62,6 +62,6 @@ def register(app: typer.Typer) -> None:
                 raise UsageError("--command", command, f"one of {', '.join(sorted(env.commands))}")
             remote = env.commands[command]
         else:
-            remote = shlex.join(args)
+            remote = shlex.join(args or ())
         code = ssh.run(env.name, ssh.in_workdir(env.workdir, remote), tty=tty)
         raise typer.Exit(code)

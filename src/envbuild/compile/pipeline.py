@@ -9,6 +9,7 @@ decides the order and what runs side by side, and assembles the image config.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import envbuild
@@ -110,8 +111,8 @@ def language_stages(
         stages.append(
             (f"python {plan.version}", lambda s: python.install_micromamba_python(s, plan.version, steps))
         )
-    if plan is not None and plan.source == "conda":
-        conda = graph.conda
+    conda = graph.conda
+    if plan is not None and plan.source == "conda" and conda is not None:
         stages.append(
             (
                 f"conda python {plan.version}",
@@ -125,14 +126,15 @@ def language_stages(
                 ),
             )
         )
+    installers = {
+        "go": languages.install_go,
+        "nodejs": languages.install_nodejs,
+        "julia": languages.install_julia,
+    }
     for lang in graph.languages:
-        version = lang.version
-        if lang.name == "go":
-            stages.append(("go", lambda s, v=version: languages.install_go(s, v, target.platform)))
-        elif lang.name == "nodejs":
-            stages.append(("nodejs", lambda s, v=version: languages.install_nodejs(s, v, target.platform)))
-        elif lang.name == "julia":
-            stages.append(("julia", lambda s, v=version: languages.install_julia(s, v, target.platform)))
+        install = installers.get(lang.name)
+        if install is not None:
+            stages.append((lang.name, partial(install, version=lang.version, platform=target.platform)))
     return stages
 
 
@@ -264,7 +266,7 @@ def _language_packages(state: llb.State, graph: Graph, ctx: CompileContext) -> l
             uv=uv,
             env=python_packages.index_env(url, extra, trust),
         )
-        if jupyter:
+        if graph.config.jupyter is not None and jupyter:
             # envd installs Jupyter for config.jupyter(); a step of its own, so it stays cached when the
             # user's packages change
             state = installer.names(state, jupyter, location=step_location(graph.config.jupyter.location))
@@ -280,18 +282,18 @@ def _language_packages(state: llb.State, graph: Graph, ctx: CompileContext) -> l
                 wheels_src = sources.context_source(tuple(call.local_wheels))
                 state = installer.wheels(state, call.local_wheels, wheels_src, location=where)
     use_mamba = graph.conda.use_mamba if graph.conda is not None else True
-    for call in graph.packages.conda:
-        if call.names:
+    for conda_call in graph.packages.conda:
+        if conda_call.names:
             state = python.install_conda_packages(
-                state, call.names, call.channels, steps, use_mamba=use_mamba
+                state, conda_call.names, conda_call.channels, steps, use_mamba=use_mamba
             )
-        if call.env_file:
-            env_src = sources.context_source((call.env_file,))
-            state = python.conda_env_update(state, call.env_file, env_src, steps, use_mamba=use_mamba)
-    for call in graph.packages.r:
-        state = languages.install_r_packages(state, call.names, graph.config.cran_mirror, steps)
-    for call in graph.packages.julia:
-        state = languages.install_julia_packages(state, call.names, steps)
+        if conda_call.env_file:
+            env_src = sources.context_source((conda_call.env_file,))
+            state = python.conda_env_update(state, conda_call.env_file, env_src, steps, use_mamba=use_mamba)
+    for r_call in graph.packages.r:
+        state = languages.install_r_packages(state, r_call.names, graph.config.cran_mirror, steps)
+    for julia_call in graph.packages.julia:
+        state = languages.install_julia_packages(state, julia_call.names, steps)
     return state
 
 
