@@ -76,6 +76,7 @@ async def test_every_namespace_member_completes_with_signature_and_docs(client: 
     assert item.detail == 'install.python_packages(name=None, requirements="", local_wheels=None)'
     text = markdown(item.documentation)
     assert "Install Python packages with pip." in text and '- `requirements=""`: a requirements file' in text
+    assert not text.startswith("```")  # the signature is the item's detail, not repeated
     assert item.insert_text == "python_packages($0)"
     for namespace in ("config", "io", "runtime", "data"):
         line = f"    {namespace}."

@@ -3,7 +3,7 @@
 
 import { execFile } from "node:child_process";
 import * as vscode from "vscode";
-import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from "vscode-languageclient/node";
+import { LanguageClient, LanguageClientOptions, ServerOptions } from "vscode-languageclient/node";
 import { CliCommand, ENVS_LIST_ARGS, REMOTE_SSH_EXTENSION, cliArgs, projectDirFor, remoteFolderUri } from "./commands";
 import { Environment, environmentFor, errorText, parseEnvironments, statusText } from "./environments";
 import { DEFAULTS, Settings, nonNegative, resolveExecutable, serverCommand } from "./settings";
@@ -40,8 +40,8 @@ function currentProject(): string | undefined {
 // ---------------------------------------------------------------- language server
 
 async function startClient(): Promise<void> {
-  const { command, args } = serverCommand(executable());
-  const serverOptions: ServerOptions = { command, args, transport: TransportKind.stdio };
+  const server = serverCommand(executable());
+  const serverOptions: ServerOptions = server;
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: "file", language: "envd" }],
     initializationOptions: { debounceMs: settings().debounceMs },
@@ -51,7 +51,7 @@ async function startClient(): Promise<void> {
   try {
     await client.start();
   } catch (error) {
-    const message = `envbuild: cannot start \`${command} lsp\` (${String(error)}). Set "envbuild.path" to the envbuild executable.`;
+    const message = `envbuild: cannot start \`${server.command} lsp\` (${String(error)}). Set "envbuild.path" to the envbuild executable.`;
     void vscode.window.showErrorMessage(message, "Open Settings").then((choice) => {
       if (choice) {
         void vscode.commands.executeCommand("workbench.action.openSettings", "envbuild.path");

@@ -25,7 +25,8 @@ export function resolveExecutable(configured: string | undefined, workspaceFolde
   return path.resolve(workspaceFolder, value);
 }
 
-/** How the language client starts the server: `<envbuild> lsp`, speaking LSP on stdio. */
+/** How the language client starts the server: `<envbuild> lsp`, speaking LSP on stdio. No `transport`
+ * field on purpose: with `TransportKind.stdio` vscode-languageclient appends `--stdio` to the arguments. */
 export function serverCommand(executable: string): { command: string; args: string[] } {
   return { command: executable, args: ["lsp"] };
 }

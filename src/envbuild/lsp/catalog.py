@@ -48,9 +48,10 @@ class Entry:
             return self.name
         return f"{self.name}({', '.join(p.label for p in self.params)})"
 
-    def markdown(self) -> str:
-        """The documentation shown on hover and in completion: signature, summary, one line per argument."""
-        parts = [f"```python\n{self.signature}\n```", self.summary]
+    def markdown(self, *, signature: bool = True) -> str:
+        """The documentation shown on hover (with the signature) and in completion (where the item's detail
+        already shows it): summary, one line per argument."""
+        parts = [f"```python\n{self.signature}\n```" if signature else "", self.summary]
         if self.value:
             parts.append(f"Value: `{self.value}`")
         if self.params:

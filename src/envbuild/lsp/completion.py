@@ -77,7 +77,7 @@ def _entry_item(entry: catalog.Entry) -> types.CompletionItem:
         label=entry.leaf,
         kind=_KINDS[entry.kind],
         detail=entry.signature if function else entry.name,
-        documentation=_markdown(entry.markdown()),
+        documentation=_markdown(entry.markdown(signature=False)),
         insert_text=f"{entry.leaf}($0)" if function else None,
         insert_text_format=types.InsertTextFormat.Snippet if function else None,
         sort_text=f"1{entry.leaf}",

@@ -24,7 +24,7 @@ test("~ is the user's home", () => {
   }
 });
 
-test("the server is `<envbuild> lsp`", () => {
+test("the server is `<envbuild> lsp`, with no transport for the client to add `--stdio` for", () => {
   assert.deepEqual(serverCommand("/x/envbuild"), { command: "/x/envbuild", args: ["lsp"] });
 });
 
