@@ -121,9 +121,11 @@ def default_platform() -> str:
     )
 
 
-def _owner(graph: Graph, options: BuildOptions) -> tuple[int, int]:
-    if options.owner is not None:
-        return options.owner
+def resolve_owner(graph: Graph, override: tuple[int, int] | None = None) -> tuple[int, int]:
+    """The dev user's uid/gid in envd's order: `--owner`, else `config.owner`, else the host user. `build` and
+    `debug llb` both ask here, so the printed LLB is the one that is built."""
+    if override is not None:
+        return override
     if graph.config.owner is not None:
         return graph.config.owner.uid, graph.config.owner.gid
     return host_owner()
@@ -169,7 +171,7 @@ def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
                 hint="build or pull it into the builder's image store first (docker images lists Docker's)",
                 location=graph.base.location,
             ) from err
-        uid, gid = _owner(graph, options)
+        uid, gid = resolve_owner(graph, options.owner)
         target = BuildTarget(
             platform=platform,
             merge_diff=merge_diff,
