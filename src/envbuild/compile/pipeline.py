@@ -1,6 +1,6 @@
-"""graph → LLB, in envd v1's order: base → apt source → dev layer → system packages ∥ languages → language
-packages → io.http → io.copy → user / ssh key / shell / Horust services (dev layer) → `run()` in call order →
-workdir and mount targets.
+"""graph → LLB, in envd v1's order: base → apt source → dev layer → system packages ∥ languages → uv /
+pixi → language packages → io.http ∥ io.copy → code agents → user / ssh key / shell / Horust services / git
+config / VS Code extensions (dev layer) → `run()` in call order → workdir and mount targets.
 
 Each step is a pure function from a state to a state, in the module named for its node kind; this module only
 decides the order and what runs side by side, and assembles the image config.
@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from envbuild import llb
+from envbuild.compile import agents, languages, python, python_packages, sources
 from envbuild.compile import base as base_mod
 from envbuild.compile import image_config as config_mod
-from envbuild.compile import languages, python, python_packages, sources
 from envbuild.compile.context import CompileContext
 from envbuild.compile.join import Stage, join_stages
+from envbuild.compile.pip_args import split_names
 from envbuild.compile.run_steps import runs
 from envbuild.compile.steps import CA_SECRET_ID, StepEnv, step_location
 from envbuild.compile.system_packages import install_apt_packages
@@ -48,7 +49,7 @@ def gpu_stack_for(graph: Graph):
         return None
     from envbuild.compile.cuda import gpu_stack, requested_versions, ubuntu_release
 
-    names = [n for call in graph.packages.python for n in call.names]
+    names = [n for call in graph.packages.python for n in split_names(call.names, call.location).requirements]
     torch, vllm = requested_versions(names)
     return gpu_stack(
         cuda=graph.cuda.version,
@@ -97,6 +98,9 @@ def language_needs(graph: Graph, plan: python.PythonPlan | None) -> tuple[tuple[
         env.append(("MAMBA_ROOT_PREFIX", python.CONDA_ROOT))
     if graph.uv is not None:
         env += languages.UV_ENV
+    if graph.config.julia_pkg_server:
+        # Julia's own setting for the package server, for the build's Pkg.add and for the user's sessions
+        env.append(("JULIA_PKG_SERVER", graph.config.julia_pkg_server))
     return tuple(paths), tuple(env), tuple(apt)
 
 
@@ -113,6 +117,7 @@ def language_stages(
         )
     if plan is not None and plan.source == "conda":
         conda = graph.conda
+        target_owner = (target.uid, target.gid) if graph.base.dev else None
         stages.append(
             (
                 f"conda python {plan.version}",
@@ -123,6 +128,7 @@ def language_stages(
                     channel=conda.channel,
                     platform=target.platform,
                     steps=steps,
+                    owner=target_owner,
                 ),
             )
         )
@@ -168,6 +174,14 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
         state = python.create_venv(state, steps)
     if graph.uv is not None:
         state = languages.install_uv(state, graph.uv.python_version, target.platform, steps)
+    if graph.pixi is not None:
+        state = languages.install_pixi(
+            state,
+            use_pixi_mirror=graph.pixi.use_pixi_mirror,
+            pypi_index=graph.pixi.pypi_index,
+            platform=target.platform,
+            owner=owner,
+        )
     rust = graph.language("rust")
     if rust is not None:
         state = languages.install_rust(state, rust.version, steps)
@@ -182,6 +196,7 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
     if graph.copies:
         file_stages.append(("io.copy", lambda s: sources.copies(s, graph.copies, owner=owner)))
     state = join_stages(state, file_stages, merge_diff=target.merge_diff)
+    state = agents.install_agents(state, graph.code_agents, platform=target.platform)
 
     # user / ssh key / shell / prompt / Horust services
     workdir = (
@@ -269,11 +284,13 @@ def _language_packages(state: llb.State, graph: Graph, ctx: CompileContext) -> l
         if jupyter:
             # envd installs Jupyter for config.jupyter(); a step of its own, so it stays cached when the
             # user's packages change
-            state = installer.names(state, jupyter, location=step_location(graph.config.jupyter.location))
+            state = installer.names(
+                state, split_names(jupyter), location=step_location(graph.config.jupyter.location)
+            )
         for call in graph.packages.python:
             where = step_location(call.location)
             if call.names:
-                state = installer.names(state, call.names, location=where)
+                state = installer.names(state, split_names(call.names, call.location), location=where)
             if call.requirements:
                 needed = sources.requirements_includes(graph.project.dir, call.requirements)
                 req_src = sources.context_source(needed)
@@ -288,8 +305,14 @@ def _language_packages(state: llb.State, graph: Graph, ctx: CompileContext) -> l
                 state, call.names, call.channels, steps, use_mamba=use_mamba
             )
         if call.env_file:
-            env_src = sources.context_source((call.env_file,))
-            state = python.conda_env_update(state, call.env_file, env_src, steps, use_mamba=use_mamba)
+            state = python.conda_env_update(
+                state,
+                call.env_file,
+                sources.context_source(),
+                steps,
+                use_mamba=use_mamba,
+                project_dir=config_mod.envd_project_dir(graph),
+            )
     for call in graph.packages.r:
         state = languages.install_r_packages(state, call.names, graph.config.cran_mirror, steps)
     for call in graph.packages.julia:

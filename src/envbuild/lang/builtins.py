@@ -310,6 +310,7 @@ def _julia_server(rec: Recorder, loc: g.Location, url: Any) -> None:
 @builtin("config.entrypoint", ("args", REQUIRED))
 def _entrypoint(rec: Recorder, loc: g.Location, args: Any) -> None:
     rec.set_config(entrypoint=rec.config.entrypoint + a.string_list("args", args, optional=False))
+    rec.entrypoint_location = rec.entrypoint_location or loc
 
 
 @builtin("config.repo", ("url", REQUIRED), ("description", ""))

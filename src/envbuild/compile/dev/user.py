@@ -112,3 +112,23 @@ def prompt_script(env_name: str, shell: str, uid: int, gid: int) -> str:
         if parent != HOME:
             lines.append(f"chown -R {uid}:{gid} {HOME}/.config")
     return "\n".join(lines) + "\n"
+
+
+GITCONFIG = f"{HOME}/.gitconfig"
+
+
+def gitconfig_text(name: str, email: str, editor: str) -> str:
+    """`git_config(name=, email=, editor=)` as the `.gitconfig` envd writes (same sections, same order)."""
+    return f"\n[user]\n\temail = {email}\n\tname = {name}\n[core]\n\teditor = {editor}\n\n"
+
+
+def own_script(directories: tuple[str, ...], uid: int, gid: int) -> str:
+    """bash: give the user every file under `directories` that is not already theirs. Files the user owns
+    are left alone, so a tree chowned when it was installed is not copied into a second layer."""
+    dirs = " ".join(shlex.quote(d) for d in directories)
+    return (
+        f"for dir in {dirs}; do\n"
+        '  [ -e "$dir" ] || continue\n'
+        f'  find "$dir" \\( ! -user {uid} -o ! -group {gid} \\) -exec chown -h {uid}:{gid} {{}} +\n'
+        "done\n"
+    )
