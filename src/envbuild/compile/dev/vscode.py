@@ -46,7 +46,8 @@ def install_script(ext: VSCodeExtension, platform: str, owner: tuple[int, int], 
         f"curl -fsSL {shlex.quote(api)} -o \"$work/release.json\"\n"
         "url=''\n"
         f"for key in universal {target}; do\n"
-        '  url=$(grep -o "\\"$key\\":\\"[^\\"]*\\"" "$work/release.json" | head -n1 | cut -d\\" -f4)\n'
+        '  url=$(grep -o "\\"$key\\"[[:space:]]*:[[:space:]]*\\"[^\\"]*\\"" "$work/release.json" | head -n1'
+        ' | cut -d\\" -f4 || true)\n'
         '  [ -n "$url" ] && break\n'
         "done\n"
         'if [ -z "$url" ]; then\n'
