@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
 .venv/bin/ruff check src tests bench
+.venv/bin/mypy
 .venv/bin/python -m pytest -ra "$@"

@@ -22,7 +22,8 @@ import pytest
 
 from envbuild import llb
 from envbuild.buildkit import EnvSecret, Export, SolveCancelledError, SolveError
-from envbuild.buildkit.progress_events import StatusEvent
+from envbuild.buildkit.options import SolveOptions
+from envbuild.progress.events import StatusEvent
 
 pytestmark = pytest.mark.docker
 
@@ -64,31 +65,34 @@ def test_hand_built_graph_lands_in_docker(builder, tmp_path, http_server):
     built = base.run(
         "cp /ctx/* /opt/ && cat /run/secrets/token > /opt/secret.txt && cp /http/payload.txt /opt/"
         " && echo cached > /var/cache/envbuild-test/marker && ls /var/cache/envbuild-test > /opt/cache.txt",
-        mounts=[
-            llb.bind_mount("/ctx", llb.local("ctx", exclude=["*.log"]), readonly=True),
-            llb.secret_mount("/run/secrets/token", "token"),
-            llb.bind_mount("/http", llb.http(payload, checksum=checksum)),
-            llb.cache_mount("/var/cache/envbuild-test", f"envbuild-test-{secrets.token_hex(4)}"),
-        ],
-        custom_name="assemble /opt",
+        llb.RunOptions(
+            mounts=[
+                llb.bind_mount("/ctx", llb.local("ctx", exclude=["*.log"]), readonly=True),
+                llb.secret_mount("/run/secrets/token", "token"),
+                llb.bind_mount("/http", llb.http(payload, checksum=checksum)),
+                llb.cache_mount("/var/cache/envbuild-test", f"envbuild-test-{secrets.token_hex(4)}"),
+            ],
+            custom_name="assemble /opt",
+        ),
     ).root()
     definition = built.marshal()
     name = builder.name("graph")
     seen: list[StatusEvent] = []
     result = builder.client.solve(
         definition,
-        exports=[builder.into_docker(name)],
-        local_dirs={"ctx": ctx},
-        secrets={"token": b"s3cret"},
-        image_config={
-            "Env": ["PATH=/usr/bin:/bin", "GREETING=hi"],
-            "Entrypoint": ["cat"],
-            "Cmd": ["/opt/hello.txt"],
-            "WorkingDir": "/opt",
-            "Labels": {"org.envbuild.test": "yes"},
-            "ExposedPorts": {"8888/tcp": {}},
-        },
-        progress="quiet",
+        SolveOptions(
+            exports=[builder.into_docker(name)],
+            local_dirs={"ctx": ctx},
+            secrets={"token": b"s3cret"},
+            image_config={
+                "Env": ["PATH=/usr/bin:/bin", "GREETING=hi"],
+                "Entrypoint": ["cat"],
+                "Cmd": ["/opt/hello.txt"],
+                "WorkingDir": "/opt",
+                "Labels": {"org.envbuild.test": "yes"},
+                "ExposedPorts": {"8888/tcp": {}},
+            },
+        ),
         on_status=seen.append,
     )
     assert result.exporter_response  # the exporter said what it wrote
@@ -113,11 +117,11 @@ def test_cache_mount_survives_between_solves(builder, tmp_path):
     token = secrets.token_hex(8)
     mount = llb.cache_mount("/cache", cache_id, sharing="locked")
     base = llb.image(builder.base)
-    first = base.run(f"echo {token} > /cache/token", mounts=[mount]).root()
-    builder.client.solve(first.marshal(), progress="quiet")
-    second = base.run(f"cp /cache/token /read-back # {token}", mounts=[mount]).root()
+    first = base.run(f"echo {token} > /cache/token", llb.RunOptions(mounts=[mount])).root()
+    builder.client.solve(first.marshal())
+    second = base.run(f"cp /cache/token /read-back # {token}", llb.RunOptions(mounts=[mount])).root()
     out = tmp_path / "out"
-    builder.client.solve(_only(second, "/read-back").marshal(), exports=[Export.local(out)], progress="quiet")
+    builder.client.solve(_only(second, "/read-back").marshal(), SolveOptions(exports=[Export.local(out)]))
     assert (out / "read-back").read_text().strip() == token
 
 
@@ -129,7 +133,7 @@ def test_merge_and_diff(builder, tmp_path):
     changes = llb.diff(base, upper)
     layered = llb.merge([llb.scratch().mkfile("/from-merge", "m\n"), changes])
     out = tmp_path / "out"
-    builder.client.solve(layered.marshal(), exports=[Export.local(out)], progress="quiet")
+    builder.client.solve(layered.marshal(), SolveOptions(exports=[Export.local(out)]))
     assert (out / "from-merge").read_text() == "m\n"
     assert (out / "etc" / "envbuild-test").read_text() == "changed\n"
     assert not (out / "bin").exists()  # only the diff, not the whole base
@@ -145,14 +149,12 @@ def test_ten_thousand_files_through_filesync(builder, tmp_path):
     base = llb.image(builder.base)
     counted = base.run(
         "find /ctx -type f | wc -l > /count && cat /ctx/d042/f017.txt > /sample",
-        mounts=[llb.bind_mount("/ctx", llb.local("many"), readonly=True)],
+        llb.RunOptions(mounts=[llb.bind_mount("/ctx", llb.local("many"), readonly=True)]),
     ).root()
     out = tmp_path / "out"
     builder.client.solve(
         _only(counted, "/count", "/sample").marshal(),
-        exports=[Export.local(out)],
-        local_dirs={"many": ctx},
-        progress="quiet",
+        SolveOptions(exports=[Export.local(out)], local_dirs={"many": ctx}),
     )
     assert (out / "count").read_text().strip() == "10000"
     assert (out / "sample").read_text() == "42-17\n"
@@ -163,12 +165,11 @@ def test_failed_step_names_vertex_command_output_and_source(builder):
     base = llb.image(builder.base)
     failing = base.run(
         f"echo about to fail {secrets.token_hex(4)}; echo last words >&2; exit 3",
-        custom_name="RUN the failing step",
-        location=source.location(2, 4),
+        llb.RunOptions(custom_name="RUN the failing step", location=source.location(2, 4)),
     ).root()
     definition = failing.marshal()
     with pytest.raises(SolveError) as info:
-        builder.client.solve(definition, progress="quiet")
+        builder.client.solve(definition)
     err = info.value
     assert err.vertex in _op_digests(definition)
     assert err.name == "RUN the failing step"
@@ -183,7 +184,9 @@ def test_cancelled_solve_exports_nothing(builder, image_config):
     """Both solve paths: a plain Control.Solve, and the client-side frontend used for an image config."""
     name = builder.name("cancelled")
     marker = secrets.token_hex(4)
-    slow = llb.image(builder.base).run(f"sleep 120 # {marker}", custom_name="slow step").root()
+    slow = (
+        llb.image(builder.base).run(f"sleep 120 # {marker}", llb.RunOptions(custom_name="slow step")).root()
+    )
     cancel = threading.Event()
 
     def on_status(event: StatusEvent) -> None:
@@ -194,9 +197,7 @@ def test_cancelled_solve_exports_nothing(builder, image_config):
     with pytest.raises(SolveCancelledError):
         builder.client.solve(
             slow.marshal(),
-            exports=[builder.into_docker(name)],
-            image_config=image_config,
-            progress="quiet",
+            SolveOptions(exports=[builder.into_docker(name)], image_config=image_config),
             on_status=on_status,
             cancel=cancel,
         )
@@ -212,13 +213,11 @@ def test_resolve_image_config_of_an_image_only_in_the_store(builder):
 
 
 def test_network_host_needs_and_gets_the_entitlement(builder, tmp_path):
-    step = llb.image(builder.base).run("cat /etc/hostname > /seen", network="host").root()
+    step = llb.image(builder.base).run("cat /etc/hostname > /seen", llb.RunOptions(network="host")).root()
     out = tmp_path / "out"
     builder.client.solve(
         _only(step, "/seen").marshal(),
-        exports=[Export.local(out)],
-        entitlements=["network.host"],
-        progress="quiet",
+        SolveOptions(exports=[Export.local(out)], entitlements=["network.host"]),
     )
     assert (out / "seen").exists()
 
@@ -227,15 +226,13 @@ def test_secret_from_environment(builder, tmp_path, monkeypatch):
     monkeypatch.setenv("ENVBUILD_TEST_SECRET", "from-env")
     step = (
         llb.image(builder.base)
-        .run("cp /run/secrets/e /copied", mounts=[llb.secret_mount("/run/secrets/e", "e")])
+        .run("cp /run/secrets/e /copied", llb.RunOptions(mounts=[llb.secret_mount("/run/secrets/e", "e")]))
         .root()
     )
     out = tmp_path / "out"
     builder.client.solve(
         _only(step, "/copied").marshal(),
-        exports=[Export.local(out)],
-        secrets={"e": EnvSecret("ENVBUILD_TEST_SECRET")},
-        progress="quiet",
+        SolveOptions(exports=[Export.local(out)], secrets={"e": EnvSecret("ENVBUILD_TEST_SECRET")}),
     )
     assert (out / "copied").read_text() == "from-env"
 
@@ -249,7 +246,7 @@ def test_local_source_include_patterns(builder, tmp_path):
     copied = llb.scratch().copy(llb.local("proj", include=["src/**/*.py"]), "/", "/")
     out = tmp_path / "out"
     builder.client.solve(
-        copied.marshal(), exports=[Export.local(out)], local_dirs={"proj": ctx}, progress="quiet"
+        copied.marshal(), SolveOptions(exports=[Export.local(out)], local_dirs={"proj": ctx})
     )
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert files == ["src/pkg/m.py"]
@@ -278,16 +275,14 @@ def test_ssh_agent_is_forwarded(builder, tmp_path):
             llb.image(builder.base)
             .run(
                 f"test -S /run/agent.sock && echo forwarded > /ssh # {secrets.token_hex(4)}",
-                mounts=[llb.ssh_mount("/run/agent.sock")],
+                llb.RunOptions(mounts=[llb.ssh_mount("/run/agent.sock")]),
             )
             .root()
         )
         out = tmp_path / "out"
         builder.client.solve(
             _only(step, "/ssh").marshal(),
-            exports=[Export.local(out)],
-            ssh={"default": str(sock)},
-            progress="quiet",
+            SolveOptions(exports=[Export.local(out)], ssh={"default": str(sock)}),
         )
         assert (out / "ssh").read_text() == "forwarded\n"
     finally:
@@ -300,15 +295,15 @@ import sys
 from envbuild import llb
 from envbuild.buildkit import connect, SolveCancelledError
 address, base, name, marker = sys.argv[1:]
-slow = llb.image(base).run("sleep 120 # " + marker, custom_name="slow step").root()
+slow = llb.image(base).run("sleep 120 # " + marker, llb.RunOptions(custom_name="slow step")).root()
 def on_status(event):
     if any(v.name == "slow step" and v.started for v in event.vertexes):
         print("started", flush=True)
-from envbuild.buildkit import Export
+from envbuild.buildkit import Export, SolveOptions
 with connect(address) as client:
     exports = [Export.moby(name)] if address.startswith("moby") else [Export.docker(name=name)]
     try:
-        client.solve(slow.marshal(), exports=exports, progress="quiet", on_status=on_status)
+        client.solve(slow.marshal(), SolveOptions(exports=exports), on_status=on_status)
     except SolveCancelledError as exc:
         print(exc.render(), flush=True)
         sys.exit(exc.exit_code)
@@ -338,9 +333,9 @@ def test_missing_inputs_fail_before_solving(builder, tmp_path):
 
     definition = llb.scratch().mkfile("/x", "x").marshal()
     with pytest.raises(BuildKitError, match="local directory .* for source 'ctx' does not exist"):
-        builder.client.solve(definition, local_dirs={"ctx": tmp_path / "nope"}, progress="quiet")
+        builder.client.solve(definition, SolveOptions(local_dirs={"ctx": tmp_path / "nope"}))
     with pytest.raises(BuildKitError, match="secret 'ca' reads"):
-        builder.client.solve(definition, secrets={"ca": tmp_path / "nope.pem"}, progress="quiet")
+        builder.client.solve(definition, SolveOptions(secrets={"ca": tmp_path / "nope.pem"}))
 
 
 def test_resolving_a_missing_image_names_it(builder):

@@ -18,9 +18,11 @@ from typing import Any
 
 import pytest
 
+from envbuild.builder.options import BuildOptions
+from envbuild.builder.orchestrator import owner_for
 from envbuild.compile import BuildTarget, compile_graph
-from envbuild.compile.builder import resolve_owner
 from envbuild.compile.dump import dump_definition
+from envbuild.compile.horust import HorustSource
 from envbuild.graph import Graph
 from envbuild.lang import evaluate
 from envbuild.lang.builtins import BUILTINS
@@ -120,14 +122,14 @@ def compile_text(project: Path, body: str, files: dict[str, str]) -> Compiled:
         "\n".join(head) + "\ndef build():\n" + textwrap.indent("\n".join(inner), "    ") + "\n"
     )
     graph = evaluate(project / "build.envd", project_dir=project)
-    uid, gid = resolve_owner(graph, None if graph.config.owner else (UID, UID))
+    uid, gid = owner_for(graph, BuildOptions(owner=None if graph.config.owner else (UID, UID)))
     target = BuildTarget(
         platform="linux/amd64",
         merge_diff=True,
         ca_bundle=True,
         uid=uid,
         gid=gid,
-        horust="docker-image://envbuild-test-horust-standin:latest",
+        horust=HorustSource(kind="image", ref="envbuild-test-horust-standin:latest", path="/sbin/horust"),
     )
     compiled = compile_graph(graph, target=target)
     return Compiled(graph, dump_definition(compiled.definition), compiled.image_config, project)

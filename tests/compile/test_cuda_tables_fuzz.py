@@ -15,13 +15,16 @@ from hypothesis import strategies as st
 
 from envbuild.compile import BuildTarget, compile_graph
 from envbuild.compile.cuda import load_table
+from envbuild.compile.horust import HorustSource
 from envbuild.errors import EnvbuildError
 from envbuild.lang import evaluate
 
 CUDA = sorted({r["cuda"] for r in load_table("cuda_images")["images"]})
 TORCH = sorted({r["torch"] for r in load_table("pytorch")["releases"]})
 VLLM = sorted({r["vllm"] for r in load_table("vllm")["releases"]})
-TARGET = BuildTarget(ca_bundle=True, uid=1000, gid=1000, horust="docker-image://envbuild-test-horust:1")
+TARGET = BuildTarget(
+    ca_bundle=True, uid=1000, gid=1000, horust=HorustSource(kind="image", ref="horust:1", path="/sbin/horust")
+)
 
 
 def _near(versions: list[str]) -> st.SearchStrategy[str]:

@@ -20,9 +20,10 @@ from pathlib import Path
 import pytest
 
 from envbuild import llb
+from envbuild.builder import BuildOptions, build
 from envbuild.buildkit import connect
 from envbuild.buildkit.exports import Export
-from envbuild.compile import BuildOptions, agents, build, languages
+from envbuild.compile import agents, languages
 from envbuild.compile.dev import user, vscode
 from envbuild.compile.steps import StepEnv
 from envbuild.compile.system_packages import install_apt_packages

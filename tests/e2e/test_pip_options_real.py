@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from envbuild.compile import BuildOptions, build
+from envbuild.builder import BuildOptions, build
 from envbuild.lang import evaluate
 from tests.support.served import find_links_page, serve, simple_index, wheel
 

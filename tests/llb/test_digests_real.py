@@ -19,6 +19,7 @@ import pytest
 
 from envbuild import llb
 from envbuild._proto.pb import ops_pb2 as pb
+from envbuild.buildkit.options import SolveOptions
 
 pytestmark = pytest.mark.docker
 
@@ -45,19 +46,25 @@ def _graph(nonce: str, base_image: str = BASE_IMAGE) -> llb.State:
     base = llb.image(base_image, platform="linux/amd64").with_env("NONCE", nonce)
     ctx = llb.local("ctx", include=["*.txt"])
     step = base.run(
-        ["sh", "-c", "cat /ctx/hello.txt > /out/hello && cat /run/secrets/token > /out/token && date > /tmp/t"
-         " && echo $NONCE > /var/cache/envbuild-test/nonce && test \"$TOKEN\" = t0ken"],
-        cwd="/work",
-        secret_env={"TOKEN": "token"},
-        mounts=[
-            llb.bind_mount("/ctx", ctx, readonly=True),
-            llb.bind_mount("/out", llb.scratch()),
-            llb.cache_mount("/var/cache/envbuild-test", f"envbuild-test-{nonce}", sharing="locked"),
-            llb.tmpfs_mount("/tmp"),
-            llb.secret_mount("/run/secrets/token", "token"),
+        [
+            "sh",
+            "-c",
+            "cat /ctx/hello.txt > /out/hello && cat /run/secrets/token > /out/token && date > /tmp/t"
+            ' && echo $NONCE > /var/cache/envbuild-test/nonce && test "$TOKEN" = t0ken',
         ],
-        custom_name="envbuild-test digest proof",
-        location=build_file.location(2, 4),
+        llb.RunOptions(
+            cwd="/work",
+            secret_env={"TOKEN": "token"},
+            mounts=[
+                llb.bind_mount("/ctx", ctx, readonly=True),
+                llb.bind_mount("/out", llb.scratch()),
+                llb.cache_mount("/var/cache/envbuild-test", f"envbuild-test-{nonce}", sharing="locked"),
+                llb.tmpfs_mount("/tmp"),
+                llb.secret_mount("/run/secrets/token", "token"),
+            ],
+            custom_name="envbuild-test digest proof",
+            location=build_file.location(2, 4),
+        ),
     )
     files = (
         step.get_mount("/out")
@@ -96,13 +103,8 @@ def test_every_vertex_digest_appears_in_the_status_stream(tmp_path, backend):
     with connect(address) as client:
         if not client.capabilities().merge_diff:
             pytest.fail(f"{address} cannot run merge/diff ops (Docker needs its containerd image store)")
-        client.solve(
-            definition,
-            local_dirs={"ctx": ctx},
-            secrets={"token": b"t0ken"},
-            progress="quiet",
-            on_status=collect,
-        )
+        options = SolveOptions(local_dirs={"ctx": ctx}, secrets={"token": b"t0ken"})
+        client.solve(definition, options, on_status=collect)
 
     missing = sorted(set(ops) - set(streamed))
     assert not missing, f"BuildKit named these ops differently: {[ops[d].WhichOneof('op') for d in missing]}"

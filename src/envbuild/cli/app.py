@@ -14,21 +14,21 @@ import typer
 
 from envbuild.errors import EnvbuildError
 
-COMMAND_MODULES = (
-    "envbuild.cli.version",
-    "envbuild.cli.context",
+COMMAND_MODULES = (  # in the order help lists them: by how often a user needs them
+    "envbuild.cli.build",
     "envbuild.cli.up",
-    "envbuild.cli.run",
     "envbuild.cli.exec",
     "envbuild.cli.destroy",
+    "envbuild.cli.run",
     "envbuild.cli.envs",
     "envbuild.cli.images",
+    "envbuild.cli.context",
     "envbuild.cli.pause",
-    "envbuild.cli.bootstrap",
     "envbuild.cli.init",
+    "envbuild.cli.bootstrap",
     "envbuild.cli.prune",
-    "envbuild.cli.build",
     "envbuild.cli.debug",
+    "envbuild.cli.version",
 )
 
 app = typer.Typer(
@@ -37,6 +37,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 

@@ -10,7 +10,7 @@ import typer
 from envbuild.errors import EnvbuildError, UsageError
 
 
-def running_environment(name: str | None, path: str):
+def running_environment(name: str, path: str):
     """The named environment (or the project dir's), which must be running."""
     from envbuild.cli.up import env_name_for
     from envbuild.runtime import containers
@@ -52,13 +52,16 @@ def register(app: typer.Typer) -> None:
             raise UsageError("--command", "", "a runtime.command name, or a command after `--`")
         env = running_environment(name, path)
         if command:
-            if command not in env.commands:
-                known = (
-                    ", ".join(sorted(env.commands)) or "none are defined (runtime.command in the build file)"
+            if not env.commands:
+                raise UsageError(
+                    "--command", command, f"a runtime.command name, and environment {env.name} defines none",
+                    hint="add runtime.command(commands={...}) to the build function, or run a command "
+                    "after `--`",
                 )
-                raise UsageError("--command", command, f"one of {known}")
+            if command not in env.commands:
+                raise UsageError("--command", command, f"one of {', '.join(sorted(env.commands))}")
             remote = env.commands[command]
         else:
-            remote = shlex.join(args)
+            remote = shlex.join(args or ())
         code = ssh.run(env.name, ssh.in_workdir(env.workdir, remote), tty=tty)
         raise typer.Exit(code)

@@ -53,7 +53,7 @@ def ls(fmt: str = typer.Option("table", "--format", help="table or json.")) -> N
     check_format(fmt)
     found = docker_client().images.list(filters={"label": labels.GRAPH})
     rows = sorted((_record(i) for i in found), key=lambda r: str(r["name"]))
-    emit(rows, ("name", "id", "project", "dev", "gpu", "size_mb", "created"), fmt)
+    emit(rows, ("name", "id", "project", "dev", "gpu", "size_mb", "created"), fmt, times=("created",))
 
 
 @images_app.command("describe")

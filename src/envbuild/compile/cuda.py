@@ -211,6 +211,7 @@ def torch_wheels(
                 location=location,
             )
         row = max(rows, key=lambda r: _key(r["torch"]))
+    assert cuda is not None  # from the request or from the torch row
     tag = cuda.replace(".", "")
     packages = tuple(f"{name}=={row[name]}" for name in ("torch", "torchvision", "torchaudio"))
     return TorchWheels(torch=row["torch"], cuda=cuda, index_url=table["index_url"].format(tag=tag),
@@ -285,9 +286,10 @@ def gpu_stack(
     if release is not None:
         asked_torch = _check_version("torch version", torch, location) if torch is not None else None
         if asked_torch is not None and not _matches(asked_torch, release.torch):
+            asked: str = asked_torch
             raise EnvbuildError(
                 f"vllm {release.vllm} needs torch {release.torch}, not torch {torch}",
-                hint=_vllm_hint("torch", torch, lambda r: _matches(torch, r["torch"])),
+                hint=_vllm_hint("torch", asked, lambda r: _matches(asked, r["torch"])),
                 location=location,
             )
         if cuda is not None and _major_minor(cuda) != release.cuda:
@@ -301,11 +303,11 @@ def gpu_stack(
     if any_torch and torch is None:
         torch = _newest_torch_for(cuda)
     wheels = torch_wheels(torch, cuda, location=location) if torch is not None else None
-    if cuda is None:
-        if wheels is None:
-            raise EnvbuildError("install.cuda needs a CUDA version", hint=f"CUDA versions: {_known('CUDA')}",
-                                location=location)
+    if cuda is None and wheels is not None:
         cuda = wheels.cuda
+    if cuda is None:
+        raise EnvbuildError("install.cuda needs a CUDA version", hint=f"CUDA versions: {_known('CUDA')}",
+                            location=location)
     image = cuda_image(cuda, cudnn, dev=dev, ubuntu=ubuntu, location=location)
     return GpuStack(image=image, torch=wheels, vllm=release)
 

@@ -8,12 +8,14 @@ decides the order and what runs side by side, and assembles the image config.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+import envbuild
 from envbuild import llb
-from envbuild.compile import agents, languages, python, python_packages, sources
+from envbuild._proto.pb import ops_pb2
+from envbuild.compile import agents, dev, languages, python, python_packages, sources
 from envbuild.compile import base as base_mod
 from envbuild.compile import image_config as config_mod
 from envbuild.compile.context import CompileContext
@@ -25,16 +27,14 @@ from envbuild.compile.system_packages import install_apt_packages
 from envbuild.compile.target import BuildTarget
 from envbuild.graph import Graph
 
-ENVBUILD_VERSION = "0.1.0"
-
 
 @dataclass(frozen=True)
 class CompiledBuild:
     """The compiled build: final state, its marshalled definition, the image config, and what the solve
     must provide (local directories by name, secret ids)."""
 
-    state: Any
-    definition: Any
+    state: llb.State
+    definition: ops_pb2.Definition
     image_config: dict[str, Any]
     local_dirs: dict[str, str]
     secret_ids: tuple[str, ...]
@@ -115,8 +115,8 @@ def language_stages(
         stages.append(
             (f"python {plan.version}", lambda s: python.install_micromamba_python(s, plan.version, steps))
         )
-    if plan is not None and plan.source == "conda":
-        conda = graph.conda
+    conda = graph.conda
+    if plan is not None and plan.source == "conda" and conda is not None:
         target_owner = (target.uid, target.gid) if graph.base.dev else None
         stages.append(
             (
@@ -132,14 +132,15 @@ def language_stages(
                 ),
             )
         )
+    installers = {
+        "go": languages.install_go,
+        "nodejs": languages.install_nodejs,
+        "julia": languages.install_julia,
+    }
     for lang in graph.languages:
-        version = lang.version
-        if lang.name == "go":
-            stages.append(("go", lambda s, v=version: languages.install_go(s, v, target.platform)))
-        elif lang.name == "nodejs":
-            stages.append(("nodejs", lambda s, v=version: languages.install_nodejs(s, v, target.platform)))
-        elif lang.name == "julia":
-            stages.append(("julia", lambda s, v=version: languages.install_julia(s, v, target.platform)))
+        install = installers.get(lang.name)
+        if install is not None:
+            stages.append((lang.name, partial(install, version=lang.version, platform=target.platform)))
     return stages
 
 
@@ -162,8 +163,7 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
     for key, value in env.items():
         state = state.with_env(key, value)
     state = base_mod.apt_source(state, graph.config.apt_source)
-    dev = importlib.import_module("envbuild.compile.dev") if graph.base.dev else None
-    if dev is not None:
+    if graph.base.dev:
         state = dev.compile_dev_base(state, ctx)
 
     # system packages ∥ languages
@@ -205,9 +205,9 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
     user = target.base_config.user
     entrypoint: tuple[str, ...] | None = graph.config.entrypoint or None
     local_dirs: dict[str, str] = {}
-    if dev is not None:
+    if graph.base.dev:
         layer = dev.compile_dev_user(state, ctx)
-        local_dirs.update(getattr(layer, "local_dirs", {}) or {})
+        local_dirs.update(layer.local_dirs)
         state = layer.state
         user = layer.user
         entrypoint = layer.entrypoint
@@ -235,7 +235,7 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
         user=user,
         workdir=workdir if workdir != "/" or target.base_config.working_dir else "",
         entrypoint=entrypoint,
-        version=ENVBUILD_VERSION,
+        version=envbuild.version(),
     )
     definition = state.marshal(platform=target.platform)
     needs_context = (
@@ -281,7 +281,7 @@ def _language_packages(state: llb.State, graph: Graph, ctx: CompileContext) -> l
             uv=uv,
             env=python_packages.index_env(url, extra, trust),
         )
-        if jupyter:
+        if graph.config.jupyter is not None and jupyter:
             # envd installs Jupyter for config.jupyter(); a step of its own, so it stays cached when the
             # user's packages change
             state = installer.names(
@@ -299,24 +299,24 @@ def _language_packages(state: llb.State, graph: Graph, ctx: CompileContext) -> l
                 wheels_src = sources.context_source(tuple(call.local_wheels))
                 state = installer.wheels(state, call.local_wheels, wheels_src, location=where)
     use_mamba = graph.conda.use_mamba if graph.conda is not None else True
-    for call in graph.packages.conda:
-        if call.names:
+    for conda_call in graph.packages.conda:
+        if conda_call.names:
             state = python.install_conda_packages(
-                state, call.names, call.channels, steps, use_mamba=use_mamba
+                state, conda_call.names, conda_call.channels, steps, use_mamba=use_mamba
             )
-        if call.env_file:
+        if conda_call.env_file:
             state = python.conda_env_update(
                 state,
-                call.env_file,
+                conda_call.env_file,
                 sources.context_source(),
                 steps,
                 use_mamba=use_mamba,
                 project_dir=config_mod.envd_project_dir(graph),
             )
-    for call in graph.packages.r:
-        state = languages.install_r_packages(state, call.names, graph.config.cran_mirror, steps)
-    for call in graph.packages.julia:
-        state = languages.install_julia_packages(state, call.names, steps)
+    for r_call in graph.packages.r:
+        state = languages.install_r_packages(state, r_call.names, graph.config.cran_mirror, steps)
+    for julia_call in graph.packages.julia:
+        state = languages.install_julia_packages(state, julia_call.names, steps)
     return state
 
 

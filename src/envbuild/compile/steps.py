@@ -93,14 +93,16 @@ class StepEnv:
         all_mounts = [*self.secret_mounts(), *(mounts or [])]
         run = state.run(
             args,
-            env=step_env or None,
-            cwd=cwd,
-            user=user,
-            mounts=all_mounts,
-            custom_name=name,
-            proxy_env=dict(self.proxy) or None,
-            ignore_cache=self.ignore_cache,
-            location=location,
+            llb.RunOptions(
+                env=step_env or None,
+                cwd=cwd,
+                user=user,
+                mounts=all_mounts,
+                custom_name=name,
+                proxy_env=dict(self.proxy) or None,
+                ignore_cache=self.ignore_cache,
+                location=location,
+            ),
         )
         return run.root()
 

@@ -176,7 +176,7 @@ class Evaluation:
         except sl.StarlarkError as err:
             raise self._starlark_error(err) from None
         duplicate = duplicate_globals(ast, prepared)
-        if duplicate is not None:
+        if duplicate is not None and duplicate.location is not None:
             duplicate.location = self.error_location(
                 prepared.display, duplicate.location.line + LINE_OFFSET, duplicate.location.column
             )
@@ -268,8 +268,8 @@ class Evaluation:
                 raise pending from None
             raise self._starlark_error(err) from None
         except _Abort:
-            pending, self.pending = self.pending, None
-            raise (pending or EnvbuildError("evaluation aborted")) from None
+            aborted, self.pending = self.pending, None
+            raise (aborted or EnvbuildError("evaluation aborted")) from None
 
     def _starlark_error(self, err: Exception) -> EnvbuildError:
         text = str(err)

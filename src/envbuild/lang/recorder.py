@@ -52,9 +52,9 @@ class Recorder:
             if call.requirements:
                 uses.append((f"{pip} requirements file", call.requirements, call.location))
             uses += [(f"{pip} wheel", wheel, call.location) for wheel in call.local_wheels]
-        for call in self.conda_packages:
-            if call.env_file:
-                uses.append(("install.conda_packages(): env_file", call.env_file, call.location))
+        for conda_call in self.conda_packages:
+            if conda_call.env_file:
+                uses.append(("install.conda_packages(): env_file", conda_call.env_file, conda_call.location))
         for copy in self.copies:
             if copy.image is None:
                 uses.append(("io.copy(): source", copy.source, copy.location))

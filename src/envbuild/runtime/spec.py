@@ -177,7 +177,10 @@ def parse_memory(value: str) -> str | None:
         return None
     if not _MEMORY.match(value.strip()):
         raise UsageError("--memory", value, "a size such as 512m, 2g or 2GiB")
-    number, unit = re.match(r"^([\d.]+)\s*(\w*)$", value.strip()).groups()
+    parts = re.match(r"^([\d.]+)\s*(\w*)$", value.strip())
+    if parts is None:
+        raise UsageError("--memory", value, "a size such as 512m, 2g or 2GiB")
+    number, unit = parts.groups()
     unit = unit.lower().rstrip("b").rstrip("i") or "b"
     scale = {"b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}[unit]
     return str(int(float(number) * scale))
