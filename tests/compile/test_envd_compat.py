@@ -217,3 +217,36 @@ def test_pixi_config_with_mirror_and_index_is_valid_toml():
     assert doc["mirrors"]["https://conda.anaconda.org"] == ["https://prefix.dev/"]
     assert doc["pypi-config"]["index-url"] == "https://pypi.example/simple"
     assert languages.pixi_config(False, None) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "rc", "line"),
+    [
+        (
+            "install.conda()",
+            "/home/envd/.bashrc",
+            ". /opt/conda/etc/profile.d/conda.sh && conda activate envd",
+        ),
+        (
+            'shell(name="zsh")\ninstall.conda(use_mamba=True)',
+            "/home/envd/.zshrc",
+            'eval "$(/opt/conda/bin/micromamba shell hook --shell=zsh)"'
+            " && micromamba activate /opt/conda/envs/envd",
+        ),
+        (
+            'shell(name="fish")\ninstall.conda()',
+            "/home/envd/.config/fish/config.fish",
+            "source /opt/conda/etc/fish/conf.d/conda.fish; conda activate envd",
+        ),
+        ("install.pixi()", "/home/envd/.bashrc", 'eval "$(pixi completion --shell bash)"'),
+        (
+            'shell(name="fish")\ninstall.pixi()',
+            "/home/envd/.config/fish/config.fish",
+            "pixi completion --shell fish | source",
+        ),
+    ],
+)
+def test_login_shell_activates_conda_and_completes_pixi_as_envd_sets_them_up(tmp_path, body, rc, line):
+    c = compile_text(tmp_path, f"{DEV}\n{body}", {})
+    script = c.script("envbuild prompt")
+    assert line in script and f">> {rc}" in script

@@ -114,7 +114,8 @@ def compile_dev_user(state: llb.State, ctx: CompileContext) -> DevLayer:
     # shell anyway. Horust runs as the user, so its log and run directories must be writable by it.
     state = ctx.steps.sh(
         state,
-        _directories_script(uid, gid) + user.prompt_script(graph.project.name, graph.shell, uid, gid),
+        _directories_script(uid, gid)
+        + user.prompt_script(graph.project.name, graph.shell, uid, gid, _shell_setup(graph)),
         name=f"[internal] Horust, sshd and {graph.shell} prompt directories",
     )
 
@@ -156,6 +157,11 @@ def compile_dev_user(state: llb.State, ctx: CompileContext) -> DevLayer:
         local_dirs=dict(installed.local_dirs),
         services=supervised,
     )
+
+
+def _shell_setup(graph: Graph) -> str:
+    conda = None if graph.conda is None else ("mamba" if graph.conda.use_mamba else "conda")
+    return user.shell_setup(graph.shell, conda=conda, pixi=graph.pixi is not None)
 
 
 def user_directories(graph: Graph) -> tuple[str, ...]:
