@@ -250,3 +250,8 @@ def test_login_shell_activates_conda_and_completes_pixi_as_envd_sets_them_up(tmp
     c = compile_text(tmp_path, f"{DEV}\n{body}", {})
     script = c.script("envbuild prompt")
     assert line in script and f">> {rc}" in script
+
+
+def test_apt_names_with_spaces_are_several_packages_as_in_envd(tmp_path):
+    c = compile_text(tmp_path, f'{NON_DEV}\ninstall.apt_packages(name=["htop  jq", "htop"])', {})
+    assert "--no-install-recommends htop jq\n" in c.script("apt-get")

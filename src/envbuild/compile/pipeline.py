@@ -167,7 +167,9 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
         state = dev.compile_dev_base(state, ctx)
 
     # system packages ∥ languages
-    apt = tuple(dict.fromkeys([*graph.packages.apt_names(), *extra_apt]))
+    # envd hands the names to bash unquoted, so "libfoo libbar" in one name is two packages there too
+    user_apt = [word for name in graph.packages.apt_names() for word in name.split()]
+    apt = tuple(dict.fromkeys([*user_apt, *extra_apt]))
     stages = language_stages(graph, plan, apt, target, steps)
     state = join_stages(state, stages, merge_diff=target.merge_diff)
     if plan is not None and plan.source == "apt":
