@@ -23,6 +23,7 @@ from envbuild import llb
 from envbuild.builder import BuildOptions, build
 from envbuild.buildkit import connect
 from envbuild.buildkit.exports import Export
+from envbuild.buildkit.options import SolveOptions
 from envbuild.compile import agents, languages
 from envbuild.compile.dev import user, vscode
 from envbuild.compile.steps import StepEnv
@@ -80,7 +81,7 @@ def test_vscode_pixi_codex_downloads_and_user_ownership(tmp_path: Path):
             result = result.copy(state, path, path, create_parents=True)
         out = tmp_path / "out.tar"
         with connect() as client:
-            client.solve(result.marshal(platform=platform), exports=[Export.tar(out)], progress="quiet")
+            client.solve(result.marshal(platform=platform), SolveOptions(exports=[Export.tar(out)]))
 
     with tarfile.open(out) as tar:  # a tarball keeps owners as BuildKit made them
         files = {m.name.lstrip("./"): m for m in tar.getmembers()}
@@ -122,7 +123,7 @@ def test_io_copy_nests_a_directory_into_an_existing_one(tmp_path: Path):
     graph = evaluate(project / "build.envd", project_dir=project)
     tag = f"docker.io/library/envbuild-test-envdcompat-copy:{secrets.token_hex(4)}"
     try:
-        result = build(graph, BuildOptions(address="moby-worker://", tag=tag, progress="quiet"))
+        result = build(graph, BuildOptions(address="moby-worker://", tag=tag))
         assert result.name == tag
     finally:
         subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)

@@ -48,8 +48,8 @@ def test_pip_options_in_package_names_install_from_a_local_index(tmp_path: Path)
         )
         graph = evaluate(project / "build.envd", project_dir=project)
         try:
-            result = build(graph, BuildOptions(address="moby-worker://", tag=tag, progress="quiet"))
-            steps = " | ".join(result.ran())
+            result = build(graph, BuildOptions(address="moby-worker://", tag=tag))
+            steps = " | ".join(step.name for step in result.steps)
             out = subprocess.run(
                 ["docker", "run", "--rm", tag, "python", "-c",
                  "import envbuild_probe_a as a, envbuild_probe_b as b, envbuild_probe_c as c, "
