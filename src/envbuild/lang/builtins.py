@@ -510,6 +510,7 @@ def _entrypoint(rec: Recorder, loc: g.Location, args: Any) -> None:
         args: the entrypoint's argument list; calls add to it.
     """
     rec.set_config(entrypoint=rec.config.entrypoint + a.string_list("args", args, optional=False))
+    rec.entrypoint_location = rec.entrypoint_location or loc
 
 
 @builtin("config.repo", ("url", REQUIRED), ("description", ""))
