@@ -48,7 +48,8 @@ def register(app: typer.Typer) -> None:
         specs = tuple(parse_output(o, default_name=tag_name) for o in output or ())
         graph = project.load_graph(path, from_)
         options = replace(options, tag=tag_name, outputs=specs, merge_diff=False if no_merge else None)
-        result = building.run_build(graph, options, progress)
+        with project.located_from_here(graph):
+            result = building.run_build(graph, options, progress)
         for note in result.notes:
             typer.echo(f"note: {note}", err=True)
         if result.name:
