@@ -46,10 +46,21 @@ class _Abort(Exception):
 
 
 class Evaluation:
+    """`overlay` maps files to text that replaces what is on disk (an editor's unsaved buffers); `offline`
+    makes include() read only the local cache; `limits` and `channel` are the forked child's (isolation)."""
+
     def __init__(
-        self, project_dir: Path, limits: Limits | None = None, channel: isolation.Channel | None = None
+        self,
+        project_dir: Path,
+        *,
+        overlay: dict[Path, str] | None = None,
+        offline: bool = False,
+        limits: Limits | None = None,
+        channel: isolation.Channel | None = None,
     ) -> None:
         self.project_dir = project_dir
+        self.overlay = overlay or {}
+        self.offline = offline
         self.limits = limits or Limits()
         self.channel = channel
         self.memory_ceiling = isolation.resident_bytes() + self.limits.memory_mib * 1024 * 1024
@@ -59,6 +70,7 @@ class Evaluation:
         self.dialect = sl.Dialect.standard()
         self.sources: dict[str, PreparedSource] = {}
         self.error_names: dict[str, str] = {}
+        self.files: dict[str, Path] = {}  # error location file name → the file, for editors to open
         self.modules: dict[str, Any] = {}
         self.loading: list[str] = []
         self.includes: dict[str, IncludeRequest] = {}
@@ -151,7 +163,8 @@ class Evaluation:
             raise EnvbuildError(f"load() cycle: {chain}")
         display = display or self.display_name(path)
         name = error_name or self._error_name(path)
-        text = read_build_file(path, name)
+        text = self.overlay[path] if path in self.overlay else read_build_file(path, name)
+        self.files[name] = path
         echo = path.name.endswith(BUILD_FILE_SUFFIX)
         try:
             prepared = prepare(text, display, include_prefix=str(len(self.sources)))
@@ -232,9 +245,9 @@ class Evaluation:
         started = time.monotonic()
         if self.channel is not None:
             with self.channel.paused():  # git has its own timeout (ENVBUILD_GIT_TIMEOUT)
-                checkout = include.checkout(source, request.ref, location=where)
+                checkout = include.checkout(source, request.ref, location=where, offline=self.offline)
         else:
-            checkout = include.checkout(source, request.ref, location=where)
+            checkout = include.checkout(source, request.ref, location=where, offline=self.offline)
         self.deadline += time.monotonic() - started
         files = sorted(p for p in checkout.root.rglob("*.envd") if p.is_file() and ".git" not in p.parts)
         exported: dict[str, str] = {}
@@ -438,8 +451,6 @@ def evaluate(
     The user config (`config_file`, default `config_dir()/config.envd` when it exists) is evaluated first, as
     envd does, so its top-level calls set defaults the build function can override.
     """
-    from envbuild.paths import config_dir
-
     path = Path(path)
     if path.is_dir():
         path = path / "build.envd"
@@ -447,20 +458,36 @@ def evaluate(
     if not path.is_file():
         raise EnvbuildError(f"build file not found: {path}")
     project = (project_dir or path.parent).absolute()
-    config = config_file if config_file is not None else config_dir() / "config.envd"
-    config_path = Path(config).absolute() if config_file is not None or config.is_file() else None
     limits = Limits.from_env()
 
     def work(channel: isolation.Channel | None) -> g.Graph:
-        evaluation = Evaluation(project, limits, channel)
-        if config_path is not None:
-            evaluation.load_file(config_path, display=str(config_path))
-        module = evaluation.load_file(path)
-        display = evaluation.display_name(path)
-        evaluation.call(module, function, display)
-        return evaluation.recorder.finish(
-            g.Project(name=project.name, dir=str(project), build_file=display, function=function),
-            evaluation.graph_error_location,
-        )
+        evaluation = Evaluation(project, limits=limits, channel=channel)
+        graph = run_evaluation(evaluation, path, function, config_file)
+        assert graph is not None
+        return graph
 
     return isolation.run(work, shown_path(path), limits)
+
+
+def run_evaluation(
+    evaluation: Evaluation, path: Path, function: str | None, config_file: Path | None = None
+) -> g.Graph | None:
+    """The steps of one evaluation: user config, the build file, then `function` and the graph's checks.
+
+    `function=None` stops after the file's top level (a library file an editor shows has no entry)."""
+    from envbuild.paths import config_dir
+
+    config = config_file if config_file is not None else config_dir() / "config.envd"
+    if config_file is not None or config.is_file():
+        config_path = Path(config).absolute()
+        evaluation.load_file(config_path, display=str(config_path))
+    module = evaluation.load_file(path)
+    if function is None:
+        return None
+    display = evaluation.display_name(path)
+    evaluation.call(module, function, display)
+    project = evaluation.project_dir
+    return evaluation.recorder.finish(
+        g.Project(name=project.name, dir=str(project), build_file=display, function=function),
+        evaluation.graph_error_location,
+    )
