@@ -162,3 +162,23 @@ def test_cli_never_dies_on_deep_nesting(tmp_path: Path):
     )
     assert done.returncode == 1
     assert "build.envd:2:" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_starlark_panic_in_process_is_an_error_not_a_baseexception(project, monkeypatch):
+    """The language server evaluates in-process; pyo3's PanicException (a BaseException) from an exhausted
+    Starlark heap must not pass its `except Exception` and kill the server."""
+    import starlark as sl
+
+    from envbuild.lang.evaluator import Evaluation, run_evaluation
+
+    class PanicException(BaseException):  # the name pyo3 gives it; it cannot be raised from Python otherwise
+        pass
+
+    def panicking(*_args, **_kwargs):
+        raise PanicException("out of memory")
+
+    project.write("build.envd", "def build():\n    pass\n")
+    evaluation = Evaluation(project.root)
+    monkeypatch.setattr(sl, "eval_with", panicking)
+    with pytest.raises(EnvbuildError, match="MiB of memory"):
+        run_evaluation(evaluation, project.root / "build.envd", "build")

@@ -304,6 +304,15 @@ class Evaluation:
         except _Abort:
             aborted, self.pending = self.pending, None
             raise (aborted or EnvbuildError("evaluation aborted")) from None
+        except BaseException as err:
+            # starlark-rust panics (its heap out of memory) arrive as pyo3's PanicException, a BaseException
+            # that would pass every `except Exception` (the language server evaluates in-process)
+            if type(err).__name__ != "PanicException":
+                raise
+            file = next(reversed(self.error_names.values()), "the build file")
+            if "memory" in str(err):
+                raise isolation.memory_error(file, self.limits.memory_mib) from None
+            raise EnvbuildError(f"the Starlark evaluator failed on {file}: {err}") from None
 
     def _starlark_error(self, err: Exception) -> EnvbuildError:
         found = diagnostics.from_starlark(str(err), self.error_location, self.frame_location)
