@@ -55,6 +55,7 @@ def register(app: typer.Typer) -> None:
         owner: Annotated[str | None, typer.Option("--owner", help="UID[:GID] of the dev user.")] = None,
         no_merge: Annotated[bool, typer.Option("--no-merge", help="Never use merge ops.")] = False,
         horust: Annotated[str | None, typer.Option("--horust", help=_HORUST_HELP)] = None,
+        locked: project.Locked = False,
     ) -> None:
         """Build the environment's image."""
         from envbuild.builder.outputs import parse_cache_spec, parse_output, qualify_image_name
@@ -70,7 +71,8 @@ def register(app: typer.Typer) -> None:
 
         from envbuild.builder import BuildOptions
 
-        graph = project.load_graph(path, from_)
+        lock = project.project_lock(path, from_, locked=locked)
+        graph = project.load_graph(path, from_, lock)
         result = building.run_build(
             graph,
             BuildOptions(
@@ -85,6 +87,8 @@ def register(app: typer.Typer) -> None:
                 owner=owner_ids,
                 merge_diff=False if no_merge else None,
                 horust=horust,
+                lock=lock,
+                on_note=building.note,
             ),
             progress,
         )

@@ -34,6 +34,11 @@ def check_progress(value: str) -> str:
     return value
 
 
+def note(text: str) -> None:
+    """What the builder wants the user to know before the build goes on, on stderr."""
+    typer.echo(f"note: {text}", err=True)
+
+
 def run_build(graph: Graph, options: BuildOptions, progress: str) -> BuildResult:
     """Build with a display for `progress`; outputs with `dest=-` go to stdout once the build is done."""
     from envbuild.builder import build

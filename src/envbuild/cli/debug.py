@@ -36,19 +36,25 @@ def llb(
 ) -> None:
     """Compile the build file and print the LLB (and image config) it becomes; no daemon needed.
 
-    The target is what `envbuild build` would use on this host (platform, owner, CA bundle, Horust), but the
-    base image's own config is not resolved here (that needs BuildKit), so inherited env and entrypoint are
-    missing from the printed image config; the LLB is otherwise what `envbuild build` sends.
+    The target is what `envbuild build` would use on this host (platform, owner, CA bundle, Horust, the pins
+    of envbuild.lock), but the base image's own config is not resolved here (that needs BuildKit), so
+    inherited env and entrypoint are missing from the printed image config; the LLB is otherwise what
+    `envbuild build` sends.
     """
-    from envbuild.builder import BuildOptions
+    from envbuild.builder import BuildOptions, pins
     from envbuild.builder.orchestrator import local_target
+    from envbuild.cli import building
     from envbuild.cli.build import check_owner, check_platform
     from envbuild.compile import compile_graph
     from envbuild.compile.dump import dump_dot, snapshot
 
-    options = BuildOptions(platform=check_platform(platform), owner=check_owner(owner))
-    graph = project.load_graph(path, from_)
-    target, _ = local_target(graph, options, merge_diff=not no_merge, verified_horust=False)
+    lock = project.project_lock(path, from_)
+    options = BuildOptions(
+        platform=check_platform(platform), owner=check_owner(owner), lock=lock, on_note=building.note
+    )
+    graph = project.load_graph(path, from_, lock)
+    target, _ = local_target(graph, options, merge_diff=not no_merge)
+    graph, target = pins.without_builder(graph, target, options)
     compiled = compile_graph(graph, target=target)
     typer.echo(dump_dot(compiled.definition) if dot else snapshot(compiled), nl=False)
 

@@ -103,6 +103,7 @@ def register(app: typer.Typer) -> None:
             "--horust",
             help="Horust for the image: release, a local binary, docker-image://REF (air-gapped).",
         ),
+        locked: project.Locked = False,
     ) -> None:
         """Build the environment and start it; attach with ssh unless --detach."""
         from dataclasses import replace
@@ -117,7 +118,8 @@ def register(app: typer.Typer) -> None:
         project_path = project.project_dir(path)
         client = docker_client()
         env_name = env_name_for(name, str(project_path), client)
-        graph = project.load_graph(project_path, from_)
+        lock = project.project_lock(project_path, from_, locked=locked)
+        graph = project.load_graph(project_path, from_, lock)
         if not graph.base.dev:
             raise EnvbuildError(
                 "`envbuild up` runs dev images only, and this build function's base is not one",
@@ -153,6 +155,8 @@ def register(app: typer.Typer) -> None:
                 ssh_public_key=keys.public_text(),
                 use_proxy=use_proxy,
                 horust=horust or None,
+                lock=lock,
+                on_note=building.note,
             ),
             progress,
         )

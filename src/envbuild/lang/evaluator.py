@@ -11,6 +11,7 @@ import os
 import re
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +45,11 @@ class _Abort(Exception):
 
 
 class Evaluation:
-    def __init__(self, project_dir: Path) -> None:
+    def __init__(
+        self, project_dir: Path, include_pins: Mapping[tuple[str, str | None], str] | None = None
+    ) -> None:
         self.project_dir = project_dir
+        self.include_pins = dict(include_pins or {})
         self.recorder = Recorder()
         self.globals = sl.Globals.extended_by([sl.LibraryExtension.StructType, sl.LibraryExtension.CallStack])
         self.dialect = sl.Dialect.standard()
@@ -214,7 +218,8 @@ class Evaluation:
         if key in self.modules:
             return self.modules[key]
         where = self.error_location(prepared.display, request.line + LINE_OFFSET, request.column)
-        checkout = include.checkout(source, request.ref, location=where)
+        pinned = self.include_pins.get((request.url, request.ref))
+        checkout = include.checkout(source, request.ref, location=where, commit=pinned)
         files = sorted(p for p in checkout.root.rglob("*.envd") if p.is_file() and ".git" not in p.parts)
         exported: dict[str, str] = {}
         lines: list[str] = []
@@ -336,6 +341,7 @@ def evaluate(
     *,
     config_file: Path | None = None,
     project_dir: Path | None = None,
+    include_pins: Mapping[tuple[str, str | None], str] | None = None,
 ) -> g.Graph:
     """Evaluate `function` of the build file at `path` (a file, or a directory holding build.envd).
 
@@ -351,7 +357,7 @@ def evaluate(
     if not path.is_file():
         raise EnvbuildError(f"build file not found: {path}")
     project = (project_dir or path.parent).absolute()
-    evaluation = Evaluation(project)
+    evaluation = Evaluation(project, include_pins)
     config = config_file if config_file is not None else config_dir() / "config.envd"
     if config_file is not None or config.is_file():
         config_path = Path(config).absolute()

@@ -137,11 +137,20 @@ def repository_source(url: str, directory: Path) -> str:
     return url
 
 
-def checkout(url: str, ref: str | None, *, location: ErrorLocation | None = None) -> Checkout:
-    """The library at `url` (pinned to `ref` when given) as a local directory, plus the commit it is."""
+def checkout(
+    url: str, ref: str | None, *, location: ErrorLocation | None = None, commit: str | None = None
+) -> Checkout:
+    """The library at `url` (pinned to `ref` when given) as a local directory, plus the commit it is.
+
+    `commit` (a lock's pin) is checked out instead of whatever `ref` names now: fetched only when the cached
+    clone does not have it, so a branch that moved upstream is ignored.
+    """
     from envbuild.paths import cache_dir
 
     clone = cache_dir() / "include" / cache_key(url) / "repo.git"
+    asked_ref = ref
+    if commit is not None:
+        ref = commit
     pinned_commit = ref is not None and _COMMIT.match(ref) is not None
     try:
         if not clone.is_dir():
@@ -162,14 +171,21 @@ def checkout(url: str, ref: str | None, *, location: ErrorLocation | None = None
             hint="check the URL and your network; a library is used offline only after one successful fetch",
             location=location,
         ) from None
-    commit = _resolve(clone, ref)
-    if commit is None:
+    found = _resolve(clone, ref)
+    if found is None:
+        if commit is not None:
+            raise EnvbuildError(
+                f"include(): {url} has no commit {commit} (pinned by envbuild.lock)",
+                hint="the commit was removed upstream (a force-push?): run `envbuild lock --upgrade` to pin "
+                "what the ref names now",
+                location=location,
+            )
         what = f"ref {ref!r}" if ref is not None else "a default branch"
         raise EnvbuildError(f"include(): {url} has no {what}", location=location)
     try:
-        root = _tree(clone, commit)
+        root = _tree(clone, found)
     except (subprocess.SubprocessError, OSError, tarfile.TarError) as err:
         raise EnvbuildError(
-            f"include(): cannot extract {url} at {commit[:12]}: {err}", location=location
+            f"include(): cannot extract {url} at {found[:12]}: {err}", location=location
         ) from None
-    return Checkout(url, ref, commit, root)
+    return Checkout(url, asked_ref, found, root)

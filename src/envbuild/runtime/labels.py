@@ -17,3 +17,4 @@ JUPYTER_URL = PREFIX + "jupyter-url"
 JUPYTER_TOKEN = PREFIX + "jupyter-token"
 COMMANDS = PREFIX + "commands"  # JSON {runtime.command name: command}
 GRAPH = contract.GRAPH_LABEL  # the graph JSON: put on images by the compile stage, inherited by containers
+LOCK = contract.LOCK_LABEL  # sha256 of the envbuild.lock an image was built from (absent: not locked)
