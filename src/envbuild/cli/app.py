@@ -39,13 +39,18 @@ app = typer.Typer(
     add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Tracebacks for internal errors (ENVBUILD_DEBUG=1)."),
+) -> None:
     """Build and run development environments from envd v1 build files, on BuildKit."""
+    if debug:
+        os.environ["ENVBUILD_DEBUG"] = "1"
 
 
 for _name in COMMAND_MODULES:

@@ -43,14 +43,13 @@ def llb(
     """
     from envbuild.builder import BuildOptions, pins
     from envbuild.builder.orchestrator import local_target
-    from envbuild.cli import building
-    from envbuild.cli.build import check_owner, check_platform
+    from envbuild.cli.building import check_owner, check_platform, note
     from envbuild.compile import compile_graph
     from envbuild.compile.dump import dump_dot, snapshot
 
     lock = project.project_lock(path, from_)
     options = BuildOptions(
-        platform=check_platform(platform), owner=check_owner(owner), lock=lock, on_note=building.note
+        platform=check_platform(platform), owner=check_owner(owner), lock=lock, on_note=note
     )
     graph = project.load_graph(path, from_, lock)
     target, _ = local_target(graph, options, merge_diff=not no_merge)

@@ -35,8 +35,7 @@ def register(app: typer.Typer) -> None:
             resolve_lock,
             upgraded_include_pins,
         )
-        from envbuild.cli.build import check_platform
-        from envbuild.cli.building import note
+        from envbuild.cli.building import check_platform, note
         from envbuild.lang import evaluate
         from envbuild.lock import lockfile
 
