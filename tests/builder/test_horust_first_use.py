@@ -3,7 +3,7 @@ ENVBUILD_HORUST_RELEASE_BASE) is fetched once through BuildKit, its digest recor
 later builds verify it; a swapped asset and an unreachable URL fail with messages a user can act on.
 
 These drive the builder's own steps (`builder.pins`) against the moby worker, one small solve each; the
-whole path through `envbuild build` is in tests/e2e/test_lock_cli.py.
+whole path through `envbuild build` is in tests/e2e/test_horust_first_use_cli.py.
 """
 
 from __future__ import annotations

@@ -110,7 +110,7 @@ def learn_horust(client: Client, target: BuildTarget, store: DigestStore, note: 
     store.record(source.url, target.platform, digest)
     note(
         f"Horust {source.version}: first download of {source.url}\n"
-        f"  sha256 {digest}, recorded in {store.where}; later builds verify it"
+        f"  {digest}, recorded in {store.where}; later builds verify it"
     )
     return replace(target, horust=replace(source, checksum=digest))
 
