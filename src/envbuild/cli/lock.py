@@ -49,6 +49,12 @@ def register(app: typer.Typer) -> None:
         project_dir, file, function = project.build_file(path, from_)
         existing = project.project_lock(path, from_)
         previous = existing.lock if existing is not None else None
+        rel = file.relative_to(project_dir).as_posix() if file.is_relative_to(project_dir) else str(file)
+        if previous is not None and (previous.build_file, previous.function) != (rel, function):
+            note(
+                f"{lock_mod.FILE_NAME} holds the pins of {previous.build_file}:{previous.function}; "
+                f"locking {rel}:{function} replaces them (one lock per build file's directory)"
+            )
         graph = evaluate(
             file,
             function,
