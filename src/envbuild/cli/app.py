@@ -29,6 +29,7 @@ COMMAND_MODULES = (  # in the order help lists them: by how often a user needs t
     "envbuild.cli.bootstrap",
     "envbuild.cli.prune",
     "envbuild.cli.debug",
+    "envbuild.cli.lsp",
     "envbuild.cli.version",
 )
 

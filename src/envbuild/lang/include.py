@@ -3,11 +3,13 @@
 We call the git CLI (never prompting, always with a timeout) so users' own git setup applies: credentials,
 proxies and `url.<base>.insteadOf` rewrites. The clone is keyed by the URL as written; each evaluated commit
 is extracted once into `trees/<commit>` (written to a temporary name, then renamed, so an interrupted run
-never leaves a half tree). Offline with a cached clone, we use the cache and say so.
+never leaves a half tree). Offline with a cached clone, we use the cache and say so; `offline=True` (the
+language server) only ever reads the cache.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import logging
@@ -137,13 +139,24 @@ def repository_source(url: str, directory: Path) -> str:
     return url
 
 
+class NotCached(EnvbuildError):
+    """An offline lookup found no usable clone: the library has never been fetched (or lacks the ref)."""
+
+
 def checkout(
-    url: str, ref: str | None, *, location: ErrorLocation | None = None, commit: str | None = None
+    url: str,
+    ref: str | None,
+    *,
+    location: ErrorLocation | None = None,
+    offline: bool = False,
+    commit: str | None = None,
 ) -> Checkout:
     """The library at `url` (pinned to `ref` when given) as a local directory, plus the commit it is.
 
-    `commit` (a lock's pin) is checked out instead of whatever `ref` names now: fetched only when the cached
-    clone does not have it, so a branch that moved upstream is ignored.
+    `offline` uses the cached clone as it is and never runs git against the network: an editor evaluates on
+    every keystroke and must neither wait for nor trigger a fetch. `commit` (an envbuild.lock pin) is checked
+    out instead of whatever `ref` names now, fetched only when the cached clone lacks it, so a branch that
+    moved upstream is ignored.
     """
     from envbuild.paths import cache_dir
 
@@ -152,6 +165,8 @@ def checkout(
     if commit is not None:
         ref = commit
     pinned_commit = ref is not None and _COMMIT.match(ref) is not None
+    if offline:
+        return dataclasses.replace(_cached_checkout(url, ref, clone, location), ref=asked_ref)
     try:
         if not clone.is_dir():
             _clone(url, clone)
@@ -176,16 +191,31 @@ def checkout(
         if commit is not None:
             raise EnvbuildError(
                 f"include(): {url} has no commit {commit} (pinned by envbuild.lock)",
-                hint="the commit was removed upstream (a force-push?): run `envbuild lock --upgrade` to pin "
-                "what the ref names now",
+                hint="the commit was removed upstream (a force-push?): run `envbuild lock --upgrade URL` to "
+                "pin what the ref names now",
                 location=location,
             )
         what = f"ref {ref!r}" if ref is not None else "a default branch"
         raise EnvbuildError(f"include(): {url} has no {what}", location=location)
+    return _extracted(url, asked_ref, clone, found, location)
+
+
+def _cached_checkout(url: str, ref: str | None, clone: Path, location: ErrorLocation | None) -> Checkout:
+    hint = "run `envbuild build` once to fetch it; the editor never fetches libraries"
+    commit = _resolve(clone, ref) if clone.is_dir() else None
+    if commit is None:
+        what = f"at {ref!r} " if ref is not None and clone.is_dir() else ""
+        raise NotCached(f"include(): {url} is not in the local cache {what}yet", hint=hint, location=location)
+    return _extracted(url, ref, clone, commit, location)
+
+
+def _extracted(
+    url: str, ref: str | None, clone: Path, commit: str, location: ErrorLocation | None
+) -> Checkout:
     try:
-        root = _tree(clone, found)
+        root = _tree(clone, commit)
     except (subprocess.SubprocessError, OSError, tarfile.TarError) as err:
         raise EnvbuildError(
-            f"include(): cannot extract {url} at {found[:12]}: {err}", location=location
+            f"include(): cannot extract {url} at {commit[:12]}: {err}", location=location
         ) from None
-    return Checkout(url, asked_ref, found, root)
+    return Checkout(url, ref, commit, root)
