@@ -21,8 +21,9 @@ def graph(
     path: project.ProjectPath = Path("."),
     from_: project.From = project.DEFAULT_FROM,
 ) -> None:
-    """Evaluate the build file and print its graph as JSON."""
-    typer.echo(project.load_graph(path, from_).to_json(), nl=False)
+    """Evaluate the build file and print its graph as JSON (includes at envbuild.lock's commits)."""
+    lock = project.project_lock(path, from_)
+    typer.echo(project.load_graph(path, from_, lock).to_json(), nl=False)
 
 
 @debug_app.command("llb")
