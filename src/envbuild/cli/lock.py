@@ -11,6 +11,7 @@ from envbuild.cli import project
 from envbuild.errors import UsageError
 
 _PLATFORM_HELP = "Platform to lock for (repeatable); default: the lock's platforms, else this machine's."
+_NAMES_HELP = "What --upgrade re-resolves."
 _CA_HELP = "CA bundle for the package index (default: as for build steps)."
 _HORUST_HELP = "As for build: the Horust asset is locked only when builds use the pinned release."
 _UPGRADE_HELP = "Re-resolve: everything, or only the NAMEs (Python packages, include/io.http URLs, horust)."
@@ -19,7 +20,7 @@ _UPGRADE_HELP = "Re-resolve: everything, or only the NAMEs (Python packages, inc
 def register(app: typer.Typer) -> None:
     @app.command("lock")
     def lock_command(
-        names: Annotated[list[str] | None, typer.Argument(help="What --upgrade re-resolves.")] = None,
+        names: Annotated[list[str] | None, typer.Argument(help=_NAMES_HELP, metavar="[NAME]...")] = None,
         path: project.ProjectPath = Path("."),
         from_: project.From = project.DEFAULT_FROM,
         upgrade: Annotated[bool, typer.Option("--upgrade", help=_UPGRADE_HELP)] = False,
