@@ -55,7 +55,8 @@ def llb(
     graph = project.load_graph(path, from_, lock)
     target, _ = local_target(graph, options, merge_diff=not no_merge)
     graph, target = pins.without_builder(graph, target, options)
-    compiled = compile_graph(graph, target=target)
+    with project.located_from_here(graph):
+        compiled = compile_graph(graph, target=target)
     typer.echo(dump_dot(compiled.definition) if dot else snapshot(compiled), nl=False)
 
 
