@@ -102,6 +102,10 @@ def resolve(
             args += ["--extra-index-url", url]
         for host in wants.trusted_hosts:
             args += ["--allow-insecure-host", host]
+        for link in wants.find_links:
+            args += ["--find-links", link]
+        if wants.prerelease:
+            args += ["--prerelease", "allow"]
         if upgrade is True:
             args.append("--upgrade")
         elif upgrade:

@@ -20,7 +20,7 @@ from envbuild.compile import base as base_mod
 from envbuild.compile import image_config as config_mod
 from envbuild.compile.context import CompileContext
 from envbuild.compile.join import Stage, join_stages
-from envbuild.compile.pip_args import split_names
+from envbuild.compile.pip_args import package_sources, split_names
 from envbuild.compile.run_steps import runs
 from envbuild.compile.steps import CA_SECRET_ID, StepEnv, step_location
 from envbuild.compile.system_packages import install_apt_packages
@@ -278,7 +278,13 @@ def _language_packages(state: llb.State, graph: Graph, ctx: CompileContext) -> l
         extra = " ".join(u for u in (extra, stack.extra_index_url) if u)
     jupyter = ("jupyterlab",) if graph.config.jupyter is not None and graph.base.dev else ()
     if ctx.target.python_lock is not None and ctx.python is not None:
-        env = python_packages.index_env(url, extra, trust)
+        # the names' own options (`torch --index-url …`) were resolved into the lock as extra sources
+        sources_ = package_sources(split_names(c.names, c.location) for c in graph.packages.python)
+        extra = " ".join(u for u in (extra, *sources_.extra_index_urls) if u) or None
+        trust = trust + sources_.trusted_hosts
+        env = python_packages.index_env(
+            url, extra, trust, find_links=sources_.find_links, prerelease=sources_.prerelease
+        )
         state = _locked_python_packages(state, graph, ctx, ctx.target.python_lock, env)
     elif graph.packages.python or jupyter:
         uv = python_packages.uv_tool(state, steps) if ctx.python is not None else None

@@ -49,9 +49,22 @@ def pip_index_config(url: str, extra_url: str | None, trust: bool, hosts: tuple[
     return "\n".join(lines) + "\n"
 
 
-def index_env(url: str | None, extra_url: str | None, trust_hosts: tuple[str, ...]) -> dict[str, str]:
+def index_env(
+    url: str | None,
+    extra_url: str | None,
+    trust_hosts: tuple[str, ...],
+    *,
+    find_links: tuple[str, ...] = (),
+    prerelease: bool = False,
+) -> dict[str, str]:
     """The same index settings for the build's installer (uv does not read pip.conf; pip does, harmlessly)."""
     env: dict[str, str] = {}
+    if find_links:
+        env["UV_FIND_LINKS"] = ",".join(find_links)
+        env["PIP_FIND_LINKS"] = " ".join(find_links)
+    if prerelease:
+        env["UV_PRERELEASE"] = "allow"
+        env["PIP_PRE"] = "1"
     if url:
         env["UV_INDEX_URL"] = env["PIP_INDEX_URL"] = url
     if extra_url:

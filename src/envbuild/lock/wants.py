@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from envbuild.compile import sources
+from envbuild.compile.pip_args import package_sources, split_names
 from envbuild.compile.pipeline import base_ref, gpu_stack_for, python_plan
 from envbuild.errors import Location
 from envbuild.graph import Graph
@@ -37,6 +38,8 @@ class PythonWants:
     trusted_hosts: tuple[str, ...]
     location: Location | None
     unlockable: str | None = None
+    find_links: tuple[str, ...] = ()
+    prerelease: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,10 +83,16 @@ def python_wants(graph: Graph) -> PythonWants | None:
     if jupyter:
         inputs.append(JUPYTER_PACKAGE)
         requirements.append(JUPYTER_PACKAGE)
-    for call in calls:
-        for name in call.names:
-            inputs.append(name)
-            requirements.append(name)
+    split = [split_names(call.names, call.location) for call in calls]
+    per_call = package_sources(split)
+    if per_call.unsupported:
+        unlockable = (
+            f"pip option {', '.join(per_call.unsupported)} in install.python_packages() changes what one "
+            "call installs, which a lock resolved for all calls at once cannot follow"
+        )
+    for call, args in zip(calls, split, strict=True):
+        inputs += call.names
+        requirements += args.requirements
         if call.requirements:
             inputs.append(f"-r {call.requirements}")
             requirements.append(f"-r {project / call.requirements}")
@@ -105,9 +114,10 @@ def python_wants(graph: Graph) -> PythonWants | None:
     stack = gpu_stack_for(graph)
     if stack is not None and stack.extra_index_url:
         extra.append(stack.extra_index_url)
-    trusted: tuple[str, ...] = ()
+    extra += [u for u in per_call.extra_index_urls if u not in extra]
+    trusted: tuple[str, ...] = per_call.trusted_hosts
     if index is not None and index.trust:
-        trusted = tuple(h for h in (urlsplit(u).hostname for u in (index_url, *extra) if u) if h)
+        trusted += tuple(h for h in (urlsplit(u).hostname for u in (index_url, *extra) if u) if h)
     if index_url:
         inputs.append(f"--index-url {index_url}")
     inputs += [f"--extra-index-url {u}" for u in extra]
@@ -126,4 +136,6 @@ def python_wants(graph: Graph) -> PythonWants | None:
         trusted_hosts=trusted,
         location=first,
         unlockable=unlockable,
+        find_links=per_call.find_links,
+        prerelease=per_call.prerelease,
     )
