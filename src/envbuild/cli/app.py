@@ -16,6 +16,7 @@ from envbuild.errors import EnvbuildError
 
 COMMAND_MODULES = (  # in the order help lists them: by how often a user needs them
     "envbuild.cli.build",
+    "envbuild.cli.lock",
     "envbuild.cli.up",
     "envbuild.cli.exec",
     "envbuild.cli.destroy",

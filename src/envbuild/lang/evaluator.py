@@ -6,12 +6,14 @@ recorder), so evaluations are independent and nothing lives at module level.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
 import stat
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +49,8 @@ class _Abort(Exception):
 
 class Evaluation:
     """`overlay` maps files to text that replaces what is on disk (an editor's unsaved buffers); `offline`
-    makes include() read only the local cache; `limits` and `channel` are the forked child's (isolation)."""
+    makes include() read only the local cache; `include_pins` maps an include (url, ref) to the commit to
+    evaluate (an envbuild.lock's pins); `limits` and `channel` are the forked child's (isolation)."""
 
     def __init__(
         self,
@@ -55,12 +58,14 @@ class Evaluation:
         *,
         overlay: dict[Path, str] | None = None,
         offline: bool = False,
+        include_pins: Mapping[tuple[str, str | None], str] | None = None,
         limits: Limits | None = None,
         channel: isolation.Channel | None = None,
     ) -> None:
         self.project_dir = project_dir
         self.overlay = overlay or {}
         self.offline = offline
+        self.include_pins = dict(include_pins or {})
         self.limits = limits or Limits()
         self.channel = channel
         self.memory_ceiling = isolation.resident_bytes() + self.limits.memory_mib * 1024 * 1024
@@ -242,12 +247,13 @@ class Evaluation:
         if key in self.modules:
             return self.modules[key]
         where = self.error_location(prepared.display, request.line + LINE_OFFSET, request.column)
+        pinned = self.include_pins.get((request.url, request.ref))
         started = time.monotonic()
-        if self.channel is not None:
-            with self.channel.paused():  # git has its own timeout (ENVBUILD_GIT_TIMEOUT)
-                checkout = include.checkout(source, request.ref, location=where, offline=self.offline)
-        else:
-            checkout = include.checkout(source, request.ref, location=where, offline=self.offline)
+        # git has its own timeout (ENVBUILD_GIT_TIMEOUT): the evaluation's clock stops meanwhile
+        with self.channel.paused() if self.channel is not None else contextlib.nullcontext():
+            checkout = include.checkout(
+                source, request.ref, location=where, offline=self.offline, commit=pinned
+            )
         self.deadline += time.monotonic() - started
         files = sorted(p for p in checkout.root.rglob("*.envd") if p.is_file() and ".git" not in p.parts)
         exported: dict[str, str] = {}
@@ -454,6 +460,7 @@ def evaluate(
     *,
     config_file: Path | None = None,
     project_dir: Path | None = None,
+    include_pins: Mapping[tuple[str, str | None], str] | None = None,
 ) -> g.Graph:
     """Evaluate `function` of the build file at `path` (a file, or a directory holding build.envd).
 
@@ -470,7 +477,7 @@ def evaluate(
     limits = Limits.from_env()
 
     def work(channel: isolation.Channel | None) -> g.Graph:
-        evaluation = Evaluation(project, limits=limits, channel=channel)
+        evaluation = Evaluation(project, include_pins=include_pins, limits=limits, channel=channel)
         graph = run_evaluation(evaluation, path, function, config_file)
         assert graph is not None
         return graph

@@ -9,6 +9,7 @@ language server) only ever reads the cache.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import logging
@@ -157,19 +158,29 @@ class NotCached(EnvbuildError):
 
 
 def checkout(
-    url: str, ref: str | None, *, location: ErrorLocation | None = None, offline: bool = False
+    url: str,
+    ref: str | None,
+    *,
+    location: ErrorLocation | None = None,
+    offline: bool = False,
+    commit: str | None = None,
 ) -> Checkout:
     """The library at `url` (pinned to `ref` when given) as a local directory, plus the commit it is.
 
     `offline` uses the cached clone as it is and never runs git against the network: an editor evaluates on
-    every keystroke and must neither wait for nor trigger a fetch.
+    every keystroke and must neither wait for nor trigger a fetch. `commit` (an envbuild.lock pin) is checked
+    out instead of whatever `ref` names now, fetched only when the cached clone lacks it, so a branch that
+    moved upstream is ignored.
     """
     from envbuild.paths import cache_dir
 
     clone = cache_dir() / "include" / cache_key(url) / "repo.git"
+    asked_ref = ref
+    if commit is not None:
+        ref = commit
     pinned_commit = ref is not None and _COMMIT.match(ref) is not None
     if offline:
-        return _cached_checkout(url, ref, clone, location)
+        return dataclasses.replace(_cached_checkout(url, ref, clone, location), ref=asked_ref)
     try:
         if not clone.is_dir():
             _clone(url, clone)
@@ -189,11 +200,18 @@ def checkout(
             hint="check the URL and your network; a library is used offline only after one successful fetch",
             location=location,
         ) from None
-    commit = _resolve(clone, ref)
-    if commit is None:
+    found = _resolve(clone, ref)
+    if found is None:
+        if commit is not None:
+            raise EnvbuildError(
+                f"include(): {url} has no commit {commit} (pinned by envbuild.lock)",
+                hint="the commit was removed upstream (a force-push?): run `envbuild lock --upgrade URL` to "
+                "pin what the ref names now",
+                location=location,
+            )
         what = f"ref {ref!r}" if ref is not None else "a default branch"
         raise EnvbuildError(f"include(): {url} has no {what}", location=location)
-    return _extracted(url, ref, clone, commit, location)
+    return _extracted(url, asked_ref, clone, found, location)
 
 
 def _cached_checkout(url: str, ref: str | None, clone: Path, location: ErrorLocation | None) -> Checkout:
