@@ -11,11 +11,14 @@ USER = "envd"
 HOME = "/home/envd"
 SSH_PORT = 2222
 JUPYTER_PORT = 8888
+RSTUDIO_PORT = 8787  # RStudio Server's own default, which envd publishes for config.rstudio_server()
 AUTHORIZED_KEYS = "/var/envd/authorized_keys"
 
 # Image labels the runtime reads back: the graph (ports, mounts, daemons come from it) and who built it.
 GRAPH_LABEL = "ai.envbuild.graph"
 VERSION_LABEL = "ai.envbuild.version"
+# The sha256 of the envbuild.lock the image was built from (set only when the build followed it fully).
+LOCK_LABEL = "ai.envbuild.lock"
 
 
 def project_dir(env_name: str) -> str:

@@ -232,6 +232,7 @@ def test_non_dev_image_keeps_the_base_images_user_entrypoint_and_workdir():
     assert config["ExposedPorts"] == {"8080/tcp": {}}
     labels = config["Labels"]
     assert json.loads(labels["ai.envbuild.graph"])["project"]["name"] == "demo"
+    assert json.loads(labels["ai.envbuild.graph"])["project"]["dir"] == "."  # not the host path /tmp/demo
     assert labels["ai.tensorchord.envd.syntax.version"] == "v1"
 
 
@@ -344,3 +345,17 @@ def test_heavy_packages_get_a_step_of_their_own_ahead_of_the_rest_of_their_call(
     heavy = names.index("pip install torch==2.5.1 (a layer of its own)")
     assert heavy < names.index("pip install numpy torch==2.5.1") < names.index("pip install vllm")
     assert not any(n.startswith("pip install vllm (") for n in names)
+
+
+def test_a_heavy_package_keeps_the_options_of_its_call_in_its_own_step():
+    """envd users write `torch --index-url …` in the names: the heavy step gets that index too."""
+    g = graph(
+        languages=(Language("python", "3.11"),),
+        packages=Packages(
+            python=(PythonPackageInstall(names=("torch==2.5.1 --index-url https://wheels.test/cu124", "six")),)
+        ),
+    )
+    scripts = [e["exec"]["meta"]["args"][2] for e in execs(ops(g))]
+    heavy = next(s for s in scripts if "torch==2.5.1" in s and "six" not in s)
+    assert "--index-url https://wheels.test/cu124" in heavy
+

@@ -7,6 +7,7 @@ carries over, so tools that read them (envd's `envs`/`images` listings) see pack
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -42,13 +43,29 @@ def image_env(
     return env
 
 
+def repo_label(graph: Graph) -> str:
+    """`config.repo` as envd writes it: JSON with empty fields left out (`{}` when the file has no repo)."""
+    repo = graph.config.repo
+    info = {"url": repo.url, "description": repo.description} if repo is not None else {}
+    return json.dumps({k: v for k, v in info.items() if v}, separators=(",", ":"))
+
+
 def exposed_ports(graph: Graph) -> list[str]:
     ports: set[int] = {e.envd_port for e in graph.runtime.expose}
     if graph.base.dev:
         ports.add(contract.SSH_PORT)
         if graph.config.jupyter is not None:
             ports.add(graph.config.jupyter.port or contract.JUPYTER_PORT)
+        if graph.config.rstudio_server:
+            ports.add(contract.RSTUDIO_PORT)
     return [f"{p}/tcp" for p in sorted(ports)]
+
+
+def _shareable(graph: Graph) -> Graph:
+    """The graph as the image label carries it: without the host's absolute project path (a pushed image
+    would tell everyone where the builder kept the project, and the same project built from two checkouts
+    would differ). Nothing reads it back: a container's project is the one `up`/`run` is given."""
+    return dataclasses.replace(graph, project=dataclasses.replace(graph.project, dir="."))
 
 
 def labels(graph: Graph, base: BaseImageConfig, version: str) -> dict[str, str]:
@@ -57,11 +74,13 @@ def labels(graph: Graph, base: BaseImageConfig, version: str) -> dict[str, str]:
     envd_ports = [{"name": "ssh", "port": contract.SSH_PORT}] if graph.base.dev else []
     if graph.base.dev and graph.config.jupyter is not None:
         envd_ports.append({"name": "jupyter", "port": graph.config.jupyter.port or contract.JUPYTER_PORT})
+    if graph.base.dev and graph.config.rstudio_server:
+        envd_ports.append({"name": "rstudio-server", "port": contract.RSTUDIO_PORT})
     envd_ports += [{"name": e.service, "port": e.envd_port} for e in graph.runtime.expose]
     out.update(
         {
             contract.GRAPH_LABEL: json.dumps(
-                json.loads(graph.to_json()), sort_keys=True, separators=(",", ":")
+                json.loads(_shareable(graph).to_json()), sort_keys=True, separators=(",", ":")
             ),
             contract.VERSION_LABEL: version,
             "ai.tensorchord.envd.syntax.version": graph.syntax,
@@ -71,6 +90,7 @@ def labels(graph: Graph, base: BaseImageConfig, version: str) -> dict[str, str]:
             "ai.tensorchord.envd.pypi.commands": json.dumps(pypi),
             "ai.tensorchord.envd.r.packages": json.dumps([list(c.names) for c in graph.packages.r]),
             "ai.tensorchord.envd.ports": json.dumps(envd_ports),
+            "ai.tensorchord.envd.repo": repo_label(graph),
         }
     )
     if graph.cuda is not None:

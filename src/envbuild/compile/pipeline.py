@@ -1,6 +1,6 @@
-"""graph → LLB, in envd v1's order: base → apt source → dev layer → system packages ∥ languages → language
-packages → io.http → io.copy → user / ssh key / shell / Horust services (dev layer) → `run()` in call order →
-workdir and mount targets.
+"""graph → LLB, in envd v1's order: base → apt source → dev layer → system packages ∥ languages → uv /
+pixi → language packages → io.http ∥ io.copy → code agents → user / ssh key / shell / Horust services / git
+config / VS Code extensions (dev layer) → `run()` in call order → workdir and mount targets.
 
 Each step is a pure function from a state to a state, in the module named for its node kind; this module only
 decides the order and what runs side by side, and assembles the image config.
@@ -13,18 +13,21 @@ from functools import partial
 from typing import Any
 
 import envbuild
-from envbuild import llb
+from envbuild import contract, llb
 from envbuild._proto.pb import ops_pb2
+from envbuild.compile import agents, dev, languages, python, python_env, python_packages, sources
 from envbuild.compile import base as base_mod
-from envbuild.compile import dev, languages, python, python_env, python_packages, sources
 from envbuild.compile import image_config as config_mod
 from envbuild.compile.context import CompileContext
 from envbuild.compile.join import Stage, join_stages
+from envbuild.compile.located import located
+from envbuild.compile.pip_args import package_sources, split_names
 from envbuild.compile.run_steps import runs
 from envbuild.compile.steps import CA_SECRET_ID, StepEnv, step_location
 from envbuild.compile.system_packages import install_apt_packages
 from envbuild.compile.target import BuildTarget
 from envbuild.graph import Graph
+from envbuild.llb.refs import normalize_image_ref
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ def gpu_stack_for(graph: Graph):
         return None
     from envbuild.compile.cuda import gpu_stack, requested_versions, ubuntu_release
 
-    names = [n for call in graph.packages.python for n in call.names]
+    names = [n for call in graph.packages.python for n in split_names(call.names, call.location).requirements]
     torch, vllm = requested_versions(names)
     return gpu_stack(
         cuda=graph.cuda.version,
@@ -62,9 +65,14 @@ def gpu_stack_for(graph: Graph):
 
 
 def base_ref(graph: Graph) -> str:
-    """The image the build starts from: the CUDA table's pick when `install.cuda` is used."""
-    stack = gpu_stack_for(graph)
-    return stack.image.ref if stack is not None else graph.base.image
+    """The image the build starts from: the CUDA table's pick when `install.cuda` is used. A reference that
+    cannot be pulled is an error at the `base()` call."""
+    with located(graph.cuda.location if graph.cuda is not None else None):
+        stack = gpu_stack_for(graph)
+    ref = stack.image.ref if stack is not None else graph.base.image
+    with located(graph.base.location):
+        normalize_image_ref(ref)
+    return ref
 
 
 def cache_scope(graph: Graph) -> str:
@@ -79,7 +87,8 @@ def python_plan(graph: Graph, ref: str) -> python.PythonPlan | None:
         wants_python = bool(graph.packages.python) or (graph.config.jupyter is not None and graph.base.dev)
         if not (wants_python and python.distro_of(ref)):
             return None
-    return python.plan_python(ref, lang.version if lang else None, conda=graph.conda is not None)
+    with located(lang.location if lang else None):
+        return python.plan_python(ref, lang.version if lang else None, conda=graph.conda is not None)
 
 
 def language_needs(graph: Graph, plan: python.PythonPlan | None) -> tuple[tuple[str, ...], tuple, tuple]:
@@ -97,6 +106,9 @@ def language_needs(graph: Graph, plan: python.PythonPlan | None) -> tuple[tuple[
         env.append(("MAMBA_ROOT_PREFIX", python.CONDA_ROOT))
     if graph.uv is not None:
         env += languages.UV_ENV
+    if graph.config.julia_pkg_server:
+        # Julia's own setting for the package server, for the build's Pkg.add and for the user's sessions
+        env.append(("JULIA_PKG_SERVER", graph.config.julia_pkg_server))
     return tuple(paths), tuple(env), tuple(apt)
 
 
@@ -113,6 +125,7 @@ def language_stages(
         )
     conda = graph.conda
     if plan is not None and plan.source == "conda" and conda is not None:
+        target_owner = (target.uid, target.gid) if graph.base.dev else None
         stages.append(
             (
                 f"conda python {plan.version}",
@@ -123,6 +136,7 @@ def language_stages(
                     channel=conda.channel,
                     platform=target.platform,
                     steps=steps,
+                    owner=target_owner,
                 ),
             )
         )
@@ -154,15 +168,15 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
 
     # base → apt source → dev layer
     base = base_mod.base_image(ref, platform=target.platform, digest=target.base_digest)
-    state = base
-    for key, value in env.items():
-        state = state.with_env(key, value)
+    state = base.with_envs(env)
     state = base_mod.apt_source(state, graph.config.apt_source)
     if graph.base.dev:
         state = dev.compile_dev_base(state, ctx)
 
     # system packages ∥ languages ∥ the Python environment (uv and the venv need the base, not the apt step)
-    apt = tuple(dict.fromkeys([*graph.packages.apt_names(), *extra_apt]))
+    # envd hands the names to bash unquoted, so "libfoo libbar" in one name is two packages there too
+    user_apt = [word for name in graph.packages.apt_names() for word in name.split()]
+    apt = tuple(dict.fromkeys([*user_apt, *extra_apt]))
     stages = language_stages(graph, plan, apt, target, steps)
     index = _pip_index(graph)
     uv: llb.State | None = None
@@ -176,6 +190,14 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
         state = python_env.create_environment(state, uv, steps, index.env)
     if graph.uv is not None:
         state = languages.install_uv(state, graph.uv.python_version, target.platform, steps)
+    if graph.pixi is not None:
+        state = languages.install_pixi(
+            state,
+            use_pixi_mirror=graph.pixi.use_pixi_mirror,
+            pypi_index=graph.pixi.pypi_index,
+            platform=target.platform,
+            owner=owner,
+        )
     rust = graph.language("rust")
     if rust is not None:
         state = languages.install_rust(state, rust.version, steps)
@@ -190,6 +212,7 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
     if graph.copies:
         file_stages.append(("io.copy", lambda s: sources.copies(s, graph.copies, owner=owner)))
     state = join_stages(state, file_stages, merge_diff=target.merge_diff)
+    state = agents.install_agents(state, graph.code_agents, platform=target.platform)
 
     # user / ssh key / shell / prompt / Horust services
     workdir = (
@@ -230,6 +253,8 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
         entrypoint=entrypoint,
         version=envbuild.version(),
     )
+    if target.lock_digest:
+        image["config"]["Labels"][contract.LOCK_LABEL] = target.lock_digest
     definition = state.marshal(platform=target.platform)
     needs_context = (
         bool(graph.copies and any(not c.image for c in graph.copies))
@@ -256,6 +281,9 @@ class PipIndex:
 
     conf: str | None = None
     env: dict[str, str] = field(default_factory=dict)
+    url: str | None = None
+    extra: str | None = None
+    trust: tuple[str, ...] = ()
 
 
 def _pip_index(graph: Graph) -> PipIndex:
@@ -272,7 +300,7 @@ def _pip_index(graph: Graph) -> PipIndex:
     stack = gpu_stack_for(graph)
     if stack is not None and stack.extra_index_url:
         extra = " ".join(u for u in (extra, stack.extra_index_url) if u)
-    return PipIndex(conf, python_packages.index_env(url, extra, trust))
+    return PipIndex(conf, python_packages.index_env(url, extra, trust), url, extra, trust)
 
 
 def _language_packages(
@@ -284,7 +312,17 @@ def _language_packages(
     if index.conf is not None:
         state = python_packages.set_pip_index(state, index.conf)
     jupyter = ("jupyterlab",) if graph.config.jupyter is not None and graph.base.dev else ()
-    if graph.packages.python or jupyter:
+    if ctx.target.python_lock is not None and ctx.python is not None:
+        # the names' own options (`torch --index-url …`) were resolved into the lock as extra sources
+        sources_ = package_sources(split_names(c.names, c.location) for c in graph.packages.python)
+        extra = " ".join(u for u in (index.extra, *sources_.extra_index_urls) if u) or None
+        trust = index.trust + sources_.trusted_hosts
+        env = python_packages.index_env(
+            index.url, extra, trust, find_links=sources_.find_links, prerelease=sources_.prerelease
+        )
+        uv = uv if uv is not None else python_env.uv_from_environment(state, steps)
+        state = _locked_python_packages(state, graph, ctx, ctx.target.python_lock, env, uv)
+    elif graph.packages.python or jupyter:
         if uv is None and ctx.python is not None:
             uv = python_env.uv_from_environment(state, steps)
         installer = python_packages.Installer(
@@ -296,11 +334,13 @@ def _language_packages(
         if graph.config.jupyter is not None and jupyter:
             # envd installs Jupyter for config.jupyter(); a step of its own, so it stays cached when the
             # user's packages change
-            state = installer.names(state, jupyter, location=step_location(graph.config.jupyter.location))
+            state = installer.names(
+                state, split_names(jupyter), location=step_location(graph.config.jupyter.location)
+            )
         for call in graph.packages.python:
             where = step_location(call.location)
             if call.names:
-                state = installer.names(state, call.names, location=where)
+                state = installer.names(state, split_names(call.names, call.location), location=where)
             if call.requirements:
                 needed = sources.requirements_includes(graph.project.dir, call.requirements)
                 req_src = sources.context_source(needed)
@@ -315,12 +355,44 @@ def _language_packages(
                 state, conda_call.names, conda_call.channels, steps, use_mamba=use_mamba
             )
         if conda_call.env_file:
-            env_src = sources.context_source((conda_call.env_file,))
-            state = python.conda_env_update(state, conda_call.env_file, env_src, steps, use_mamba=use_mamba)
+            state = python.conda_env_update(
+                state,
+                conda_call.env_file,
+                sources.context_source(),
+                steps,
+                use_mamba=use_mamba,
+                project_dir=config_mod.envd_project_dir(graph),
+            )
     for r_call in graph.packages.r:
         state = languages.install_r_packages(state, r_call.names, graph.config.cran_mirror, steps)
     for julia_call in graph.packages.julia:
         state = languages.install_julia_packages(state, julia_call.names, steps)
+    return state
+
+
+def _locked_python_packages(
+    state: llb.State,
+    graph: Graph,
+    ctx: CompileContext,
+    requirements: str,
+    env: dict[str, str],
+    uv: llb.State,
+) -> llb.State:
+    """The whole Python set of envbuild.lock in one hash-checking install (Jupyter, names and requirements
+    files included: they were resolved together), then the project's local wheels without dependencies
+    (their dependencies are in the locked set)."""
+    steps: StepEnv = ctx.steps
+    installer = python_packages.Installer(steps, python=f"{python.ENV_PREFIX}/bin/python", uv=uv, env=env)
+    first = graph.packages.python[0].location if graph.packages.python else None
+    if first is None and graph.config.jupyter is not None:
+        first = graph.config.jupyter.location
+    state = installer.locked(state, requirements, location=step_location(first))
+    for call in graph.packages.python:
+        if call.local_wheels:
+            wheels_src = sources.context_source(tuple(call.local_wheels))
+            state = installer.wheels(
+                state, call.local_wheels, wheels_src, location=step_location(call.location), no_deps=True
+            )
     return state
 
 

@@ -54,9 +54,7 @@ def tool_root(base: llb.State, target: BuildTarget, graph: Graph) -> llb.State:
     """What the tool state starts from: the base image with its own environment and the build's apt source,
     but not `runtime.environ` nor the dev layer, which the tools do not need: so a change to either (or a new
     project on the same base) finds uv and the environment's files already built."""
-    for key, value in target.base_config.env_map().items():
-        base = base.with_env(key, value)
-    return apt_source(base, graph.config.apt_source)
+    return apt_source(base.with_envs(target.base_config.env_map()), graph.config.apt_source)
 
 
 def uv_tool(root: llb.State, steps: StepEnv, index_env: dict[str, str]) -> llb.State:

@@ -19,7 +19,8 @@ import re
 import shlex
 
 from envbuild import llb
-from envbuild.compile.cache_mounts import WHEELS, uv_mounts, wheel_mounts
+from envbuild.compile.cache_mounts import PIP_CACHE, WHEELS, cache_id, uv_mounts, wheel_mounts
+from envbuild.compile.pip_args import PipArgs
 from envbuild.compile.python_env import PIP_ENV, UV_ENV, UV_MOUNT, uv_mount
 from envbuild.compile.steps import StepEnv
 
@@ -56,6 +57,7 @@ def heavy_first(names: tuple[str, ...]) -> tuple[str, ...]:
     """The heavy requirements of one call, when the call has others too (else there is nothing to split)."""
     heavy = tuple(n for n in names if distribution_name(n) in HEAVY)
     return heavy if heavy and len(heavy) < len(names) else ()
+LOCK_MOUNT = "/run/envbuild/lock"
 
 
 def pip_index_config(url: str, extra_url: str | None, trust: bool, hosts: tuple[str, ...]) -> str:
@@ -68,9 +70,22 @@ def pip_index_config(url: str, extra_url: str | None, trust: bool, hosts: tuple[
     return "\n".join(lines) + "\n"
 
 
-def index_env(url: str | None, extra_url: str | None, trust_hosts: tuple[str, ...]) -> dict[str, str]:
+def index_env(
+    url: str | None,
+    extra_url: str | None,
+    trust_hosts: tuple[str, ...],
+    *,
+    find_links: tuple[str, ...] = (),
+    prerelease: bool = False,
+) -> dict[str, str]:
     """The same index settings for the build's installer (uv does not read pip.conf; pip does, harmlessly)."""
     env: dict[str, str] = {}
+    if find_links:
+        env["UV_FIND_LINKS"] = ",".join(find_links)
+        env["PIP_FIND_LINKS"] = " ".join(find_links)
+    if prerelease:
+        env["UV_PRERELEASE"] = "allow"
+        env["PIP_PRE"] = "1"
     if url:
         env["UV_INDEX_URL"] = env["PIP_INDEX_URL"] = url
     if extra_url:
@@ -96,6 +111,18 @@ class Installer:
         self.uv = uv
         self.env = env
 
+    def _pip(self, state: llb.State, args: str, name: str, location=None) -> llb.State:
+        """Plain `pip install ARGS`, envd's command, for option lines uv has no spelling for."""
+        python = self.python or "python3"
+        return self.steps.sh(
+            state,
+            f"{python} -m pip install {args}\n",
+            name=name,
+            env={**PIP_ENV, **self.env},
+            mounts=[llb.cache_mount(PIP_CACHE, cache_id(PIP_CACHE, self.steps.scope), sharing="locked")],
+            location=location,
+        )
+
     def _run(self, state: llb.State, args: str, name: str, extra_mounts: list, location=None) -> llb.State:
         if self.uv is not None and self.python:
             script = f"{UV_MOUNT}/bin/uv pip install --python {self.python} {args}\n"
@@ -116,17 +143,22 @@ class Installer:
             env = {**PIP_ENV, **self.env}
         return self.steps.sh(state, script, name=name, env=env, mounts=mounts, location=location)
 
-    def names(self, state: llb.State, names: tuple[str, ...], *, location=None) -> llb.State:
-        """One call's packages; heavy ones (torch, ...) first in a step of their own, then the whole list
-        again, so the resolver still sees every requirement together and finds the heavy ones installed."""
-        heavy = heavy_first(names)
-        if heavy:
-            spec = " ".join(shlex.quote(n) for n in heavy)
-            state = self._run(
-                state, spec, "pip install " + " ".join(heavy) + " (a layer of its own)", [], location
-            )
-        spec = " ".join(shlex.quote(n) for n in names)
-        return self._run(state, spec, "pip install " + " ".join(names), [], location)
+    def names(self, state: llb.State, args: PipArgs, *, location=None) -> llb.State:
+        """One call's names, options included (`torch --index-url …`): uv when every option has a uv
+        spelling, else pip with the line as written. Heavy requirements (torch, ...) go first in a step of
+        their own, with the call's options, then the whole line (uv finds them installed)."""
+        heavy = heavy_first(args.requirements)
+        if heavy and self.uv is not None and self.python and args.uv_words is not None:
+            light = set(args.requirements) - set(heavy)
+            words = [w for w in args.uv_words if w not in light]
+            heavy_name = "pip install " + " ".join(heavy) + " (a layer of its own)"
+            state = self._run(state, shlex.join(words), heavy_name, [], location)
+        name = "pip install " + " ".join(args.words)
+        if self.uv is not None and self.python and args.uv_words is not None:
+            return self._run(state, shlex.join(args.uv_words), name, [], location)
+        if args.has_options:
+            return self._pip(state, shlex.join(args.words), name, location)
+        return self._run(state, shlex.join(args.words), name, [], location)
 
     def requirements(self, state: llb.State, path: str, context: llb.State, *, location=None) -> llb.State:
         """`-r file` with the build context mounted read-only, so nested `-r`/`-e` paths resolve."""
@@ -135,8 +167,32 @@ class Installer:
         return self._run(state, args, f"pip install -r {path}", [mount], location)
 
     def wheels(
-        self, state: llb.State, wheels: tuple[str, ...], context: llb.State, *, location=None
+        self,
+        state: llb.State,
+        wheels: tuple[str, ...],
+        context: llb.State,
+        *,
+        location=None,
+        no_deps: bool = False,
     ) -> llb.State:
         mount = llb.bind_mount(CONTEXT_MOUNT, context, readonly=True)
         args = " ".join(shlex.quote(f"{CONTEXT_MOUNT}/{w}") for w in wheels)
+        if no_deps:
+            args = "--no-deps " + args
         return self._run(state, args, "pip install " + " ".join(wheels), [mount], location)
+
+    def locked(self, state: llb.State, requirements: str, *, location=None) -> llb.State:
+        """Every package of a lock, each checked against its hashes (`--require-hashes`): what the index
+        serves now is installed only if it is byte for byte what was locked."""
+        files = llb.scratch().mkfile(
+            "/requirements.txt", requirements, mode=0o644, custom_name="[internal] envbuild.lock requirements"
+        )
+        mount = llb.bind_mount(LOCK_MOUNT, files, readonly=True)
+        count = sum(1 for line in requirements.splitlines() if line and not line[0].isspace())
+        return self._run(
+            state,
+            f"--require-hashes -r {LOCK_MOUNT}/requirements.txt",
+            f"pip install {count} packages pinned by envbuild.lock",
+            [mount],
+            location,
+        )
