@@ -352,10 +352,18 @@ def test_a_heavy_package_keeps_the_options_of_its_call_in_its_own_step():
     g = graph(
         languages=(Language("python", "3.11"),),
         packages=Packages(
-            python=(PythonPackageInstall(names=("torch==2.5.1 --index-url https://wheels.test/cu124", "six")),)
+            python=(
+                PythonPackageInstall(names=("torch==2.5.1 --index-url https://wheels.test/cu124", "six")),
+            )
         ),
     )
     scripts = [e["exec"]["meta"]["args"][2] for e in execs(ops(g))]
     heavy = next(s for s in scripts if "torch==2.5.1" in s and "six" not in s)
     assert "--index-url https://wheels.test/cu124" in heavy
 
+
+def test_apt_steps_skip_dpkgs_fsync():
+    """A build step's snapshot is committed whole or not at all, so dpkg's per-file fsync buys nothing."""
+    for step in execs(ops(PY)):
+        if "apt-get" in step["exec"]["meta"]["args"][2]:
+            assert "Dpkg::Options::=--force-unsafe-io" in step["exec"]["meta"]["args"][2]
