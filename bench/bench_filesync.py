@@ -1,6 +1,6 @@
 """Benchmark: send a 200 MB build context through our filesync and through `docker buildx build`.
 
-Usage: `.venv/bin/python bench/bench_filesync.py [--mb 200] [--runs 3] [--mode cold|warm|both]
+Usage: `.venv/bin/python bench/bench_filesync.py [--mb 200 | --small N] [--runs 3] [--mode cold|warm|both]
 [--output none|tar] [--address moby-worker://]`.
 
 Both sides do the same work on the same daemon: the context (many files of mixed sizes) goes to BuildKit
