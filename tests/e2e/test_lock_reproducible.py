@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from envbuild.buildkit import connect
-from envbuild.compile.python_packages import UV_VERSION
+from envbuild.compile.python_env import UV_VERSION
 from tests.support.dedicated_buildkitd import REGISTRY, dedicated_buildkitd, missing
 from tests.support.pyindex import served_index
 

@@ -4,7 +4,7 @@ Why uv from PyPI on the host rather than uv inside BuildKit: resolving is a ques
 not about the image, and uv answers it for another interpreter and platform (`--python-version`,
 `--python-platform`) without having that interpreter. On the host it takes about a second and needs no
 image: inside BuildKit it would first need the environment's Python built to install uv into. The result is
-installed inside BuildKit by the same uv release (`compile.python_packages.UV_VERSION`, checked here) with
+installed inside BuildKit by the same uv release (`compile.python_env.UV_VERSION`, checked here) with
 `--require-hashes`, so the files installed are byte for byte the files resolved, whichever network fetched
 them. The index options are the build's own (`config.pip_index`, the PyTorch index of `install.cuda`).
 """
@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from envbuild.compile.python_packages import UV_VERSION
+from envbuild.compile.python_env import UV_VERSION
 from envbuild.errors import EnvbuildError
 from envbuild.lock.model import LockedPackage, LockedPython
 from envbuild.lock.wants import PythonWants
