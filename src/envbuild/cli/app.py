@@ -1,7 +1,8 @@
 """The `envbuild` console script: builds the typer app and renders errors.
 
 Each command module exposes `register(app)`; this file only lists them, so commands stay in modules named for
-what they do and no command's imports slow the others down.
+what they do. Only the module of the command being run is imported (all of them for the top-level help and
+shell completion): a command pays for its own imports, never for the others'.
 """
 
 from __future__ import annotations
@@ -9,46 +10,71 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-
-import typer
+from typing import TYPE_CHECKING
 
 from envbuild.errors import EnvbuildError
 
-COMMAND_MODULES = (  # in the order help lists them: by how often a user needs them
-    "envbuild.cli.build",
-    "envbuild.cli.up",
-    "envbuild.cli.exec",
-    "envbuild.cli.destroy",
-    "envbuild.cli.run",
-    "envbuild.cli.envs",
-    "envbuild.cli.images",
-    "envbuild.cli.context",
-    "envbuild.cli.pause",
-    "envbuild.cli.init",
-    "envbuild.cli.bootstrap",
-    "envbuild.cli.prune",
-    "envbuild.cli.debug",
-    "envbuild.cli.version",
-)
+if TYPE_CHECKING:
+    import typer
 
-app = typer.Typer(
-    name="envbuild",
-    help="Build and run development environments from envd v1 build files, on BuildKit.",
-    no_args_is_help=True,
-    add_completion=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
+HELP = "Build and run development environments from envd v1 build files, on BuildKit."
+
+# command → module that registers it, in the order help lists them: by how often a user needs them
+COMMANDS = {
+    "build": "envbuild.cli.build",
+    "up": "envbuild.cli.up",
+    "exec": "envbuild.cli.exec",
+    "destroy": "envbuild.cli.destroy",
+    "run": "envbuild.cli.run",
+    "pause": "envbuild.cli.pause",
+    "resume": "envbuild.cli.pause",
+    "init": "envbuild.cli.init",
+    "bootstrap": "envbuild.cli.bootstrap",
+    "prune": "envbuild.cli.prune",
+    "version": "envbuild.cli.version",
+    "envs": "envbuild.cli.envs",
+    "images": "envbuild.cli.images",
+    "context": "envbuild.cli.context",
+    "debug": "envbuild.cli.debug",
+}
 
 
+def modules_for(argv: list[str]) -> list[str]:
+    """The command modules a run with these arguments needs: the named command's, else all of them.
 
-@app.callback()
-def _root() -> None:
-    """Build and run development environments from envd v1 build files, on BuildKit."""
+    The root takes no option with a value, so the first argument not starting with `-` names the command.
+    Shell completion (click's `_ENVBUILD_COMPLETE`) and anything unknown (for click's "no such command"
+    message) get every command.
+    """
+    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    if command in COMMANDS and "_ENVBUILD_COMPLETE" not in os.environ:
+        return [COMMANDS[command]]
+    return list(dict.fromkeys(COMMANDS.values()))
 
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(_name).register(app)
+def make_app(modules: list[str]) -> typer.Typer:
+    """The typer app with the commands of these modules registered."""
+    import typer
+
+    from envbuild.cli import plain_params
+
+    plain_params.install()
+    app = typer.Typer(
+        name="envbuild",
+        help=HELP,
+        no_args_is_help=True,
+        add_completion=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
+
+    @app.callback()
+    def _root() -> None:
+        """Build and run development environments from envd v1 build files, on BuildKit."""
+
+    for name in modules:
+        importlib.import_module(name).register(app)
+    return app
 
 
 def main() -> None:
@@ -57,7 +83,7 @@ def main() -> None:
     Click (standalone mode) reports its own usage errors; everything else that escapes a command lands here.
     """
     try:
-        app()
+        make_app(modules_for(sys.argv[1:]))(prog_name="envbuild")
     except EnvbuildError as err:
         print(err.render(), file=sys.stderr)
         sys.exit(err.exit_code)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from envbuild.errors import UsageError
-from envbuild.progress.display import MODES as PROGRESS_MODES
+from envbuild.progress import MODES as PROGRESS_MODES
 
 if TYPE_CHECKING:
     from envbuild.builder import BuildOptions, BuildResult

@@ -1,11 +1,8 @@
-"""`envbuild context create|ls|use|rm`: pick the BuildKit builder."""
+"""`envbuild context create|ls|use|rm`: pick the BuildKit builder (imports happen inside each command)."""
 
 from __future__ import annotations
 
 import typer
-
-from envbuild import contexts
-from envbuild.cli.output import emit
 
 context_app = typer.Typer(help="Manage contexts: which BuildKit builder envbuild uses.", no_args_is_help=True)
 
@@ -22,6 +19,8 @@ def create(
     use: bool = typer.Option(False, "--use", help="Make it the current context."),
 ) -> None:
     """Create a context."""
+    from envbuild import contexts
+
     ctx = contexts.create(name, builder, builder_address, use=use)
     typer.echo(f"context {ctx.name} created ({ctx.address})")
     if use:
@@ -31,6 +30,9 @@ def create(
 @context_app.command("ls")
 def ls(fmt: str = typer.Option("table", "--format", help="table or json.")) -> None:
     """List contexts; the current one is marked."""
+    from envbuild import contexts
+    from envbuild.cli.output import emit
+
     store = contexts.load()
     rows = [{**c.to_dict(), "address": c.address, "current": c.name == store.current} for c in store.contexts]
     emit(rows, ("name", "builder", "address", "current"), fmt)
@@ -39,6 +41,8 @@ def ls(fmt: str = typer.Option("table", "--format", help="table or json.")) -> N
 @context_app.command("use")
 def use(name: str = typer.Argument(..., help="Context to make current.")) -> None:
     """Make a context the current one."""
+    from envbuild import contexts
+
     contexts.use(name)
     typer.echo(f"current context is {name}")
 
@@ -46,6 +50,8 @@ def use(name: str = typer.Argument(..., help="Context to make current.")) -> Non
 @context_app.command("rm")
 def rm(name: str = typer.Argument(..., help="Context to remove (not the current one).")) -> None:
     """Remove a context."""
+    from envbuild import contexts
+
     contexts.remove(name)
     typer.echo(f"context {name} removed")
 
