@@ -19,11 +19,11 @@ from envbuild.cli import app as cli_app
 from envbuild.cli import plain_params
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "python-basic"
-HEAVY = ("pydantic", "grpc", "rich", "docker", "yaml")
+HEAVY = ("pydantic", "grpc", "rich", "docker", "yaml", "importlib.metadata")
 
 
 def imported_by(*args: str) -> set[str]:
-    """Top-level packages the real CLI imports for these arguments (from `python -X importtime`)."""
+    """Modules (and their top-level packages) the real CLI imports for these arguments (-X importtime)."""
     run = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "envbuild.cli", *args], capture_output=True, text=True
     )
@@ -31,7 +31,8 @@ def imported_by(*args: str) -> set[str]:
     names = set()
     for line in run.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:
-            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+            module = line.rsplit("|", 1)[1].strip()
+            names.update((module, module.split(".")[0]))
     return names
 
 
@@ -43,6 +44,14 @@ def test_short_commands_import_no_heavy_library(args):
     loaded = imported_by(*args)
     assert "typer" in loaded  # the probe sees imports at all
     assert not loaded & set(HEAVY), f"{args} imported {sorted(loaded & set(HEAVY))}"
+
+
+def test_the_version_is_the_installed_distribution_s():
+    import importlib.metadata
+
+    import envbuild
+
+    assert envbuild.version() == importlib.metadata.version("envbuild")
 
 
 def test_a_command_imports_only_its_own_module():
