@@ -15,7 +15,8 @@ class BuildOptions:
     """`address` None: the current context's builder. `outputs` empty: an image named `tag` (or
     `<env>:dev`) in the builder's store. `merge_diff` None: whatever the worker supports. `horust`: the
     `--horust` value (a file, an image, a release URL), else `$ENVBUILD_HORUST`, else the pinned release.
-    `on_status` receives every status event of the solve (the CLI's progress display)."""
+    `on_status` receives every status event of the solve (the CLI's progress display). `force`: build even
+    when `up_to_date` finds the image current."""
 
     address: str | None = None
     tag: str | None = None
@@ -31,3 +32,4 @@ class BuildOptions:
     ssh_public_key: str | None = None
     horust: str | None = None
     on_status: Callable[[StatusEvent], None] | None = None
+    force: bool = False

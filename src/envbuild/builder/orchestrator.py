@@ -2,26 +2,33 @@
 
 The target is learned in two parts: what the host decides (`local_target`: platform, owner, CA bundle and
 proxy, where Horust comes from) and what only BuildKit knows (merge/diff support, the base image's config and
-digest). `envbuild debug llb` uses the first part alone, so it prints what a build on this host would send.
+digest), learned inside the build's one solve. `envbuild debug llb` uses the first part alone, so it prints
+what a build on this host would send. `up_to_date` answers, before any solve, whether the image in Docker's
+store was built from the same inputs (builder/freshness.py).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from envbuild import llb
+from envbuild.builder.freshness import build_key, recorded_key, skippable, stored_image, with_key
 from envbuild.builder.horust import horust_source
 from envbuild.builder.network import NetworkSettings, discover
 from envbuild.builder.options import BuildOptions
-from envbuild.builder.outputs import exporter_for, parse_output, qualify_image_name
+from envbuild.builder.outputs import OutputSpec, exporter_for, parse_output, qualify_image_name
 from envbuild.builder.result import BuildResult
-from envbuild.compile.pipeline import base_ref, compile_graph
+from envbuild.compile.pipeline import CompiledBuild, base_ref, compile_graph
 from envbuild.compile.steps import CA_SECRET_ID
 from envbuild.compile.target import BaseImageConfig, BuildTarget
 from envbuild.errors import EnvbuildError
 from envbuild.graph import Graph
+
+if TYPE_CHECKING:
+    from envbuild import buildkit
 
 
 def default_tag(graph: Graph) -> str:
@@ -66,15 +73,22 @@ def local_target(
     return target, network
 
 
-def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
-    """Build `graph` on the current context's BuildKit (or `options.address`) and export it.
+@dataclass(frozen=True)
+class _Plan:
+    """What a build is, as far as this host knows before asking BuildKit."""
 
-    Raises `EnvbuildError` (from BuildKit: with the failing step, its command and last log lines).
-    """
-    from envbuild import buildkit
-    from envbuild.buildkit.options import SolveOptions
+    outputs: tuple[OutputSpec, ...]
+    target: BuildTarget
+    network: NetworkSettings
+    address: str
+    local: CompiledBuild  # compiled for the local target: its local dirs, and the result when up to date
+    key: str
+    store_name: str | None  # the image to look up in Docker's store, when the build can be skipped
 
-    options = options or BuildOptions()
+
+def _plan(graph: Graph, options: BuildOptions) -> _Plan:
+    from envbuild.buildkit.address import parse_address
+
     outputs = options.outputs or (parse_output("type=image", default_name=options.tag or default_tag(graph)),)
     target, network = local_target(graph, options)
     address = options.address
@@ -82,54 +96,101 @@ def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
         from envbuild import contexts
 
         address = contexts.current().address
+    parsed = parse_address(address)
+    local = compile_graph(graph, target=target)
+    key = build_key(graph, target, options, outputs, address, local.local_dirs)
+    store_name = skippable(outputs, parsed.docker_host if parsed.scheme == "moby-worker" else None)
+    return _Plan(outputs, target, network, address, local, key, store_name)
 
+
+def up_to_date(graph: Graph, options: BuildOptions | None = None) -> BuildResult | None:
+    """The result of building `graph` when the builder's store already holds it (built by envbuild from the
+    same graph, target, options and input files), without any solve; None when a build is needed."""
+    options = options or BuildOptions()
+    if options.force:
+        return None
+    plan = _plan(graph, options)
+    if plan.store_name is None:
+        return None
+    from envbuild.buildkit.address import parse_address
+
+    image = stored_image(parse_address(plan.address).docker_host, plan.store_name)
+    if image is None or recorded_key(image) != plan.key:
+        return None
+    return BuildResult(
+        name=plan.store_name,
+        digest=image.get("Id"),
+        compiled=plan.local,
+        exporter_response={},
+        notes=plan.network.notes,
+        up_to_date=True,
+    )
+
+
+def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
+    """Build `graph` on the current context's BuildKit (or `options.address`) and export it, in one solve:
+    the worker's merge/diff support and the base image's config are learned inside it, then the graph is
+    compiled and solved there (`buildkit.Client.build`). An image for Docker's store gets the build key.
+
+    Raises `EnvbuildError` (from BuildKit: with the failing step, its command and last log lines).
+    """
+    from envbuild import buildkit
+    from envbuild._proto.pb import ops_pb2
+    from envbuild.buildkit.options import SolveOptions
+
+    options = options or BuildOptions()
+    plan = _plan(graph, options)
     ref = base_ref(graph)
-    with buildkit.connect(address) as client:
-        caps = client.capabilities()
-        wanted = caps.merge_diff if options.merge_diff is None else options.merge_diff
-        merge_diff = wanted and caps.merge_diff
-        from envbuild._proto.pb import ops_pb2
+    plat = llb.Platform.parse(plan.target.platform)
+    pb_platform = ops_pb2.Platform(OS=plat.os, Architecture=plat.architecture, Variant=plat.variant)
+    compiled_in_solve: list[CompiledBuild] = []
 
-        plat = llb.Platform.parse(target.platform)
-        pb_platform = ops_pb2.Platform(OS=plat.os, Architecture=plat.architecture, Variant=plat.variant)
+    def program(frontend: buildkit.Frontend) -> tuple[ops_pb2.Definition, dict[str, Any]]:
+        merge_diff = options.merge_diff is not False and frontend.merge_diff
         try:
-            digest, config = client.resolve_image_config(ref, pb_platform)
+            digest, config = frontend.resolve_image_config(ref, pb_platform)
         except EnvbuildError as err:
             raise EnvbuildError(
                 f"base image {ref} cannot be found: {err.message}",
                 hint="build or pull it into the builder's image store first (docker images lists Docker's)",
                 location=graph.base.location,
             ) from err
-        target = replace(
-            target, merge_diff=merge_diff, base_config=BaseImageConfig.from_oci(config), base_digest=digest
-        )
+        base = BaseImageConfig.from_oci(config)
+        target = replace(plan.target, merge_diff=merge_diff, base_config=base, base_digest=digest)
         compiled = compile_graph(graph, target=target)
+        compiled_in_solve.append(compiled)
+        image_config = compiled.image_config
+        if plan.store_name is not None:
+            image_config = with_key(image_config, plan.key)
+        return compiled.definition, image_config
+
+    with buildkit.connect(plan.address) as client:
+        worker = client.worker()
         exports = []
-        for spec in outputs:
-            choice = exporter_for(spec, exporters=caps.exporters, worker=caps.worker)
+        for spec in plan.outputs:
+            choice = exporter_for(spec, exporters=worker.exporters, worker=worker.kind)
             exports.append(buildkit.Export(type=choice.type, attrs=choice.attrs, dest=choice.dest))
-        ca = network.ca_bundle
-        response = client.solve(
-            compiled.definition,
+        ca = plan.network.ca_bundle
+        response = client.build(
+            program,
             SolveOptions(
                 exports=exports,
-                local_dirs={name: Path(path) for name, path in compiled.local_dirs.items()},
+                local_dirs={name: Path(path) for name, path in plan.local.local_dirs.items()},
                 secrets={CA_SECRET_ID: ca} if ca is not None else {},
                 cache_imports=[_cache_entry(c) for c in options.cache_imports],
                 cache_exports=[_cache_entry(c) for c in options.cache_exports],
-                image_config=compiled.image_config,
             ),
             on_status=options.on_status,
         )
-    name = next((s.name for s in outputs if s.type == "image"), None)
+    name = next((s.name for s in plan.outputs if s.type == "image"), None)
     exporter_response = dict(response.exporter_response)
     return BuildResult(
         name=name,
         digest=exporter_response.get("containerimage.digest"),
-        compiled=compiled,
+        compiled=compiled_in_solve[-1],
         exporter_response=exporter_response,
         steps=response.trace.vertex_records(),
-        notes=network.notes,
+        notes=plan.network.notes,
     )
 
 

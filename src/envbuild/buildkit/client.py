@@ -32,12 +32,19 @@ from envbuild.buildkit import capabilities as caps
 from envbuild.buildkit.address import parse_address
 from envbuild.buildkit.connection import Connection
 from envbuild.buildkit.content_store import LocalStore
-from envbuild.buildkit.errors import BuildKitError, CapabilityError, SolveCancelledError, UnreachableError
+from envbuild.buildkit.errors import (
+    BuildKitError,
+    CapabilityError,
+    SolveCancelledError,
+    SolveError,
+    UnreachableError,
+)
 from envbuild.buildkit.exports import IMAGE_CONFIG_KEY, CacheEntry, Export
 from envbuild.buildkit.options import SolveOptions
 from envbuild.buildkit.secrets import SecretSource
 from envbuild.buildkit.session import ExportTarget, Session, SessionOptions
 from envbuild.buildkit.solve_errors import rpc_status, to_solve_error
+from envbuild.errors import EnvbuildError
 from envbuild.llb.platforms import host_platform
 from envbuild.progress.events import StatusEvent, from_status_response
 from envbuild.progress.trace import Trace
@@ -96,7 +103,10 @@ class Frontend:
         )
         if platform is not None:
             request.Platform.CopyFrom(platform)
-        response = self._client._gw_resolve(request, metadata=self._metadata, timeout=300)
+        try:
+            response = self._client._gw_resolve(request, metadata=self._metadata, timeout=300)
+        except grpc.RpcError as exc:
+            raise SolveError(exc.details() or str(exc.code()), name=f"resolve {ref}") from exc
         return response.Digest, json.loads(response.Config or b"{}")
 
 
@@ -416,6 +426,8 @@ class Client:
                     f"({exc.details()})",
                     hint="check that the daemon is still running, then build again",
                 ) from None
+            if frontend_error and isinstance(frontend_error[0], EnvbuildError):
+                raise frontend_error[0] from None  # the program's own, already worded for the user
             error = (
                 frontend_error[0] if frontend_error and isinstance(frontend_error[0], grpc.RpcError) else exc
             )
@@ -474,7 +486,7 @@ class Client:
                 code=exc.code().value[0], message=exc.details() or ""
             )
             request.error.CopyFrom(status)
-        except Exception as exc:  # our own bug: still end the build so the Solve does not hang
+        except Exception as exc:  # the program refused (EnvbuildError) or our bug: end the build, no hang
             errors.append(exc)
             request.error.CopyFrom(status_pb2.Status(code=2, message=f"envbuild frontend failed: {exc}"))
         with contextlib.suppress(grpc.RpcError):

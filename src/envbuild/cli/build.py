@@ -49,6 +49,9 @@ def register(app: typer.Typer) -> None:
         import_cache: Annotated[list[str] | None, typer.Option("--import-cache", help=_CACHE_HELP)] = None,
         platform: Annotated[str | None, typer.Option("--platform", help="e.g. linux/amd64.")] = None,
         no_cache: Annotated[bool, typer.Option("--no-cache", help="Run every step again.")] = False,
+        force: Annotated[
+            bool, typer.Option("--force", help="Build even if the image is up to date (same inputs).")
+        ] = False,
         progress: building.Progress = "auto",
         use_proxy: Annotated[bool, typer.Option("--use-proxy", help="Pass host proxy vars.")] = False,
         ca_bundle: Annotated[Path | None, typer.Option("--ca-bundle", help="CA bundle for steps.")] = None,
@@ -85,6 +88,7 @@ def register(app: typer.Typer) -> None:
                 owner=owner_ids,
                 merge_diff=False if no_merge else None,
                 horust=horust,
+                force=force,
             ),
             progress,
         )

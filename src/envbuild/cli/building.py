@@ -35,8 +35,19 @@ def check_progress(value: str) -> str:
 
 
 def run_build(graph: Graph, options: BuildOptions, progress: str) -> BuildResult:
-    """Build with a display for `progress`; outputs with `dest=-` go to stdout once the build is done."""
-    from envbuild.builder import build
+    """Build with a display for `progress`; outputs with `dest=-` go to stdout once the build is done.
+
+    An image already in the store from the same inputs is the result as it is (unless `options.force`):
+    no display, no BuildKit connection, which is what makes a no-op `build` or `up` cheap.
+    """
+    from envbuild.builder import build, up_to_date
+
+    check_progress(progress)
+    current = up_to_date(graph, options)
+    if current is not None:
+        if progress != "quiet":
+            print(f"{current.name} is up to date (same inputs; --force rebuilds)", file=sys.stderr)
+        return current
     from envbuild.progress.display import ProgressRenderer
 
     to_stdout: list[Path] = []

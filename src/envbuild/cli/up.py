@@ -82,7 +82,7 @@ def register(app: typer.Typer) -> None:
         name: flags.Name = "",
         volume: flags.Volume = None,
         detach: flags.Detach = False,
-        force: flags.Force = False,
+        force: flags.UpForce = False,
         gpus: flags.Gpus = None,
         gpu_set: flags.GpuSet = "",
         no_gpu: flags.NoGpu = False,
@@ -153,6 +153,7 @@ def register(app: typer.Typer) -> None:
                 ssh_public_key=keys.public_text(),
                 use_proxy=use_proxy,
                 horust=horust or None,
+                force=force,
             ),
             progress,
         )
