@@ -19,23 +19,45 @@ if TYPE_CHECKING:
 
 HELP = "Build and run development environments from envd v1 build files, on BuildKit."
 
-# command → module that registers it, in the order help lists them: by how often a user needs them
+COMMAND_MODULES = (  # in the order help lists them: by how often a user needs them
+    "envbuild.cli.build",
+    "envbuild.cli.up",
+    "envbuild.cli.exec",
+    "envbuild.cli.destroy",
+    "envbuild.cli.run",
+    "envbuild.cli.envs",
+    "envbuild.cli.images",
+    "envbuild.cli.context",
+    "envbuild.cli.pause",
+    "envbuild.cli.init",
+    "envbuild.cli.bootstrap",
+    "envbuild.cli.prune",
+    "envbuild.cli.debug",
+    "envbuild.cli.lsp",
+    "envbuild.cli.version",
+)
+
+# every command name (envd's hidden aliases too) → the module that registers it
 COMMANDS = {
     "build": "envbuild.cli.build",
     "up": "envbuild.cli.up",
     "exec": "envbuild.cli.exec",
     "destroy": "envbuild.cli.destroy",
+    "down": "envbuild.cli.destroy",
     "run": "envbuild.cli.run",
+    "envs": "envbuild.cli.envs",
+    "env": "envbuild.cli.envs",
+    "images": "envbuild.cli.images",
+    "image": "envbuild.cli.images",
+    "context": "envbuild.cli.context",
     "pause": "envbuild.cli.pause",
     "resume": "envbuild.cli.pause",
     "init": "envbuild.cli.init",
     "bootstrap": "envbuild.cli.bootstrap",
     "prune": "envbuild.cli.prune",
-    "version": "envbuild.cli.version",
-    "envs": "envbuild.cli.envs",
-    "images": "envbuild.cli.images",
-    "context": "envbuild.cli.context",
     "debug": "envbuild.cli.debug",
+    "lsp": "envbuild.cli.lsp",
+    "version": "envbuild.cli.version",
 }
 
 
@@ -49,7 +71,7 @@ def modules_for(argv: list[str]) -> list[str]:
     command = next((arg for arg in argv if not arg.startswith("-")), None)
     if command in COMMANDS and "_ENVBUILD_COMPLETE" not in os.environ:
         return [COMMANDS[command]]
-    return list(dict.fromkeys(COMMANDS.values()))
+    return list(COMMAND_MODULES)
 
 
 def make_app(modules: list[str]) -> typer.Typer:
@@ -66,11 +88,18 @@ def make_app(modules: list[str]) -> typer.Typer:
         add_completion=True,
         pretty_exceptions_enable=False,
         rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
     )
 
     @app.callback()
-    def _root() -> None:
+    def _root(
+        debug: bool = typer.Option(
+            False, "--debug", help="Tracebacks for internal errors (ENVBUILD_DEBUG=1)."
+        ),
+    ) -> None:
         """Build and run development environments from envd v1 build files, on BuildKit."""
+        if debug:
+            os.environ["ENVBUILD_DEBUG"] = "1"
 
     for name in modules:
         importlib.import_module(name).register(app)

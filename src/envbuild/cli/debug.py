@@ -42,7 +42,7 @@ def llb(
     """
     from envbuild.builder import BuildOptions
     from envbuild.builder.orchestrator import local_target
-    from envbuild.cli.build import check_owner, check_platform
+    from envbuild.cli.building import check_owner, check_platform
     from envbuild.compile import compile_graph
     from envbuild.compile.dump import dump_dot, snapshot
 

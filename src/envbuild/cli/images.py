@@ -45,6 +45,7 @@ def _get(client, name: str):
 
 
 @images_app.command("ls")
+@images_app.command("list", hidden=True)  # envd's spelling
 def ls(fmt: str = typer.Option("table", "--format", help="table or json.")) -> None:
     """List envbuild images."""
     from envbuild.runtime import labels
@@ -98,3 +99,4 @@ def rm(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(images_app, name="images")
+    app.add_typer(images_app, name="image", hidden=True)  # envd's alias

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -97,23 +98,32 @@ def register(app: typer.Typer) -> None:
         jupyter_port: flags.JupyterPort = None,
         timeout: flags.Timeout = 60.0,
         progress: building.Progress = "auto",
-        use_proxy: bool = typer.Option(False, "--use-proxy", help="Pass HTTP(S)_PROXY to build steps."),
-        horust: str = typer.Option(
-            "",
-            "--horust",
-            help="Horust for the image: release, a local binary, docker-image://REF (air-gapped).",
-        ),
+        use_proxy: building.UseProxy = False,
+        horust: building.Horust = None,
+        platform: building.Platform = None,
+        no_cache: building.NoCache = False,
+        export_cache: building.ExportCache = None,
+        import_cache: building.ImportCache = None,
+        owner: building.Owner = None,
+        ca_bundle: building.CaBundle = None,
+        private_key: Annotated[
+            Path | None,
+            typer.Option("--private-key", "-k", help="Your SSH key for it (with <file>.pub beside it)."),
+        ] = None,
     ) -> None:
         """Build the environment and start it; attach with ssh unless --detach."""
         from dataclasses import replace
 
-        from envbuild.builder import BuildOptions
         from envbuild.runtime import lifecycle
         from envbuild.runtime.engine import docker_client
-        from envbuild.runtime.keys import ensure_key_pair
+        from envbuild.runtime.keys import ensure_key_pair, given_key_pair
         from envbuild.runtime.spec import plan
 
-        building.check_progress(progress)
+        build_options = building.build_options(
+            progress=progress, platform=platform, no_cache=no_cache, export_cache=export_cache,
+            import_cache=import_cache, owner=owner, use_proxy=use_proxy, ca_bundle=ca_bundle, horust=horust,
+        )
+        keys = given_key_pair(private_key) if private_key is not None else None
         project_path = project.project_dir(path)
         client = docker_client()
         env_name = env_name_for(name, str(project_path), client)
@@ -123,7 +133,7 @@ def register(app: typer.Typer) -> None:
                 "`envbuild up` runs dev images only, and this build function's base is not one",
                 hint="use base(dev=True) in the build function, or `envbuild build` for a non-dev image",
             )
-        keys = ensure_key_pair()
+        keys = keys or ensure_key_pair()
         options = flags.container_options(
             env_name,
             "",
@@ -148,13 +158,7 @@ def register(app: typer.Typer) -> None:
         old = lifecycle.check_can_start(client, env_name, force=force, keys=keys)
         result = building.run_build(
             graph,
-            BuildOptions(
-                tag=tag or None,
-                ssh_public_key=keys.public_text(),
-                use_proxy=use_proxy,
-                horust=horust or None,
-                force=force,
-            ),
+            replace(build_options, tag=tag or None, ssh_public_key=keys.public_text(), force=force),
             progress,
         )
         if result.name is None:
