@@ -120,3 +120,26 @@ def test_a_bad_number_is_click_s_usage_error_naming_the_option():
     result = CliRunner().invoke(app, ["--count", "many"])
     assert result.exit_code == 2
     assert "--count" in result.output and "'many' is not a valid integer" in result.output
+
+
+def test_leaving_without_finalization_still_flushes_runs_atexit_and_keeps_the_code():
+    script = (
+        "import atexit, sys, threading, time\n"
+        "atexit.register(lambda: print('atexit ran'))\n"
+        "threading.Thread(target=lambda: (time.sleep(0.2), print('thread done'))).start()\n"
+        "sys.argv = ['envbuild', *sys.argv[1:]]\n"
+        "from envbuild.cli.app import main\n"
+        "main()\n"
+    )
+    import envbuild
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True)
+
+    run = cli("version")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert f"envbuild {envbuild.version()}" in lines
+    assert lines[-2:] == ["thread done", "atexit ran"]  # the thread was awaited, then atexit ran
+    bad = cli("build", "-p", "/nonexistent")
+    assert bad.returncode == 2 and "--path" in bad.stderr and "atexit ran" in bad.stdout
