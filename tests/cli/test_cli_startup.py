@@ -140,6 +140,6 @@ def test_leaving_without_finalization_still_flushes_runs_atexit_and_keeps_the_co
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
     assert f"envbuild {envbuild.version()}" in lines
-    assert lines[-2:] == ["thread done", "atexit ran"]  # the thread was awaited, then atexit ran
+    assert "thread done" in lines and lines[-1] == "atexit ran"  # the thread was awaited, then atexit ran
     bad = cli("build", "-p", "/nonexistent")
     assert bad.returncode == 2 and "--path" in bad.stderr and "atexit ran" in bad.stdout
