@@ -16,10 +16,8 @@ check cheap enough to run before every build.
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 import os
-import socket
 import stat
 from collections.abc import Mapping
 from dataclasses import fields
@@ -30,6 +28,8 @@ from urllib.parse import quote
 from envbuild import contract
 
 if TYPE_CHECKING:
+    import http.client
+
     from envbuild.builder.options import BuildOptions
     from envbuild.builder.outputs import OutputSpec
     from envbuild.compile.target import BuildTarget
@@ -130,20 +130,18 @@ def recorded_key(image: Mapping[str, Any]) -> str | None:
     return key if isinstance(key, str) else None
 
 
-class _UnixConnection(http.client.HTTPConnection):
-    def __init__(self, path: str):
-        super().__init__("localhost", timeout=10)
-        self._path = path
-
-    def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        sock.connect(self._path)
-        self.sock = sock
-
-
 def _connection(docker_host: str) -> http.client.HTTPConnection:
+    import http.client  # here, not at the top: `debug llb` imports this module and needs no HTTP
+    import socket
+
+    class UnixConnection(http.client.HTTPConnection):
+        def connect(self) -> None:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(self.timeout)
+            sock.connect(docker_host[len("unix://") :])
+            self.sock = sock
+
     if docker_host.startswith("unix://"):
-        return _UnixConnection(docker_host[len("unix://") :])
+        return UnixConnection("localhost", timeout=10)
     host, _, port = docker_host[len("tcp://") :].rstrip("/").rpartition(":")
     return http.client.HTTPConnection(host, int(port), timeout=10)
