@@ -92,3 +92,11 @@ def test_only_an_image_for_docker_s_store_can_be_skipped():
     assert skippable((parse_output("type=image,name=r:1,push=true"),), sock) is None
     assert skippable((parse_output("type=tar,dest=/tmp/x.tar"),), sock) is None
     assert skippable(IMAGE * 2, sock) is None
+
+
+def test_store_lookups_use_docker_s_familiar_names():
+    from envbuild.builder.freshness import _familiar
+
+    assert _familiar("docker.io/library/x:dev") == "x:dev"
+    assert _familiar("docker.io/team/x:1") == "team/x:1"
+    assert _familiar("127.0.0.1:5000/team/x:1") == "127.0.0.1:5000/team/x:1"

@@ -107,11 +107,14 @@ def skippable(outputs: tuple[OutputSpec, ...], docker_host: str | None) -> str |
 
 
 def stored_image(docker_host: str, name: str) -> dict[str, Any] | None:
-    """`docker image inspect NAME` over the Engine API (a bare HTTP GET: docker-py costs more to import than
-    the whole check); None when there is no such image or the engine does not answer."""
+    """Docker's summary (`Id`, `RepoTags`, `Labels`) of the image `name`, or None when there is none or the
+    engine does not answer. A bare HTTP GET of the image list filtered by reference: docker-py costs more to
+    import than the whole check, and inspecting the image took dockerd 70-300 ms against 5-35 ms for this."""
+    familiar = _familiar(name)
+    query = quote(json.dumps({"reference": [familiar]}), safe="")
     connection = _connection(docker_host)
     try:
-        connection.request("GET", f"/images/{quote(name, safe='/:@')}/json", headers={"Host": "docker"})
+        connection.request("GET", f"/images/json?filters={query}", headers={"Host": "docker"})
         response = connection.getresponse()
         body = response.read()
     except OSError:
@@ -120,14 +123,21 @@ def stored_image(docker_host: str, name: str) -> dict[str, Any] | None:
         connection.close()
     if response.status != 200:
         return None
-    found: dict[str, Any] = json.loads(body)
-    return found
+    images: list[dict[str, Any]] = json.loads(body)
+    return next((image for image in images if familiar in (image.get("RepoTags") or ())), None)
 
 
 def recorded_key(image: Mapping[str, Any]) -> str | None:
-    labels = (image.get("Config") or {}).get("Labels") or {}
-    key = labels.get(contract.BUILD_KEY_LABEL)
+    key = (image.get("Labels") or {}).get(contract.BUILD_KEY_LABEL)
     return key if isinstance(key, str) else None
+
+
+def _familiar(name: str) -> str:
+    """`docker.io/library/x:y` → `x:y`, the spelling Docker's reference filter and RepoTags use."""
+    for prefix in ("docker.io/library/", "docker.io/"):
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
 
 
 def _connection(docker_host: str) -> http.client.HTTPConnection:
