@@ -1,7 +1,7 @@
 """Start-up cost of short commands: what they import, and the plain option conversion that keeps pydantic out.
 
-Speed itself is measured by bench/bench_fixed.py, never here; these tests pin down the causes (a heavy library
-imported by a command that does not use it) so a change that brings one back fails in CI.
+Speed itself is measured by benchmarks (docs/performance.md), never here; these tests pin down the causes (a
+heavy library imported by a command that does not use it) so a change that brings one back fails in CI.
 """
 
 from __future__ import annotations
