@@ -127,6 +127,8 @@ def test_leaving_without_finalization_still_flushes_runs_atexit_and_keeps_the_co
         "import atexit, sys, threading, time\n"
         "atexit.register(lambda: print('atexit ran'))\n"
         "threading.Thread(target=lambda: (time.sleep(0.2), print('thread done'))).start()\n"
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "pool = ThreadPoolExecutor(2); pool.submit(print, 'pool used').result()  # idle workers: no hang\n"
         "sys.argv = ['envbuild', *sys.argv[1:]]\n"
         "from envbuild.cli.app import main\n"
         "main()\n"
