@@ -53,7 +53,8 @@ def register(app: typer.Typer) -> None:
         options = replace(
             options, tag=tag_name, outputs=specs, merge_diff=False if no_merge else None, force=force
         )
-        result = building.run_build(graph, options, progress)
+        with project.located_from_here(graph):
+            result = building.run_build(graph, options, progress)
         for note in result.notes:
             typer.echo(f"note: {note}", err=True)
         if result.name:

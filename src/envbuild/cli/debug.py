@@ -49,7 +49,8 @@ def llb(
     options = BuildOptions(platform=check_platform(platform), owner=check_owner(owner))
     graph = project.load_graph(path, from_)
     target, _ = local_target(graph, options, merge_diff=not no_merge, verified_horust=False)
-    compiled = compile_graph(graph, target=target)
+    with project.located_from_here(graph):
+        compiled = compile_graph(graph, target=target)
     typer.echo(dump_dot(compiled.definition) if dot else snapshot(compiled), nl=False)
 
 

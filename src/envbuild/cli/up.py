@@ -153,16 +153,17 @@ def register(app: typer.Typer) -> None:
             jupyter_port=jupyter_port,
             timeout=timeout,
         )
-        # every flag (and the GPUs they ask for) checked before the build starts
-        spec = without_unavailable_gpu(client, plan(options, graph, public_key=keys.public))
-        old = lifecycle.check_can_start(client, env_name, force=force, keys=keys)
-        result = building.run_build(
-            graph,
-            replace(build_options, tag=tag or None, ssh_public_key=keys.public_text(), force=force),
-            progress,
-        )
-        if result.name is None:
-            raise EnvbuildError("the build produced no image to run")
-        env = lifecycle.start(client, replace(spec, image=result.name), keys, replace=old)
+        with project.located_from_here(graph):
+            # every flag (and the GPUs they ask for) checked before the build starts
+            spec = without_unavailable_gpu(client, plan(options, graph, public_key=keys.public))
+            old = lifecycle.check_can_start(client, env_name, force=force, keys=keys)
+            result = building.run_build(
+                graph,
+                replace(build_options, tag=tag or None, ssh_public_key=keys.public_text(), force=force),
+                progress,
+            )
+            if result.name is None:
+                raise EnvbuildError("the build produced no image to run")
+            env = lifecycle.start(client, replace(spec, image=result.name), keys, replace=old)
         print_environment(env)
         attach_or_explain(env_name, detach)
