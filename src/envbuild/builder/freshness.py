@@ -110,20 +110,21 @@ def stored_image(docker_host: str, name: str) -> dict[str, Any] | None:
     """Docker's summary (`Id`, `RepoTags`, `Labels`) of the image `name`, or None when there is none or the
     engine does not answer. A bare HTTP GET of the image list filtered by reference: docker-py costs more to
     import than the whole check, and inspecting the image took dockerd 70-300 ms against 5-35 ms for this."""
+    import http.client
+
     familiar = _familiar(name)
     query = quote(json.dumps({"reference": [familiar]}), safe="")
     connection = _connection(docker_host)
     try:
         connection.request("GET", f"/images/json?filters={query}", headers={"Host": "docker"})
         response = connection.getresponse()
-        body = response.read()
-    except OSError:
+        if response.status != 200:
+            return None
+        images: list[dict[str, Any]] = json.loads(response.read())
+    except (OSError, http.client.HTTPException, ValueError):  # no answer we can use: just build
         return None
     finally:
         connection.close()
-    if response.status != 200:
-        return None
-    images: list[dict[str, Any]] = json.loads(body)
     return next((image for image in images if familiar in (image.get("RepoTags") or ())), None)
 
 
