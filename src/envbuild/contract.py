@@ -19,6 +19,8 @@ GRAPH_LABEL = "ai.envbuild.graph"
 VERSION_LABEL = "ai.envbuild.version"
 # On images `build` puts in Docker's store: the digest of what they were built from (builder/freshness.py).
 BUILD_KEY_LABEL = "ai.envbuild.build-key"
+# The sha256 of the envbuild.lock the image was built from (set only when the build followed it fully).
+LOCK_LABEL = "ai.envbuild.lock"
 
 
 def project_dir(env_name: str) -> str:

@@ -69,12 +69,11 @@ def test_the_key_changes_with_graph_target_options_outputs_address_and_inputs(tm
     assert key not in changed and len(set(changed)) == len(changed)
 
 
-def test_progress_and_force_are_not_part_of_the_key(tmp_path):
+def test_progress_notes_and_force_are_not_part_of_the_key(tmp_path):
     graph = _graph(tmp_path)
     key = build_key(graph, BuildTarget(), BuildOptions(), IMAGE, "moby-worker://", {})
-    same = build_key(
-        graph, BuildTarget(), BuildOptions(on_status=print, force=True), IMAGE, "moby-worker://", {}
-    )
+    quiet = BuildOptions(on_status=print, on_note=print, force=True)
+    same = build_key(graph, BuildTarget(), quiet, IMAGE, "moby-worker://", {})
     assert same == key
 
 

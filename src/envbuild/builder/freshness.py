@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from envbuild.compile.target import BuildTarget
     from envbuild.graph import Graph
 
-#: options that do not change the image: how progress is shown, and whether to check at all
-_SKIP = ("on_status", "force")
+#: options that do not change the image: where progress and notes go, and whether to check at all
+_SKIP = ("on_status", "on_note", "force")
 
 
 def tree_digest(root: Path) -> str:

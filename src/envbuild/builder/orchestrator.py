@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from envbuild import llb
+from envbuild.builder import pins
 from envbuild.builder.freshness import build_key, recorded_key, skippable, stored_image, with_key
 from envbuild.builder.horust import horust_source
+from envbuild.builder.interrupted import ImageNames
 from envbuild.builder.network import NetworkSettings, discover
 from envbuild.builder.options import BuildOptions
 from envbuild.builder.outputs import OutputSpec, exporter_for, parse_output, qualify_image_name
 from envbuild.builder.result import BuildResult
+from envbuild.buildkit.errors import SolveCancelledError
 from envbuild.compile.pipeline import CompiledBuild, base_ref, compile_graph
 from envbuild.compile.steps import CA_SECRET_ID
 from envbuild.compile.target import BaseImageConfig, BuildTarget
@@ -29,6 +32,7 @@ from envbuild.graph import Graph
 
 if TYPE_CHECKING:
     from envbuild import buildkit
+    from envbuild.lock.drift import LockPlan
 
 
 def default_tag(graph: Graph) -> str:
@@ -49,15 +53,18 @@ def owner_for(graph: Graph, options: BuildOptions) -> tuple[int, int]:
 
 
 def local_target(
-    graph: Graph, options: BuildOptions, *, merge_diff: bool = True, verified_horust: bool = True
+    graph: Graph, options: BuildOptions, *, merge_diff: bool = True
 ) -> tuple[BuildTarget, NetworkSettings]:
-    """The target as far as this host decides it; the base image's config is left for BuildKit to fill in."""
+    """The target as far as this host decides it; the base image's config is left for BuildKit to fill in
+    (and a Horust checksum nobody recorded yet, for `build` to learn)."""
     platform = options.platform or str(llb.host_platform())
     ca_flag = str(options.ca_bundle) if options.ca_bundle is not None else None
     network = discover(ca_bundle=ca_flag, use_proxy=options.use_proxy)
     uid, gid = owner_for(graph, options)
     horust = (
-        horust_source(options.horust, platform=platform, verified=verified_horust) if graph.base.dev else None
+        horust_source(options.horust, platform=platform, recorded=pins.store_for(options))
+        if graph.base.dev
+        else None
     )
     target = BuildTarget(
         platform=platform,
@@ -77,6 +84,8 @@ def local_target(
 class _Plan:
     """What a build is, as far as this host knows before asking BuildKit."""
 
+    graph: Graph  # with the lock's download checksums
+    lock_plan: LockPlan | None
     outputs: tuple[OutputSpec, ...]
     target: BuildTarget
     network: NetworkSettings
@@ -91,6 +100,8 @@ def _plan(graph: Graph, options: BuildOptions) -> _Plan:
 
     outputs = options.outputs or (parse_output("type=image", default_name=options.tag or default_tag(graph)),)
     target, network = local_target(graph, options)
+    graph, lock_plan = pins.apply_lock(graph, target, options)
+    target = pins.finish_target(target, lock_plan, options)
     address = options.address
     if address is None:
         from envbuild import contexts
@@ -100,17 +111,18 @@ def _plan(graph: Graph, options: BuildOptions) -> _Plan:
     local = compile_graph(graph, target=target)
     key = build_key(graph, target, options, outputs, address, local.local_dirs)
     store_name = skippable(outputs, parsed.docker_host if parsed.scheme == "moby-worker" else None)
-    return _Plan(outputs, target, network, address, local, key, store_name)
+    return _Plan(graph, lock_plan, outputs, target, network, address, local, key, store_name)
 
 
 def up_to_date(graph: Graph, options: BuildOptions | None = None) -> BuildResult | None:
     """The result of building `graph` when the builder's store already holds it (built by envbuild from the
-    same graph, target, options and input files), without any solve; None when a build is needed."""
+    same graph, target, options and input files), without any solve; None when a build is needed. The lock's
+    notes are left to the build (a drift under `--locked` is refused here as there)."""
     options = options or BuildOptions()
     if options.force:
         return None
-    plan = _plan(graph, options)
-    if plan.store_name is None:
+    plan = _plan(graph, replace(options, on_note=None))
+    if plan.store_name is None or pins.needs_learning(plan.target.horust):
         return None
     from envbuild.buildkit.address import parse_address
 
@@ -133,30 +145,41 @@ def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
     compiled and solved there (`buildkit.Client.build`). An image for Docker's store gets the build key.
 
     Raises `EnvbuildError` (from BuildKit: with the failing step, its command and last log lines).
+    With `options.lock`, the lock's pins are applied (and a drift refused under `--locked`).
     """
     from envbuild import buildkit
     from envbuild._proto.pb import ops_pb2
+    from envbuild.buildkit.errors import SolveError
     from envbuild.buildkit.options import SolveOptions
 
     options = options or BuildOptions()
     plan = _plan(graph, options)
+    graph = plan.graph
+    store = pins.store_for(options)
     ref = base_ref(graph)
     plat = llb.Platform.parse(plan.target.platform)
     pb_platform = ops_pb2.Platform(OS=plat.os, Architecture=plat.architecture, Variant=plat.variant)
+    locked_digest = plan.lock_plan.base_digest if plan.lock_plan is not None else None
+    wanted_ref = f"{ref}@{locked_digest}" if locked_digest and "@" not in ref else ref
     compiled_in_solve: list[CompiledBuild] = []
 
-    def program(frontend: buildkit.Frontend) -> tuple[ops_pb2.Definition, dict[str, Any]]:
+    def program(
+        frontend: buildkit.Frontend, target: BuildTarget
+    ) -> tuple[ops_pb2.Definition, dict[str, Any]]:
         merge_diff = options.merge_diff is not False and frontend.merge_diff
         try:
-            digest, config = frontend.resolve_image_config(ref, pb_platform)
+            digest, config = frontend.resolve_image_config(wanted_ref, pb_platform)
         except EnvbuildError as err:
+            hint = "build or pull it into the builder's image store first (docker images lists Docker's)"
+            if wanted_ref != ref:
+                hint = f"envbuild.lock pins the digest: {hint}, or move the pin: `envbuild lock --upgrade`"
             raise EnvbuildError(
-                f"base image {ref} cannot be found: {err.message}",
-                hint="build or pull it into the builder's image store first (docker images lists Docker's)",
+                f"base image {wanted_ref} cannot be found: {err.message}",
+                hint=hint,
                 location=graph.base.location,
             ) from err
         base = BaseImageConfig.from_oci(config)
-        target = replace(plan.target, merge_diff=merge_diff, base_config=base, base_digest=digest)
+        target = replace(target, merge_diff=merge_diff, base_config=base, base_digest=locked_digest or digest)
         compiled = compile_graph(graph, target=target)
         compiled_in_solve.append(compiled)
         image_config = compiled.image_config
@@ -165,23 +188,47 @@ def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
         return compiled.definition, image_config
 
     with buildkit.connect(plan.address) as client:
+        # only on first use of a pinned Horust release nobody recorded a digest for: a fetch of its own
+        target = pins.learn_horust(client, plan.target, store, pins.note_for(options))
         worker = client.worker()
         exports = []
         for spec in plan.outputs:
             choice = exporter_for(spec, exporters=worker.exporters, worker=worker.kind)
             exports.append(buildkit.Export(type=choice.type, attrs=choice.attrs, dest=choice.dest))
         ca = plan.network.ca_bundle
-        response = client.build(
-            program,
-            SolveOptions(
-                exports=exports,
-                local_dirs={name: Path(path) for name, path in plan.local.local_dirs.items()},
-                secrets={CA_SECRET_ID: ca} if ca is not None else {},
-                cache_imports=[_cache_entry(c) for c in options.cache_imports],
-                cache_exports=[_cache_entry(c) for c in options.cache_exports],
-            ),
-            on_status=options.on_status,
+        watched = ImageNames(
+            plan.address, [s.name for s in plan.outputs if s.type == "image" and s.name and not s.push]
         )
+        try:
+            response = client.build(
+                lambda frontend: program(frontend, target),
+                SolveOptions(
+                    exports=exports,
+                    local_dirs={name: Path(path) for name, path in plan.local.local_dirs.items()},
+                    secrets={CA_SECRET_ID: ca} if ca is not None else {},
+                    cache_imports=[_cache_entry(c) for c in options.cache_imports],
+                    cache_exports=[_cache_entry(c) for c in options.cache_exports],
+                ),
+                on_status=options.on_status,
+            )
+        except SolveCancelledError as err:
+            raise watched.interrupted(err) from None
+        except EnvbuildError as err:
+            image_id = watched.named_meanwhile(err)
+            if image_id is None:
+                if isinstance(err, SolveError):
+                    raise (pins.horust_failure(err, client, target, store) or err) from None
+                raise
+            return BuildResult(
+                name=next(s.name for s in plan.outputs if s.type == "image"),
+                digest=None,
+                compiled=compiled_in_solve[-1] if compiled_in_solve else plan.local,
+                exporter_response={"containerimage.config.digest": image_id},
+                steps=(),
+                notes=(*plan.network.notes, "another build of the same image named it first; using that one"),
+            )
+        finally:
+            watched.close()
     name = next((s.name for s in plan.outputs if s.type == "image"), None)
     exporter_response = dict(response.exporter_response)
     return BuildResult(

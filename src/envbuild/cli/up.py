@@ -100,6 +100,7 @@ def register(app: typer.Typer) -> None:
         progress: building.Progress = "auto",
         use_proxy: building.UseProxy = False,
         horust: building.Horust = None,
+        locked: project.Locked = False,
         platform: building.Platform = None,
         no_cache: building.NoCache = False,
         export_cache: building.ExportCache = None,
@@ -127,7 +128,8 @@ def register(app: typer.Typer) -> None:
         project_path = project.project_dir(path)
         client = docker_client()
         env_name = env_name_for(name, str(project_path), client)
-        graph = project.load_graph(project_path, from_)
+        lock = project.project_lock(project_path, from_, locked=locked)
+        graph = project.load_graph(project_path, from_, lock)
         if not graph.base.dev:
             raise EnvbuildError(
                 "`envbuild up` runs dev images only, and this build function's base is not one",
@@ -159,7 +161,10 @@ def register(app: typer.Typer) -> None:
             old = lifecycle.check_can_start(client, env_name, force=force, keys=keys)
             result = building.run_build(
                 graph,
-                replace(build_options, tag=tag or None, ssh_public_key=keys.public_text(), force=force),
+                replace(
+                    build_options, tag=tag or None, ssh_public_key=keys.public_text(), lock=lock,
+                    on_note=building.note, force=force,
+                ),
                 progress,
             )
             if result.name is None:
