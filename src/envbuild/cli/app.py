@@ -130,6 +130,13 @@ def _environment_error(err: Exception) -> EnvbuildError | None:
     return None
 
 
+def __getattr__(name: str) -> typer.Typer:
+    """`app`: the typer app with every command, built on first use (for CliRunner and embedding)."""
+    if name == "app":
+        return make_app(list(COMMAND_MODULES))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def main() -> None:
     """Run the CLI; an `EnvbuildError` becomes its rendered text and exit code, never a traceback.
 
