@@ -1,7 +1,7 @@
-"""Real builders for buildkit tests: the moby worker always, a standalone buildkitd if BUILDKIT_HOST is set,
-and a buildkitd inside a container, reached as `docker-container://NAME`, if ENVBUILD_TEST_BUILDKIT_CONTAINER
-names one (BuildKit's image is not in any registry here; give the container host networking so it reaches the
-local registry).
+"""Real builders for buildkit tests: the moby worker, the rootful and the rootless buildkitd that
+scripts/buildkitd.sh starts, and a buildkitd in a container reached as `docker-container://NAME` (made from
+the script's local image by envbuild's own container code). The standalone ones skip, saying why, where the
+test fixtures ../shared/bin/buildkitd and buildctl are absent.
 
 Every integration test takes `builder` and so runs once per backend. On buildkitd the base image comes from
 the local registry (buildkitd has no Docker store to read it from) and images reach Docker as loaded docker
@@ -10,7 +10,6 @@ tarballs; on the moby worker they go straight into Docker's store.
 
 from __future__ import annotations
 
-import os
 import secrets
 import subprocess
 from dataclasses import dataclass, field
@@ -18,9 +17,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from envbuild.buildkit import Client, Export, connect
-
-BASE_IMAGE = "docker.io/library/debian:bookworm"
-REGISTRY = "127.0.0.1:5000"
+from tests.support.builders import BACKENDS, address_of, base_for
 
 
 def docker(*args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -59,33 +56,11 @@ class Builder:
         return Export.moby(name) if self.kind == "moby" else Export.docker(name=name)
 
 
-def _base_in_registry() -> str:
-    ref = f"{REGISTRY}/library/debian:bookworm"
-    docker("tag", BASE_IMAGE, ref)
-    docker("push", ref)
-    return ref
-
-
-@pytest.fixture(scope="module", params=["moby", "buildkitd", "docker-container"])
+@pytest.fixture(scope="module", params=BACKENDS)
 def builder(request, docker_engine):
-    if request.param == "buildkitd":
-        host = os.environ.get("BUILDKIT_HOST", "")
-        if not host:
-            pytest.skip("BUILDKIT_HOST is not set, so there is no standalone buildkitd to test against")
-        address = host
-    elif request.param == "docker-container":
-        container = os.environ.get("ENVBUILD_TEST_BUILDKIT_CONTAINER", "")
-        if not container:
-            pytest.skip(
-                "ENVBUILD_TEST_BUILDKIT_CONTAINER is not set, so there is no buildkitd container to reach "
-                "through docker-container:// (BuildKit's image cannot be pulled here)"
-            )
-        address = f"docker-container://{container}"
-    else:
-        address = "moby-worker://"
+    address = address_of(request.param)
     client = connect(address)
-    base = BASE_IMAGE if request.param == "moby" else _base_in_registry()
-    b = Builder(request.param, address, client, base)
+    b = Builder(request.param, address, client, base_for(request.param))
     try:
         yield b
     finally:
