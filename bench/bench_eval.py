@@ -35,7 +35,7 @@ def generate(lines: int) -> str:
         '    base(image="debian:bookworm", dev=True)',
         '    install.python(version="3.11")',
         '    install.cuda(version="12.1.1", cudnn="8")',
-        '    config.pip_index(url="https://pypi.org/simple")',
+        '    config.pip_index(url="https://index.test/simple")',
         '    config.jupyter(token="", port=8888)',
         '    io.http(url="https://example.com/a.tgz", checksum="sha256:' + "a" * 64 + '")',
         '    runtime.mount(host_path=data.envd("mnist"), envd_path="~/data")',

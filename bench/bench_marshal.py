@@ -27,15 +27,18 @@ def build_graph(ops: int) -> llb.State:
         i = count
         if i % 10 == 0:
             state = state.mkdir(f"/opt/{i}", parents=True, custom_name=f"dir {i}").mkfile(
-                f"/opt/{i}/f", f"{i}\n", custom_name=f"dir {i}")
+                f"/opt/{i}/f", f"{i}\n", custom_name=f"dir {i}"
+            )
         elif i % 25 == 1:
             layer = llb.scratch().copy(ctx, f"src/{i}", f"/layer/{i}", custom_name=f"layer {i}")
             layers.append(layer)
             state = llb.merge([state, layer], custom_name=f"merge {i}")
             count += 1
         else:
-            state = state.run(["bash", "-c", f"echo step {i}"], mounts=[pip, ca], env={"STEP": str(i)},
-                              custom_name=f"step {i}").root()
+            state = state.run(
+                ["bash", "-c", f"echo step {i}"],
+                llb.RunOptions(mounts=[pip, ca], env={"STEP": str(i)}, custom_name=f"step {i}"),
+            ).root()
         count += 1
     return state
 
@@ -67,10 +70,14 @@ def main() -> None:
     go_order_s = _time(lambda: [llb.encode_op(op) for op in parsed], args.runs)
     native_s = _time(lambda: [op.SerializeToString(deterministic=True) for op in parsed], args.runs)
 
-    print(f"marshal of {vertices} ops: median {marshal_s * 1000:.1f} ms over {args.runs} runs "
-          f"({vertices / marshal_s:,.0f} ops/s)")
-    print(f"op encoding alone: Go order {go_order_s * 1000:.1f} ms, protobuf's own order "
-          f"{native_s * 1000:.1f} ms (ratio {go_order_s / native_s:.2f})")
+    print(
+        f"marshal of {vertices} ops: median {marshal_s * 1000:.1f} ms over {args.runs} runs "
+        f"({vertices / marshal_s:,.0f} ops/s)"
+    )
+    print(
+        f"op encoding alone: Go order {go_order_s * 1000:.1f} ms, protobuf's own order "
+        f"{native_s * 1000:.1f} ms (ratio {go_order_s / native_s:.2f})"
+    )
 
 
 if __name__ == "__main__":

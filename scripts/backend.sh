@@ -17,6 +17,9 @@ need_root() {
   if [ "$(id -u)" != 0 ]; then say "run as root (it installs packages and starts dockerd)"; exit 1; fi
 }
 
+# The mirror apt already uses on this machine (never a host named in this file).
+debian_mirror() { python3 "$(dirname "$0")/debian_mirror.py"; }
+
 ping_docker() { curl -fsS --max-time 2 --unix-socket "$SOCK" http://localhost/_ping >/dev/null 2>&1; }
 
 install_packages() {
@@ -26,9 +29,11 @@ install_packages() {
   fi
   # trixie is added at priority 100 so nothing else is upgraded; only the three docker packages come from it.
   if [ ! -f /etc/apt/sources.list.d/envbuild-trixie.sources ]; then
-    cat >/etc/apt/sources.list.d/envbuild-trixie.sources <<'SRC'
+    local mirror
+    mirror=$(debian_mirror)
+    cat >/etc/apt/sources.list.d/envbuild-trixie.sources <<SRC
 Types: deb
-URIs: http://deb.debian.org/debian
+URIs: $mirror
 Suites: trixie
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
@@ -84,7 +89,7 @@ make_base_image() {
     say "debootstrapping $BASE_IMAGE (about a minute)"
     local root
     root=$(mktemp -d /var/tmp/envbuild-rootfs.XXXXXX)
-    debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >"$LOG_DIR/debootstrap.log" 2>&1 \
+    debootstrap --variant=minbase bookworm "$root" "$(debian_mirror)" >"$LOG_DIR/debootstrap.log" 2>&1 \
       || { tail -n 30 "$LOG_DIR/debootstrap.log" >&2; rm -rf "$root"; exit 1; }
     rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
     tar -C "$root" --numeric-owner -cf "$tarball.tmp" .

@@ -94,7 +94,7 @@ def test_running_steps_show_timers_counters_and_the_log_tail():
     trace, view = started_view(clock)
     trace.apply(as_event(vertex("sha256:apt", "[2/3] RUN apt-get install -y curl", 0.5)))
     noisy = b"".join(
-        b"Get:%d http://deb.debian.org/debian bookworm/main pkg%d\n" % (i, i) for i in range(1, 9)
+        b"Get:%d http://mirror.test/debian bookworm/main pkg%d\n" % (i, i) for i in range(1, 9)
     )
     trace.apply(as_event(LogChunk("sha256:apt", noisy + b"Unpacking curl", timestamp=at(1.0))))
     clock.now += 2.0
@@ -104,11 +104,11 @@ def test_running_steps_show_timers_counters_and_the_log_tail():
         "│   └── transferring context: 1.00MB / 4.00MB\n"
         "├── CACHED [1/3] FROM docker.io/library/debian:bookworm\n"
         "└── [2/3] RUN apt-get install -y curl                       1.5s\n"
-        "    └── Get:4 http://deb.debian.org/debian bookworm/main pkg4\n"
-        "        Get:5 http://deb.debian.org/debian bookworm/main pkg5\n"
-        "        Get:6 http://deb.debian.org/debian bookworm/main pkg6\n"
-        "        Get:7 http://deb.debian.org/debian bookworm/main pkg7\n"
-        "        Get:8 http://deb.debian.org/debian bookworm/main pkg8\n"
+        "    └── Get:4 http://mirror.test/debian bookworm/main pkg4\n"
+        "        Get:5 http://mirror.test/debian bookworm/main pkg5\n"
+        "        Get:6 http://mirror.test/debian bookworm/main pkg6\n"
+        "        Get:7 http://mirror.test/debian bookworm/main pkg7\n"
+        "        Get:8 http://mirror.test/debian bookworm/main pkg8\n"
         "        Unpacking curl\n"
     )
 

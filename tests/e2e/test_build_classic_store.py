@@ -16,13 +16,14 @@ from envbuild.compile.dump import dump_definition
 from envbuild.compile.outputs import parse_output
 from envbuild.lang import evaluate
 from tests.buildkit import test_classic_store
+from tests.support.mirror import release_gpg_url
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 classic_dockerd = test_classic_store.classic_dockerd  # the second, classic-store dockerd fixture
 
 BASE = "docker.io/library/debian:bookworm"
-HTTP_FILE = "http://deb.debian.org/debian/dists/bookworm/Release.gpg"
+HTTP_FILE = release_gpg_url()
 
 
 def test_stages_run_in_sequence_on_a_classic_store(classic_dockerd, tmp_path):

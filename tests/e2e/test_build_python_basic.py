@@ -21,6 +21,7 @@ import pytest
 from envbuild.compile import BuildOptions, build
 from envbuild.compile.outputs import parse_output
 from envbuild.lang import evaluate
+from tests.support.mirror import release_gpg_url
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -28,7 +29,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 REGISTRY = "127.0.0.1:5000"
 ADDRESS = "moby-worker://"
 # The Debian mirror is reachable over plain HTTP from build steps here; the file is small and always there.
-HTTP_FILE = "http://deb.debian.org/debian/dists/bookworm/Release.gpg"
+HTTP_FILE = release_gpg_url()
 VOLATILE = ("var/log/", "var/cache/", "var/lib/dpkg/info/", "etc/ld.so.cache", "root/.cache/", "tmp/")
 
 

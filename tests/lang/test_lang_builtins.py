@@ -27,7 +27,8 @@ def test_universe(project):
         """
     )
     assert graph.base.image == "debian:bookworm" and graph.base.dev is True
-    assert graph.base.location == g.Location("build.envd", 2, 5)
+    base_line = '    base(image="debian:bookworm", dev=True)'
+    assert graph.base.location == g.Location("build.envd", 2, 5, base_line)
     assert graph.shell == "zsh"
     assert [r.commands for r in graph.runs] == [("echo 1", "echo 2"), ("echo 3",)]
     assert [r.mount_host for r in graph.runs] == [False, True]
@@ -122,7 +123,7 @@ def test_install_packages(project):
 def test_config(project):
     graph = project.build(
         """
-        config.apt_source(source="deb http://deb.debian.org/debian bookworm main")
+        config.apt_source(source="deb http://mirror.test/debian bookworm main")
         config.pip_index(url="https://pypi.example/simple", extra_url="https://extra/simple", trust=True)
         config.jupyter(token="", port=8888)
         config.rstudio_server()

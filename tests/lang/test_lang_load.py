@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from envbuild.errors import EnvbuildError
-from envbuild.lang import evaluate, parse_from
+from envbuild.lang import evaluate
 
 
 def test_load_is_relative_to_the_loading_file(project, monkeypatch, tmp_path):
@@ -62,26 +62,6 @@ def test_error_in_loaded_file_names_that_file(project):
     assert err.location.file.endswith("lib.envd") and err.location.line == 2
 
 
-@pytest.mark.parametrize(
-    ("spec", "expected"),
-    [
-        (None, ("build.envd", "build")),
-        ("", ("build.envd", "build")),
-        (":prod", ("build.envd", "prod")),
-        ("other.envd", ("other.envd", "build")),
-        ("other.envd:gpu", ("other.envd", "gpu")),
-        ("other.envd:", ("other.envd", "build")),
-    ],
-)
-def test_parse_from(spec, expected):
-    assert parse_from(spec) == expected
-
-
-def test_parse_from_rejects_extra_colons():
-    with pytest.raises(EnvbuildError, match="file:function"):
-        parse_from("a:b:c")
-
-
 def test_other_function_and_file(project):
     project.write("build.envd", 'def build():\n    base(image="a")\ndef prod():\n    base(image="b")\n')
     project.write("gpu.envd", 'def build():\n    install.cuda(version="12.2.0")\n')
@@ -119,11 +99,8 @@ def test_explicit_config_file_and_its_errors(project, tmp_path):
     assert info.value.location.file.endswith("my.envd") and info.value.location.line == 1
 
 
-def test_source_location_for_later_stages(project):
-    from envbuild.lang import source_location
-
+def test_graph_locations_carry_their_source_line_for_later_stages(project):
     graph = project.build('install.cuda(version="12.1.1")')
-    loc = source_location(graph, graph.cuda.location)
+    loc = graph.cuda.location
     assert (loc.file, loc.line, loc.column) == ("build.envd", 2, 5)
     assert loc.source_line == '    install.cuda(version="12.1.1")'
-    assert source_location(graph, None) is None

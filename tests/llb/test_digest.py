@@ -66,10 +66,10 @@ def test_encode_op_does_not_modify_its_argument():
     arch=st.sampled_from(["amd64", "arm64"]),
 )
 def test_every_marshalled_exec_round_trips(args, env, cwd, arch):
-    state = llb.image("debian:bookworm").run(args, env=env, cwd=cwd, mounts=[
+    state = llb.image("debian:bookworm").run(args, llb.RunOptions(env=env, cwd=cwd, mounts=[
         llb.cache_mount("/root/.cache", "pip", sharing="locked"),
         llb.secret_mount("/run/secrets/a", "a"),
-    ]).root()
+    ])).root()
     definition = state.marshal(f"linux/{arch}")
     for raw in getattr(definition, "def"):
         op = pb.Op()

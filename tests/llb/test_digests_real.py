@@ -45,19 +45,25 @@ def _graph(nonce: str, base_image: str = BASE_IMAGE) -> llb.State:
     base = llb.image(base_image, platform="linux/amd64").with_env("NONCE", nonce)
     ctx = llb.local("ctx", include=["*.txt"])
     step = base.run(
-        ["sh", "-c", "cat /ctx/hello.txt > /out/hello && cat /run/secrets/token > /out/token && date > /tmp/t"
-         " && echo $NONCE > /var/cache/envbuild-test/nonce && test \"$TOKEN\" = t0ken"],
-        cwd="/work",
-        secret_env={"TOKEN": "token"},
-        mounts=[
-            llb.bind_mount("/ctx", ctx, readonly=True),
-            llb.bind_mount("/out", llb.scratch()),
-            llb.cache_mount("/var/cache/envbuild-test", f"envbuild-test-{nonce}", sharing="locked"),
-            llb.tmpfs_mount("/tmp"),
-            llb.secret_mount("/run/secrets/token", "token"),
+        [
+            "sh",
+            "-c",
+            "cat /ctx/hello.txt > /out/hello && cat /run/secrets/token > /out/token && date > /tmp/t"
+            ' && echo $NONCE > /var/cache/envbuild-test/nonce && test "$TOKEN" = t0ken',
         ],
-        custom_name="envbuild-test digest proof",
-        location=build_file.location(2, 4),
+        llb.RunOptions(
+            cwd="/work",
+            secret_env={"TOKEN": "token"},
+            mounts=[
+                llb.bind_mount("/ctx", ctx, readonly=True),
+                llb.bind_mount("/out", llb.scratch()),
+                llb.cache_mount("/var/cache/envbuild-test", f"envbuild-test-{nonce}", sharing="locked"),
+                llb.tmpfs_mount("/tmp"),
+                llb.secret_mount("/run/secrets/token", "token"),
+            ],
+            custom_name="envbuild-test digest proof",
+            location=build_file.location(2, 4),
+        ),
     )
     files = (
         step.get_mount("/out")

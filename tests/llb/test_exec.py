@@ -29,13 +29,13 @@ def test_run_uses_the_state_metadata():
 def test_shell_string_runs_through_the_shell():
     _, op = _exec(llb.image("debian").run("echo hi && ls").root())
     assert list(op.exec.meta.args) == ["/bin/sh", "-c", "echo hi && ls"]
-    _, op = _exec(llb.image("debian").run("echo", shell=["bash", "-lc"]).root())
+    _, op = _exec(llb.image("debian").run("echo", llb.RunOptions(shell=["bash", "-lc"])).root())
     assert list(op.exec.meta.args) == ["bash", "-lc", "echo"]
 
 
 def test_step_overrides_do_not_stick_to_the_result():
     base = llb.image("debian").with_env("A", "1")
-    root = base.run(["true"], env={"B": "2", "A": "0"}, cwd="sub", user="root").root()
+    root = base.run(["true"], llb.RunOptions(env={"B": "2", "A": "0"}, cwd="sub", user="root")).root()
     _, op = _exec(root)
     assert list(op.exec.meta.env) == ["B=2", "A=0"]
     assert op.exec.meta.cwd == "/sub"
@@ -58,20 +58,28 @@ def test_mounts_are_sorted_and_outputs_numbered_like_go():
     src = llb.local("ctx")
     ex = base.run(
         ["true"],
-        mounts=[
-            llb.bind_mount("/src", src, source="app", readonly=True),
-            llb.ssh_mount(),
-            llb.secret_mount("/run/secrets/ca", "ca", mode=0o444),
-            llb.cache_mount("/root/.cache/pip", "pip", sharing="locked"),
-            llb.tmpfs_mount("/tmp", size=1 << 20),
-            llb.bind_mount("/out", llb.scratch()),
-        ],
+        llb.RunOptions(
+            mounts=[
+                llb.bind_mount("/src", src, source="app", readonly=True),
+                llb.ssh_mount(),
+                llb.secret_mount("/run/secrets/ca", "ca", mode=0o444),
+                llb.cache_mount("/root/.cache/pip", "pip", sharing="locked"),
+                llb.tmpfs_mount("/tmp", size=1 << 20),
+                llb.bind_mount("/out", llb.scratch()),
+            ]
+        ),
     )
     g, op = _exec(ex.get_mount("/out"))
     mounts = {m.dest: m for m in op.exec.mounts}
     # Filesystem mounts sorted by target, then secrets, then ssh.
     assert [m.dest for m in op.exec.mounts] == [
-        "/", "/out", "/root/.cache/pip", "/src", "/tmp", "/run/secrets/ca", "/run/buildkit/ssh_agent.0",
+        "/",
+        "/out",
+        "/root/.cache/pip",
+        "/src",
+        "/tmp",
+        "/run/secrets/ca",
+        "/run/buildkit/ssh_agent.0",
     ]
     assert (mounts["/"].output, mounts["/out"].output) == (0, 1)
     assert mounts["/out"].input == -1
@@ -79,18 +87,33 @@ def test_mounts_are_sorted_and_outputs_numbered_like_go():
     assert g.input_op(op, mounts["/src"].input).source.identifier == "local://ctx"
     cache = mounts["/root/.cache/pip"]
     assert (cache.mountType, cache.cacheOpt.ID, cache.cacheOpt.sharing, cache.input, cache.output) == (
-        pb.CACHE, "pip", pb.LOCKED, -1, -1)
+        pb.CACHE,
+        "pip",
+        pb.LOCKED,
+        -1,
+        -1,
+    )
     tmp = mounts["/tmp"]
     assert (tmp.mountType, tmp.TmpfsOpt.size, tmp.output) == (pb.TMPFS, 1 << 20, -1)
     secret = mounts["/run/secrets/ca"]
     assert (secret.mountType, secret.secretOpt.ID, secret.secretOpt.mode, secret.input) == (
-        pb.SECRET, "ca", 0o444, -1)
+        pb.SECRET,
+        "ca",
+        0o444,
+        -1,
+    )
     ssh = mounts["/run/buildkit/ssh_agent.0"]
     assert (ssh.mountType, ssh.SSHOpt.ID, ssh.SSHOpt.mode) == (pb.SSH, "default", 0o600)
     assert "SSH_AUTH_SOCK=/run/buildkit/ssh_agent.0" in op.exec.meta.env
     assert set(g.metadata(op).caps) == {
-        "exec.meta.base", "exec.mount.bind", "exec.mount.selector", "exec.mount.cache",
-        "exec.mount.cache.sharing", "exec.mount.tmpfs", "exec.mount.tmpfs.size", "exec.mount.secret",
+        "exec.meta.base",
+        "exec.mount.bind",
+        "exec.mount.selector",
+        "exec.mount.cache",
+        "exec.mount.cache.sharing",
+        "exec.mount.tmpfs",
+        "exec.mount.tmpfs.size",
+        "exec.mount.secret",
         "exec.mount.ssh",
     }
 
@@ -99,8 +122,13 @@ def test_get_mount_results():
     src = llb.local("ctx")
     ex = llb.image("debian").run(
         ["true"],
-        mounts=[llb.bind_mount("/src", src, readonly=True), llb.bind_mount("/out", llb.scratch()),
-                llb.cache_mount("/c", "c")],
+        llb.RunOptions(
+            mounts=[
+                llb.bind_mount("/src", src, readonly=True),
+                llb.bind_mount("/out", llb.scratch()),
+                llb.cache_mount("/c", "c"),
+            ]
+        ),
     )
     assert ex.get_mount("/src").output is src.output  # read-only: the source, unchanged
     assert ex.get_mount("/out").output.index == 1
@@ -113,29 +141,39 @@ def test_get_mount_results():
 
 def test_same_state_mounted_twice_is_one_input():
     base = llb.image("debian")
-    g, op = _exec(base.run(["true"], mounts=[llb.bind_mount("/a", base, readonly=True)]).root())
+    g, op = _exec(
+        base.run(["true"], llb.RunOptions(mounts=[llb.bind_mount("/a", base, readonly=True)])).root()
+    )
     assert len(op.inputs) == 1
     assert [m.input for m in op.exec.mounts] == [0, 0]
 
 
 def test_network_security_and_proxy():
     g, op = _exec(
-        llb.image("debian").run(
-            ["true"], network="host", security="insecure",
-            proxy_env={"HTTPS_PROXY": "http://proxy:3128", "no_proxy": "localhost"},
-        ).root()
+        llb.image("debian")
+        .run(
+            ["true"],
+            llb.RunOptions(
+                network="host",
+                security="insecure",
+                proxy_env={"HTTPS_PROXY": "http://proxy:3128", "no_proxy": "localhost"},
+            ),
+        )
+        .root()
     )
     assert (op.exec.network, op.exec.security) == (pb.HOST, pb.INSECURE)
     assert op.exec.meta.proxy_env.https_proxy == "http://proxy:3128"
     assert op.exec.meta.proxy_env.no_proxy == "localhost"
     assert {"exec.meta.network", "exec.meta.security", "exec.meta.proxyenv"} <= set(g.metadata(op).caps)
-    _, op = _exec(llb.image("debian").run(["true"], network="none").root())
+    _, op = _exec(llb.image("debian").run(["true"], llb.RunOptions(network="none")).root())
     assert op.exec.network == pb.NONE
 
 
 def test_custom_name_and_ignore_cache_are_metadata_not_digest():
     plain = marshal(llb.image("debian").run(["true"]).root())
-    named = marshal(llb.image("debian").run(["true"], custom_name="step", ignore_cache=True).root())
+    named = marshal(
+        llb.image("debian").run(["true"], llb.RunOptions(custom_name="step", ignore_cache=True)).root()
+    )
     assert plain.digests[:-1] == named.digests[:-1]
     md = named.metadata(named.one("exec"))
     assert md.description["llb.customname"] == "step" and md.ignore_cache
@@ -153,7 +191,7 @@ def test_custom_name_and_ignore_cache_are_metadata_not_digest():
 )
 def test_invalid_runs_are_refused(kwargs, message):
     with pytest.raises(llb.LLBError, match=message):
-        llb.image("debian").run(["true"], **kwargs)
+        llb.image("debian").run(["true"], llb.RunOptions(**kwargs))
 
 
 def test_invalid_mounts_are_refused():
@@ -168,7 +206,11 @@ def test_invalid_mounts_are_refused():
 
 
 def test_secret_env_and_hostname():
-    g, op = _exec(llb.image("debian").run(["true"], secret_env={"TOKEN": "gh-token"}, hostname="envd").root())
+    g, op = _exec(
+        llb.image("debian")
+        .run(["true"], llb.RunOptions(secret_env={"TOKEN": "gh-token"}, hostname="envd"))
+        .root()
+    )
     assert list(op.exec.secretenv) == [pb.SecretEnv(ID="gh-token", name="TOKEN")]
     assert op.exec.meta.hostname == "envd"
     assert "TOKEN" not in "".join(op.exec.meta.env)

@@ -14,7 +14,7 @@ def test_chained_actions_are_one_file_op():
         llb.image("debian")
         .mkdir("/etc/apt", mode=0o755, parents=True)
         .rm("/etc/apt/sources.list.d/debian.sources", allow_not_found=True)
-        .mkfile("/etc/apt/sources.list", "deb http://deb.debian.org/debian bookworm main\n")
+        .mkfile("/etc/apt/sources.list", "deb http://mirror.test/debian bookworm main\n")
     )
     g = marshal(state)
     op = g.one("file")

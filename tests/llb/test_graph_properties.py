@@ -22,7 +22,7 @@ def _build(steps) -> llb.State:
         a, b = pool[n % len(pool)], pool[(n + 1) % len(pool)]
         if kind == "run":
             mount = llb.bind_mount("/m", b, readonly=n % 2 == 0)
-            pool.append(a.run(["sh", "-c", f"echo {n}"], mounts=[mount]).root())
+            pool.append(a.run(["sh", "-c", f"echo {n}"], llb.RunOptions(mounts=[mount])).root())
         elif kind == "mkdir":
             pool.append(a.mkdir(f"/d{n}", parents=True))
         elif kind == "named-mkfile":

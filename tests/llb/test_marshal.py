@@ -11,7 +11,9 @@ from envbuild._proto.pb import ops_pb2 as pb
 def _pipeline():
     base = llb.image("debian:bookworm")
     ctx = llb.local("ctx", exclude=[".git"])
-    built = base.run(["bash", "-c", "make"], mounts=[llb.bind_mount("/src", ctx, readonly=True)]).root()
+    built = base.run(
+        ["bash", "-c", "make"], llb.RunOptions(mounts=[llb.bind_mount("/src", ctx, readonly=True)])
+    ).root()
     return built.copy(ctx, "/README.md", "/README.md")
 
 
@@ -49,8 +51,8 @@ def test_same_source_built_twice_is_one_op():
 
 def test_identical_steps_share_a_vertex_and_merge_metadata():
     base = llb.image("debian")
-    one = base.run(["true"], custom_name="first").root()
-    two = base.run(["true"], ignore_cache=True).root()
+    one = base.run(["true"], llb.RunOptions(custom_name="first")).root()
+    two = base.run(["true"], llb.RunOptions(ignore_cache=True)).root()
     g = marshal(llb.merge([one, two]))
     (op,) = g.of_kind("exec")
     md = g.metadata(op)
@@ -70,6 +72,7 @@ def test_every_op_has_metadata_with_caps():
 def test_platform_changes_digests_of_platform_specific_ops_only():
     amd = marshal(_pipeline(), platform="linux/amd64")
     arm = marshal(_pipeline(), platform="linux/arm64")
+
     def source_digests(g):
         return {op.source.identifier.split(":")[0]: d for d, op in g.ops if op.WhichOneof("op") == "source"}
 
@@ -83,7 +86,7 @@ def test_source_locations_point_at_the_build_file():
     other = llb.SourceMap("lib.envd", b"x")
     state = (
         llb.image("debian")
-        .run(["apt-get", "install", "curl"], location=build_file.location(2, 4))
+        .run(["apt-get", "install", "curl"], llb.RunOptions(location=build_file.location(2, 4)))
         .root()
         .mkdir("/x", location=other.location(1))
         .mkdir("/y", location=build_file.location(1))
@@ -92,7 +95,9 @@ def test_source_locations_point_at_the_build_file():
     g = decode(definition)
     source = definition.Source
     assert [(i.filename, i.language) for i in source.infos] == [
-        ("build.envd", "starlark"), ("lib.envd", "starlark")]
+        ("build.envd", "starlark"),
+        ("lib.envd", "starlark"),
+    ]
     assert source.infos[0].data.startswith(b"def build")
     exec_locs = source.locations[g.digest_of_op(g.one("exec"))].locations
     starts = [(loc.sourceIndex, loc.ranges[0].start.line, loc.ranges[0].start.character) for loc in exec_locs]

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from envbuild.cli import project
 from envbuild.errors import UsageError
 
 PROGRESS_MODES = ("auto", "tty", "plain", "quiet", "rawjson")
@@ -47,10 +48,8 @@ def check_owner(value: str | None) -> tuple[int, int] | None:
 def register(app: typer.Typer) -> None:
     @app.command("build")
     def build_command(
-        path: Annotated[Path, typer.Option("--path", "-p", help="Project directory.")] = Path("."),
-        from_: Annotated[str, typer.Option("--from", "-f", help="FILE[:FUNCTION] relative to --path.")] = (
-            "build.envd:build"
-        ),
+        path: project.ProjectPath = Path("."),
+        from_: project.From = project.DEFAULT_FROM,
         tag: Annotated[str | None, typer.Option("--tag", "-t", help="Image name.")] = None,
         output: Annotated[list[str] | None, typer.Option("--output", "-o", help=_OUTPUT_HELP)] = None,
         export_cache: Annotated[list[str] | None, typer.Option("--export-cache", help=_CACHE_HELP)] = None,
@@ -70,21 +69,15 @@ def register(app: typer.Typer) -> None:
         check_progress(progress)
         check_platform(platform)
         owner_ids = check_owner(owner)
-        if not path.is_dir():
-            raise UsageError("--path", str(path), "a project directory that exists")
-        path = path.resolve()
-        from envbuild.cli.debug import resolve_build_file
-
-        build_file, function = resolve_build_file(path, from_)
+        project.build_file(path, from_)  # --path and --from checked before the other values are parsed
         tag_name = qualify_image_name(tag) if tag else None
         specs = tuple(parse_output(o, default_name=tag_name) for o in output or ())
         imports = tuple(parse_cache_spec(c, "--import-cache") for c in import_cache or ())
         exports = tuple(parse_cache_spec(c, "--export-cache") for c in export_cache or ())
 
         from envbuild.compile import BuildOptions, build
-        from envbuild.lang import evaluate
 
-        graph = evaluate(build_file, function, project_dir=path)
+        graph = project.load_graph(path, from_)
         result = build(
             graph,
             BuildOptions(

@@ -11,42 +11,24 @@ from typing import Annotated
 
 import typer
 
-from envbuild.errors import UsageError
+from envbuild.cli import project
 
 debug_app = typer.Typer(help="Show intermediate results: the evaluated graph, the LLB.", no_args_is_help=True)
 
 
-def resolve_build_file(path: Path, from_: str) -> tuple[Path, str]:
-    """`--path` + `--from FILE:FUNC` → the build file and function, with envd's defaults."""
-    from envbuild.lang import parse_from
-
-    if not path.is_dir():
-        raise UsageError("--path", str(path), "a project directory that exists")
-    file, function = parse_from(from_)
-    build_file = path / file
-    if not build_file.is_file():
-        raise UsageError("--from", from_, f"a build file that exists ({build_file} does not)")
-    return build_file, function
-
-
 @debug_app.command("graph")
 def graph(
-    path: Annotated[Path, typer.Option("--path", "-p", help="Project directory (context).")] = Path("."),
-    from_: Annotated[str, typer.Option("--from", "-f", help="FILE[:FUNCTION] relative to --path.")] = (
-        "build.envd:build"
-    ),
+    path: project.ProjectPath = Path("."),
+    from_: project.From = project.DEFAULT_FROM,
 ) -> None:
     """Evaluate the build file and print its graph as JSON."""
-    from envbuild.lang import evaluate
-
-    build_file, function = resolve_build_file(path, from_)
-    typer.echo(evaluate(build_file, function, project_dir=path).to_json(), nl=False)
+    typer.echo(project.load_graph(path, from_).to_json(), nl=False)
 
 
 @debug_app.command("llb")
 def llb(
-    path: Annotated[Path, typer.Option("--path", "-p", help="Project directory.")] = Path("."),
-    from_: Annotated[str, typer.Option("--from", "-f", help="FILE[:FUNCTION]")] = "build.envd:build",
+    path: project.ProjectPath = Path("."),
+    from_: project.From = project.DEFAULT_FROM,
     dot: Annotated[bool, typer.Option("--dot", help="Print Graphviz dot instead of JSON.")] = False,
     no_merge: Annotated[bool, typer.Option("--no-merge", help="As for a worker without merge ops.")] = False,
     platform: Annotated[str, typer.Option("--platform", help="Target platform.")] = "linux/amd64",
@@ -59,11 +41,9 @@ def llb(
     from envbuild.cli.build import check_platform
     from envbuild.compile import BuildTarget, compile_graph
     from envbuild.compile.dump import dump_dot, snapshot
-    from envbuild.lang import evaluate
 
     check_platform(platform)
-    build_file, function = resolve_build_file(path, from_)
-    graph = evaluate(build_file, function, project_dir=path)
+    graph = project.load_graph(path, from_)
     target = BuildTarget(platform=platform, merge_diff=not no_merge, ca_bundle=True)
     compiled = compile_graph(graph, target=target)
     typer.echo(dump_dot(compiled.definition) if dot else snapshot(compiled), nl=False)

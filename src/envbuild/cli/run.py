@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from envbuild.cli import container_flags as flags
@@ -56,9 +54,9 @@ def register(app: typer.Typer) -> None:
         timeout: flags.Timeout = 60.0,
     ) -> None:
         """Start an environment from an existing envbuild image; attach with ssh unless --detach."""
+        from envbuild.cli.project import project_dir
         from envbuild.cli.up import (
             attach_or_explain,
-            check_project_dir,
             env_name_for,
             print_environment,
             without_unavailable_gpu,
@@ -68,7 +66,7 @@ def register(app: typer.Typer) -> None:
         from envbuild.runtime.keys import ensure_key_pair
         from envbuild.runtime.spec import plan
 
-        project = check_project_dir(Path(path))
+        project = project_dir(path)
         client = docker_client()
         env_name = env_name_for(name, str(project), client)
         graph, image_name = graph_from_image(client, image)

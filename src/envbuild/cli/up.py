@@ -8,36 +8,8 @@ from pathlib import Path
 import typer
 
 from envbuild.cli import container_flags as flags
-from envbuild.errors import EnvbuildError, UsageError
-
-DEFAULT_FROM = "build.envd:build"
-
-
-def parse_from(value: str, project_dir: Path) -> tuple[Path, str]:
-    """`file:func` as envd writes it: `:prod` keeps build.envd, `other.envd` keeps `build`."""
-    file, sep, func = value.rpartition(":") if ":" in value else (value, "", "")
-    file = file or "build.envd"
-    func = func or "build"
-    if not func.isidentifier():
-        raise UsageError("--from", value, "FILE:FUNCTION, such as build.envd:build or :gpu")
-    path = (project_dir / file).resolve()
-    if not path.is_file():
-        raise UsageError("--from", value, f"a build file that exists ({path} does not)")
-    return path, func
-
-
-def load_graph(project_dir: Path, from_: str):
-    """Evaluate the build file into a graph (lang evaluates the user's config.envd first, if there is one)."""
-    from envbuild.lang import evaluate
-
-    build_file, function = parse_from(from_, project_dir)
-    return evaluate(build_file, function, project_dir=project_dir)
-
-
-def check_project_dir(path: Path) -> Path:
-    if not path.is_dir():
-        raise UsageError("--path", str(path), "a project directory that exists")
-    return path.resolve()
+from envbuild.cli import project
+from envbuild.errors import EnvbuildError
 
 
 def env_name_for(name: str, path: str, client=None) -> str:
@@ -47,15 +19,15 @@ def env_name_for(name: str, path: str, client=None) -> str:
 
     if name:
         return resolve_name(name, Path(path))
-    project = check_project_dir(Path(path))
+    project_path = project.project_dir(path)
     if client is None:
         from envbuild.runtime.engine import docker_client
 
         client = docker_client()
     from envbuild.runtime.containers import names_for_project
 
-    found = names_for_project(client, project)
-    return found[0] if len(found) == 1 else resolve_name(None, project)
+    found = names_for_project(client, project_path)
+    return found[0] if len(found) == 1 else resolve_name(None, project_path)
 
 
 def print_environment(env, *, token_hint: bool = True) -> None:
@@ -104,8 +76,8 @@ def without_unavailable_gpu(client, spec):
 def register(app: typer.Typer) -> None:
     @app.command()
     def up(
-        path: str = typer.Option(".", "--path", "-p", help="Project directory holding the build file."),
-        from_: str = typer.Option(DEFAULT_FROM, "--from", "-f", help="Build function, FILE:FUNCTION."),
+        path: project.ProjectPath = Path("."),
+        from_: project.From = project.DEFAULT_FROM,
         tag: str = typer.Option("", "--tag", "-t", help="Image name (default <project>:dev)."),
         name: flags.Name = "",
         volume: flags.Volume = None,
@@ -141,10 +113,10 @@ def register(app: typer.Typer) -> None:
         from envbuild.runtime.keys import ensure_key_pair
         from envbuild.runtime.spec import plan
 
-        project = check_project_dir(Path(path))
+        project_path = project.project_dir(path)
         client = docker_client()
-        env_name = env_name_for(name, str(project), client)
-        graph = load_graph(project, from_)
+        env_name = env_name_for(name, str(project_path), client)
+        graph = project.load_graph(project_path, from_)
         if not graph.base.dev:
             raise EnvbuildError(
                 "`envbuild up` runs dev images only, and this build function's base is not one",
@@ -154,7 +126,7 @@ def register(app: typer.Typer) -> None:
         options = flags.container_options(
             env_name,
             "",
-            project,
+            project_path,
             volume=volume,
             gpus=gpus,
             gpu_set=gpu_set,

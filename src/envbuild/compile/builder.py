@@ -167,7 +167,7 @@ def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
             raise EnvbuildError(
                 f"base image {ref} cannot be found: {err.message}",
                 hint="build or pull it into the builder's image store first (docker images lists Docker's)",
-                location=_location(graph.base.location),
+                location=graph.base.location,
             ) from err
         uid, gid = _owner(graph, options)
         target = BuildTarget(
@@ -235,14 +235,6 @@ def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
         steps=log.records(),
         notes=network.notes,
     )
-
-
-def _location(loc):
-    if loc is None:
-        return None
-    from envbuild.errors import Location
-
-    return Location(loc.file, loc.line, loc.column)
 
 
 def _cache_entry(spec: dict[str, str]):

@@ -1,10 +1,8 @@
 """Persistent cache mounts: one id per environment and per CPU/GPU flavour, as envd keys them.
 
 Keying by environment keeps one project's apt lists or wheels from racing another's; keying by flavour keeps
-CUDA
-wheels (hundreds of MB) out of CPU builds. The ids are stable across builds, which is what makes a rebuild
-after a
-one-package change reuse everything already downloaded.
+CUDA wheels (hundreds of MB) out of CPU builds. The ids are stable across builds, which is what makes a
+rebuild after a one-package change reuse everything already downloaded.
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """A readable, deterministic dump of a marshalled LLB definition: snapshot tests and `envbuild debug llb`.
 
 Ops are listed in the order BuildKit receives them (dependencies first); each names its inputs by index into
-the
-list rather than by digest, so a reviewer of a snapshot diff sees which step changed and what it feeds, and
-the
-digest column still proves the byte-level identity.
+the list rather than by digest, so a reviewer of a snapshot diff sees which step changed and what it feeds,
+and the digest column still proves the byte-level identity.
 """
 
 from __future__ import annotations

@@ -33,8 +33,6 @@ LOG_DIR = "/var/log/horust"
 RUN_DIR = "/var/run/horust"
 BINARY_PATH = "/usr/local/bin/horust"
 ENTRYPOINT = (BINARY_PATH, "--services-path", SERVICE_DIR)
-SSH_PORT = 2222
-JUPYTER_PORT = 8888
 SSHD_CONFIG = "/etc/envbuild/sshd_config"
 
 

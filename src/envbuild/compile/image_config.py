@@ -1,10 +1,8 @@
 """The result image's OCI config: env (PATH in envd's order), user, workdir, ports, entrypoint, labels.
 
 The graph JSON rides in the `ai.envbuild.graph` label so an image alone is enough for `envbuild up` to start
-it
-later (ports, mounts, daemons all come from the graph). envd's own labels are written where their meaning
-carries
-over, so tools that read them (envd's `envs`/`images` listings) see packages, ports and GPU flags.
+it later (ports, mounts, daemons all come from the graph). envd's own labels are written where their meaning
+carries over, so tools that read them (envd's `envs`/`images` listings) see packages, ports and GPU flags.
 """
 
 from __future__ import annotations
@@ -12,15 +10,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from envbuild import contract
 from envbuild.compile.target import BaseImageConfig
-from envbuild.graph import ENVD_HOME, Graph
+from envbuild.graph import Graph
 
-GRAPH_LABEL = "ai.envbuild.graph"
-VERSION_LABEL = "ai.envbuild.version"
 DEFAULT_SYSTEM_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 BASE_ENV = (("LANG", "C.UTF-8"), ("LC_ALL", "C.UTF-8"))
-SSH_PORT = 2222
-JUPYTER_PORT = 8888
 
 
 def build_path(base: BaseImageConfig, extra_path: tuple[str, ...], added: tuple[str, ...]) -> str:
@@ -50,23 +45,25 @@ def image_env(
 def exposed_ports(graph: Graph) -> list[str]:
     ports: set[int] = {e.envd_port for e in graph.runtime.expose}
     if graph.base.dev:
-        ports.add(SSH_PORT)
+        ports.add(contract.SSH_PORT)
         if graph.config.jupyter is not None:
-            ports.add(graph.config.jupyter.port or JUPYTER_PORT)
+            ports.add(graph.config.jupyter.port or contract.JUPYTER_PORT)
     return [f"{p}/tcp" for p in sorted(ports)]
 
 
 def labels(graph: Graph, base: BaseImageConfig, version: str) -> dict[str, str]:
     out = dict(base.labels)
     pypi = [name for call in graph.packages.python for name in call.names]
-    envd_ports = [{"name": "ssh", "port": SSH_PORT}] if graph.base.dev else []
+    envd_ports = [{"name": "ssh", "port": contract.SSH_PORT}] if graph.base.dev else []
     if graph.base.dev and graph.config.jupyter is not None:
-        envd_ports.append({"name": "jupyter", "port": graph.config.jupyter.port or JUPYTER_PORT})
+        envd_ports.append({"name": "jupyter", "port": graph.config.jupyter.port or contract.JUPYTER_PORT})
     envd_ports += [{"name": e.service, "port": e.envd_port} for e in graph.runtime.expose]
     out.update(
         {
-            GRAPH_LABEL: json.dumps(json.loads(graph.to_json()), sort_keys=True, separators=(",", ":")),
-            VERSION_LABEL: version,
+            contract.GRAPH_LABEL: json.dumps(
+                json.loads(graph.to_json()), sort_keys=True, separators=(",", ":")
+            ),
+            contract.VERSION_LABEL: version,
             "ai.tensorchord.envd.syntax.version": graph.syntax,
             "ai.tensorchord.envd.vendor": "envbuild",
             "ai.tensorchord.envd.container.name": graph.project.name,
@@ -127,4 +124,4 @@ def image_config(
 
 def envd_project_dir(graph: Graph) -> str:
     """`/home/envd/<env>`: the dev image's workdir and where every image's run() steps work."""
-    return f"{ENVD_HOME}/{graph.project.name}"
+    return contract.project_dir(graph.project.name)

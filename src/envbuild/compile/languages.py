@@ -3,8 +3,7 @@
 envd downloads these with curl inside a helper image pulled from ghcr.io. Here the download is a BuildKit HTTP
 source and the archive is unpacked by a copy op, so no helper image and no tool inside the base image is
 needed, and each language is a self-contained tree under /usr/local or /opt that can be built side by side
-with
-the apt step and merged. R comes from the distribution (`r-base`), so it rides in the apt step.
+with the apt step and merged. R comes from the distribution (`r-base`), so it rides in the apt step.
 """
 
 from __future__ import annotations

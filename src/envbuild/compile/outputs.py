@@ -2,9 +2,8 @@
 
 The syntax is buildx's (`type=image,name=x:y,push=true`), so CI scripts read the same. Which BuildKit exporter
 serves a spec depends on the worker (Docker's moby worker stores images through its `moby` exporter, a
-standalone
-buildkitd through `image`), so parsing and lowering are separate: `parse_output` is pure and runs before we
-connect; `exporter_for` needs the worker's capabilities.
+standalone buildkitd through `image`), so parsing and lowering are separate: `parse_output` is pure and runs
+before we connect; `exporter_for` needs the worker's capabilities.
 """
 
 from __future__ import annotations

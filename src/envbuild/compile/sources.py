@@ -11,10 +11,11 @@ import re
 from pathlib import Path
 
 from envbuild import llb
-from envbuild.graph import ENVD_HOME, Copy, HttpDownload
+from envbuild.contract import HOME
+from envbuild.graph import Copy, HttpDownload
 
 CONTEXT = "context"
-EXTRA_SOURCE_DIR = f"{ENVD_HOME}/extra_source"
+EXTRA_SOURCE_DIR = f"{HOME}/extra_source"
 
 
 def context_source(include: tuple[str, ...] = ()) -> llb.State:

@@ -1,18 +1,14 @@
 """How every build step runs: one place that gives each `RUN` the CA bundle, the proxy and a real shell.
 
 envd builds each command as `bash -c '<text>'` through a shell-word splitter, so a `'` in a user's command
-breaks
-the build, and its proxy settings reach only some steps. Here a step is an argv (`bash -c SCRIPT`, the script
-passed as one argument, never re-quoted), and every step gets the same environment:
+breaks the build, and its proxy settings reach only some steps. Here a step is an argv (`bash -c SCRIPT`, the
+script passed as one argument, never re-quoted), and every step gets the same environment:
 
 * the CA bundle as a **secret mount** (never a layer) with the variables that pip, requests, curl, OpenSSL,
-  git,
-  conda and node read, so an intercepting proxy's certificate is trusted in every step and in none of the
-  image
-  layers;
+  git, conda and node read, so an intercepting proxy's certificate is trusted in every step and in none of the
+  image layers;
 * proxy variables in the exec's proxy environment, which BuildKit keeps out of the cache key, so turning a
-  proxy
-  on or off does not invalidate the cache.
+  proxy on or off does not invalidate the cache.
 """
 
 from __future__ import annotations
@@ -97,14 +93,16 @@ class StepEnv:
         all_mounts = [*self.secret_mounts(), *(mounts or [])]
         run = state.run(
             args,
-            env=step_env or None,
-            cwd=cwd,
-            user=user,
-            mounts=all_mounts,
-            custom_name=name,
-            proxy_env=dict(self.proxy) or None,
-            ignore_cache=self.ignore_cache,
-            location=location,
+            llb.RunOptions(
+                env=step_env or None,
+                cwd=cwd,
+                user=user,
+                mounts=all_mounts,
+                custom_name=name,
+                proxy_env=dict(self.proxy) or None,
+                ignore_cache=self.ignore_cache,
+                location=location,
+            ),
         )
         return run.root()
 

@@ -2,8 +2,7 @@
 
 All apt work happens in this one step (the user's packages plus those a language needs, e.g. python3 when the
 distribution's Python is used): two apt steps joined by a merge would each write `/var/lib/dpkg/status`, and
-the
-merge would keep only one of them.
+the merge would keep only one of them.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Every value is plain data (str, int, bool, None, tuples of these, nested nodes) so the graph serialises to
 JSON and back without loss, and the compile stage never sees a Starlark object. Lists are tuples in the order
 the build file produced them; steps that the build file wrote carry the `Location` of the call that made
-them, so a failing build step can point back at its line.
+them (`envbuild.errors.Location`, with the source line), so a failing build step or a later stage's error
+points back at its line.
 """
 
 from __future__ import annotations
@@ -11,23 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from envbuild.errors import Location
+
 DEFAULT_IMAGE = "ubuntu:22.04"
 DEFAULT_SHELL = "bash"
 DEFAULT_CUDNN = "8"
-ENVD_HOME = "/home/envd"
-
-
-@dataclass(frozen=True)
-class Location:
-    """Where a call was made: the file as the user would name it (relative to the project when inside it,
-    `<include url>/<path>` for included libraries), with 1-based line and column."""
-
-    file: str
-    line: int
-    column: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
+from envbuild import contract
 from envbuild import graph as g
 from envbuild.lang import args as a
 from envbuild.lang.args import ArgumentError
@@ -49,9 +50,9 @@ def builtin(name: str, *params: tuple[str, Any]) -> Callable[[Handler], Handler]
 def _home(path: str) -> str:
     """envd expands `~` in container paths to the envd user's home."""
     if path == "~":
-        return g.ENVD_HOME
+        return contract.HOME
     if path.startswith("~/"):
-        return f"{g.ENVD_HOME}/{path[2:]}"
+        return f"{contract.HOME}/{path[2:]}"
     return path
 
 

@@ -103,7 +103,7 @@ class Evaluation:
         error_loc = self.frame_location(*frame, spec.name.rpartition(".")[2]) if frame else None
         graph_loc = None
         if error_loc is not None and frame is not None:
-            graph_loc = g.Location(frame[0], error_loc.line, error_loc.column)
+            graph_loc = g.Location(frame[0], error_loc.line, error_loc.column, error_loc.source_line)
         try:
             return spec.handler(self.recorder, graph_loc, *values)
         except ArgumentError as err:
@@ -328,19 +328,6 @@ def _call_column(line: str, callee: str | None) -> int:
             return match.start() + 1
     stripped = len(line) - len(line.lstrip())
     return stripped + 1
-
-
-def parse_from(spec: str | None) -> tuple[str, str]:
-    """`--from` as envd reads it: `file:func`, `file`, `:func`; defaults build.envd and build."""
-    file, func = "build.envd", "build"
-    if not spec:
-        return file, func
-    if ":" not in spec:
-        return spec, func
-    parts = spec.split(":")
-    if len(parts) != 2:
-        raise EnvbuildError(f"--from {spec!r} is not valid: expected file:function")
-    return parts[0] or file, parts[1] or func
 
 
 def evaluate(

@@ -5,8 +5,10 @@
     base = llb.image("debian:bookworm", platform="linux/amd64")
     built = base.run(
         ["bash", "-c", "apt-get update && apt-get install -y curl"],
-        mounts=[llb.cache_mount("/var/cache/apt", "apt", sharing="locked")],
-        custom_name="install curl",
+        llb.RunOptions(
+            mounts=[llb.cache_mount("/var/cache/apt", "apt", sharing="locked")],
+            custom_name="install curl",
+        ),
     ).root()
     definition = built.marshal(platform="linux/amd64")   # envbuild._proto.pb.ops_pb2.Definition
 
@@ -17,7 +19,7 @@ a State points at one output of a vertex and carries image-config metadata; opti
 
 from envbuild.llb.digest import digest_of, encode_op
 from envbuild.llb.errors import LLBError
-from envbuild.llb.exec import ExecState
+from envbuild.llb.exec import ExecState, RunOptions
 from envbuild.llb.fileops import Chown
 from envbuild.llb.merge_diff import diff, merge
 from envbuild.llb.mounts import (
@@ -46,6 +48,7 @@ __all__ = [
     "LLBError",
     "Mount",
     "Platform",
+    "RunOptions",
     "SSHMount",
     "SecretMount",
     "SourceLocation",

@@ -164,33 +164,41 @@ def _proxy(proxy_env: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(out.items()))
 
 
-def run(
-    state: State,
-    args: Sequence[str] | str,
-    *,
-    shell: Sequence[str] = ("/bin/sh", "-c"),
-    env: Mapping[str, str] | None = None,
-    cwd: str | None = None,
-    user: str | None = None,
-    network: str = "sandbox",
-    security: str = "sandbox",
-    mounts: Sequence[Mount] = (),
-    proxy_env: Mapping[str, str] | None = None,
-    readonly_root: bool = False,
-    hostname: str | None = None,
-    secret_env: Mapping[str, str] | None = None,
-    custom_name: str | None = None,
-    ignore_cache: bool = False,
-    location: SourceLocation | None = None,
-) -> ExecState:
-    """Run `args` (an argv list, or a string given to `shell`) on `state`'s filesystem.
+@dataclass(frozen=True)
+class RunOptions:
+    """How a process runs, besides its command: the options of BuildKit's `RunOption`s as one value.
 
     `env`, `cwd` and `user` apply on top of the state's metadata for this step only. `network` is "sandbox",
     "host" (needs the network.host entitlement) or "none"; `security` is "sandbox" or "insecure" (needs
     security.insecure). `proxy_env` (http_proxy, https_proxy, no_proxy, ...) reaches the process but stays out
     of the cache key. `mounts` are values from `envbuild.llb.mounts`. `secret_env` maps environment variable
-    names to session secret ids: the value reaches the process without entering the op or the image.
+    names to session secret ids: the value reaches the process without entering the op or the image. `shell`
+    runs a command given as one string.
     """
+
+    shell: Sequence[str] = ("/bin/sh", "-c")
+    env: Mapping[str, str] | None = None
+    cwd: str | None = None
+    user: str | None = None
+    network: str = "sandbox"
+    security: str = "sandbox"
+    mounts: Sequence[Mount] = ()
+    proxy_env: Mapping[str, str] | None = None
+    readonly_root: bool = False
+    hostname: str | None = None
+    secret_env: Mapping[str, str] | None = None
+    custom_name: str | None = None
+    ignore_cache: bool = False
+    location: SourceLocation | None = None
+
+
+DEFAULT_RUN = RunOptions()
+
+
+def run(state: State, args: Sequence[str] | str, options: RunOptions = DEFAULT_RUN) -> ExecState:
+    """Run `args` (an argv list, or a string given to `options.shell`) on `state`'s filesystem."""
+    o = options
+    shell, env, cwd, user, network, security = o.shell, o.env, o.cwd, o.user, o.network, o.security
     argv = (*shell, args) if isinstance(args, str) else tuple(args)
     if not argv or not argv[0]:
         raise LLBError("run needs a command")
@@ -207,10 +215,10 @@ def run(
     if user is not None:
         step = step.with_user(user)
 
-    fs_mounts = [ExecMount("/", state.output, readonly=readonly_root)]
+    fs_mounts = [ExecMount("/", state.output, readonly=o.readonly_root)]
     secrets: list[ExecMount] = []
     sshs: list[SSHMount] = []
-    for m in mounts:
+    for m in o.mounts:
         if isinstance(m, BindMount):
             fs_mounts.append(ExecMount(m.target, m.state.output, selector=m.selector, readonly=m.readonly))
         elif isinstance(m, CacheMount):
@@ -249,14 +257,14 @@ def run(
         env=tuple(step.env_list()),
         cwd=step.cwd or "/",
         user=step.user,
-        hostname=hostname or "",
+        hostname=o.hostname or "",
         network=NETWORK_MODES[network],
         security=SECURITY_MODES[security],
-        proxy_env=_proxy(proxy_env),
+        proxy_env=_proxy(o.proxy_env),
         mounts=tuple(placed),
-        secret_env=tuple((name, secret_id) for name, secret_id in (secret_env or {}).items()),
+        secret_env=tuple((name, secret_id) for name, secret_id in (o.secret_env or {}).items()),
         platform=state.platform,
-        meta=step_meta(custom_name, ignore_cache, location),
+        meta=step_meta(o.custom_name, o.ignore_cache, o.location),
     )
     return ExecState(state, vertex)
 

@@ -17,7 +17,7 @@ from envbuild.llb.platforms import Platform, as_platform
 
 if TYPE_CHECKING:
     from envbuild._proto.pb import ops_pb2 as pb
-    from envbuild.llb.exec import ExecState, Mount
+    from envbuild.llb.exec import ExecState, RunOptions
     from envbuild.llb.fileops import Chown
     from envbuild.llb.sourcemap import SourceLocation
     from envbuild.llb.vertex import Output
@@ -99,33 +99,11 @@ class State:
 
     # -- steps -------------------------------------------------------------------------------------------
 
-    def run(
-        self,
-        args: Sequence[str] | str,
-        *,
-        shell: Sequence[str] = ("/bin/sh", "-c"),
-        env: Mapping[str, str] | None = None,
-        cwd: str | None = None,
-        user: str | None = None,
-        network: str = "sandbox",
-        security: str = "sandbox",
-        mounts: Sequence[Mount] = (),
-        proxy_env: Mapping[str, str] | None = None,
-        readonly_root: bool = False,
-        hostname: str | None = None,
-        secret_env: Mapping[str, str] | None = None,
-        custom_name: str | None = None,
-        ignore_cache: bool = False,
-        location: SourceLocation | None = None,
-    ) -> ExecState:
-        """Run a process on this filesystem (`pb.ExecOp`). See `envbuild.llb.exec.run` for the details."""
-        from envbuild.llb.exec import run
+    def run(self, args: Sequence[str] | str, options: RunOptions | None = None) -> ExecState:
+        """Run a process on this filesystem (`pb.ExecOp`); `options` as `envbuild.llb.RunOptions` says."""
+        from envbuild.llb.exec import DEFAULT_RUN, run
 
-        return run(
-            self, args, shell=shell, env=env, cwd=cwd, user=user, network=network, security=security,
-            mounts=mounts, proxy_env=proxy_env, readonly_root=readonly_root, hostname=hostname,
-            secret_env=secret_env, custom_name=custom_name, ignore_cache=ignore_cache, location=location,
-        )
+        return run(self, args, options or DEFAULT_RUN)
 
     def mkdir(
         self,

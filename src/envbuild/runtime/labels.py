@@ -6,6 +6,8 @@ environment stays manageable even when its project dir or build file has changed
 
 from __future__ import annotations
 
+from envbuild import contract
+
 PREFIX = "ai.envbuild."
 ENVIRONMENT = PREFIX + "environment"  # the environment name; presence marks our containers
 PROJECT_DIR = PREFIX + "project-dir"
@@ -14,4 +16,4 @@ PORTS = PREFIX + "ports"  # JSON {name: host port}
 JUPYTER_URL = PREFIX + "jupyter-url"
 JUPYTER_TOKEN = PREFIX + "jupyter-token"
 COMMANDS = PREFIX + "commands"  # JSON {runtime.command name: command}
-GRAPH = PREFIX + "graph"  # the graph JSON: put on images by the compile stage, inherited by containers
+GRAPH = contract.GRAPH_LABEL  # the graph JSON: put on images by the compile stage, inherited by containers

@@ -12,15 +12,11 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from envbuild import contract
 from envbuild.errors import EnvbuildError, UsageError
-from envbuild.lang import source_location
 from envbuild.paths import cache_dir
 from envbuild.runtime import labels
 
-SSH_PORT = 2222
-JUPYTER_PORT = 8888
-ENVD_HOME = "/home/envd"
-AUTHORIZED_KEYS = "/var/envd/authorized_keys"
 RESTART_POLICIES = ("no", "always", "unless-stopped", "on-failure")
 _CPU_SET = re.compile(r"^\d+(-\d+)?(,\d+(-\d+)?)*$")
 _CAPABILITY = re.compile(r"^(CAP_)?[A-Z][A-Z_]*$")
@@ -201,18 +197,18 @@ def plan(options: RunOptions, graph, *, public_key: Path) -> RunSpec:
     project_dir = options.project_dir.resolve()
     # Where the dev image expects the project (Jupyter's root, the shell's start): named after the project, as
     # envd does, even when --name gives the environment another name.
-    workdir = f"{ENVD_HOME}/{graph.project.name if graph is not None else options.name}"
+    workdir = contract.project_dir(graph.project.name if graph is not None else options.name)
     runtime = graph.runtime if graph is not None else None
     config = graph.config if graph is not None else None
 
-    ports = [PortBinding("ssh", SSH_PORT, _check_port("--ssh-port", options.ssh_port), options.host)]
+    ports = [PortBinding("ssh", contract.SSH_PORT, _check_port("--ssh-port", options.ssh_port), options.host)]
     jupyter = config.jupyter if config is not None else None
     token = None
     if jupyter is not None:
         # The dev image serves Jupyter on config.jupyter(port=) inside (compile's choice); envd users also
         # expect that number on the host, but its 8888 default would clash between environments, so on the
         # host it is a preference and --jupyter-port a demand.
-        inside = jupyter.port or JUPYTER_PORT
+        inside = jupyter.port or contract.JUPYTER_PORT
         if options.jupyter_port is not None:
             binding = PortBinding("jupyter", inside, _check_port("--jupyter-port", options.jupyter_port))
         else:
@@ -226,7 +222,7 @@ def plan(options: RunOptions, graph, *, public_key: Path) -> RunSpec:
 
     mounts = [
         BindMount(str(project_dir), workdir),
-        BindMount(str(public_key), AUTHORIZED_KEYS, read_only=True),
+        BindMount(str(public_key), contract.AUTHORIZED_KEYS, read_only=True),
     ]
     for mount in runtime.mounts if runtime is not None else ():
         if mount.host_path:
@@ -235,7 +231,7 @@ def plan(options: RunOptions, graph, *, public_key: Path) -> RunSpec:
                 raise EnvbuildError(
                     f"runtime.mount host path {mount.host_path!r} does not exist ({source})",
                     hint="create it, or change the mount in the build file",
-                    location=source_location(graph, mount.location),
+                    location=mount.location,
                 )
             mounts.append(BindMount(str(source), mount.envd_path))
         else:

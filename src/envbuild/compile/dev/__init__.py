@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from envbuild import llb
+from envbuild import contract, llb
 from envbuild.compile import horust
 from envbuild.compile.cache_mounts import apt_mounts
 from envbuild.compile.dev import services, user
@@ -45,7 +45,7 @@ class DevLayer:
     """What the dev layer decided: state, image user and entrypoint, env to add, local dirs to send."""
 
     state: llb.State
-    user: str = user.USER
+    user: str = contract.USER
     entrypoint: tuple[str, ...] = horust.ENTRYPOINT
     env: tuple[tuple[str, str], ...] = ()
     local_dirs: Mapping[str, str] = field(default_factory=dict)
@@ -78,7 +78,7 @@ def compile_dev_user(state: llb.State, ctx: Any, *, horust_option: str | None = 
     graph = ctx.graph
     target = ctx.target
     uid, gid = ctx.owner
-    project_dir = f"{user.HOME}/{graph.project.name}"
+    project_dir = contract.project_dir(graph.project.name)
     option = horust_option or getattr(target, "horust", None)
     source = horust.horust_source(option, platform=target.platform, env=environ)
     installed = services.install_horust(state, source)
@@ -98,20 +98,20 @@ def compile_dev_user(state: llb.State, ctx: Any, *, horust_option: str | None = 
     env.update(added)
     jupyter = graph.config.jupyter
     supervised = horust.dev_services(
-        user=user.USER,
+        user=contract.USER,
         project_dir=project_dir,
         sshd_script=services.sshd_start_script(),
         as_root=uid == 0,
         jupyter_token=jupyter.token if jupyter is not None else None,
-        jupyter_port=(jupyter.port or horust.JUPYTER_PORT) if jupyter is not None else None,
+        jupyter_port=(jupyter.port or contract.JUPYTER_PORT) if jupyter is not None else None,
         daemons=[d.args for d in graph.runtime.daemons],
         inits=[i.commands for i in graph.runtime.init],
     )
     files = services.service_files(supervised)
-    files[services.SSHD_CONFIG] = (services.sshd_config(user=user.USER, uid=uid, env=env), 0o644)
+    files[services.SSHD_CONFIG] = (services.sshd_config(user=contract.USER, uid=uid, env=env), 0o644)
     state = services.write_files(state, files, chown=None)
     if target.ssh_public_key:
-        state = state.mkfile(services.AUTHORIZED_KEYS, services.authorized_keys_line(target.ssh_public_key),
+        state = state.mkfile(contract.AUTHORIZED_KEYS, services.authorized_keys_line(target.ssh_public_key),
                              mode=0o644, chown=chown_user, custom_name="[internal] install the ssh key")
     return DevLayer(
         state=state,
@@ -130,7 +130,7 @@ def _directories_script(uid: int, gid: int) -> str:
 
 
 def _dev_env(project_dir: str) -> dict[str, str]:
-    return {"ENVD_WORKDIR": project_dir, "USER": user.USER, "HOME": user.HOME}
+    return {"ENVD_WORKDIR": project_dir, "USER": user.USER, "HOME": contract.HOME}
 
 
 def _shell_env(shell: str) -> dict[str, str]:

@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from envbuild import llb
+from envbuild import contract, llb
 from envbuild.compile import horust
 
-AUTHORIZED_KEYS = "/var/envd/authorized_keys"
 HOST_KEY_DIR = "/etc/envbuild/ssh"
 SSHD_CONFIG = horust.SSHD_CONFIG
 SFTP_SERVER = "internal-sftp"
@@ -52,7 +51,7 @@ def install_horust(state: llb.State, source: horust.HorustSource) -> HorustInsta
     return HorustInstall(out, {source.local_name: directory or "/"})
 
 
-def sshd_config(*, user: str, uid: int, env: Mapping[str, str], port: int = horust.SSH_PORT) -> str:
+def sshd_config(*, user: str, uid: int, env: Mapping[str, str], port: int = contract.SSH_PORT) -> str:
     """OpenSSH settings for an unprivileged sshd: keys only, one user, one key file, the image's env."""
     lines = [
         "# envbuild: unprivileged sshd for the dev environment (key login for one user only)",
@@ -61,7 +60,7 @@ def sshd_config(*, user: str, uid: int, env: Mapping[str, str], port: int = horu
         f"HostKey {HOST_KEY_DIR}/ssh_host_ed25519_key",
         f"HostKey {HOST_KEY_DIR}/ssh_host_rsa_key",
         f"PidFile {horust.RUN_DIR}/sshd.pid",
-        f"AuthorizedKeysFile {AUTHORIZED_KEYS}",
+        f"AuthorizedKeysFile {contract.AUTHORIZED_KEYS}",
         f"AllowUsers {user}",
         "PubkeyAuthentication yes",
         "PasswordAuthentication no",

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import shlex
 
+from envbuild.contract import HOME, USER
 from envbuild.errors import EnvbuildError
 
-USER = "envd"
-HOME = "/home/envd"
 SHELLS = {"bash": "/bin/bash", "zsh": "/usr/bin/zsh", "fish": "/usr/bin/fish"}
 SHELL_PACKAGES = {"bash": (), "zsh": ("zsh",), "fish": ("fish",)}
 

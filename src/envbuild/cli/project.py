@@ -1,0 +1,65 @@
+"""Which project, build file and function a command means: `--path` and `--from`, declared and parsed once.
+
+`--from` is read as envd reads it: `FILE:FUNCTION`, `FILE` (function `build`), `:FUNCTION` (file
+`build.envd`); anything else (two colons, a function that is not an identifier) is a usage error naming the
+flag, whichever command it was given to.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from envbuild.errors import UsageError
+
+if TYPE_CHECKING:
+    from envbuild.graph import Graph
+
+DEFAULT_FILE = "build.envd"
+DEFAULT_FUNCTION = "build"
+DEFAULT_FROM = f"{DEFAULT_FILE}:{DEFAULT_FUNCTION}"
+_FROM_ALLOWED = "FILE:FUNCTION, FILE or :FUNCTION, such as build.envd:build or :gpu"
+
+ProjectPath = Annotated[Path, typer.Option("--path", "-p", help="Project directory holding the build file.")]
+From = Annotated[str, typer.Option("--from", "-f", help="Build function: FILE[:FUNCTION] in --path.")]
+
+
+def parse_from(value: str | None) -> tuple[str, str]:
+    """`--from` → (file relative to the project, function), with envd's defaults for empty parts."""
+    if not value:
+        return DEFAULT_FILE, DEFAULT_FUNCTION
+    file, sep, function = value.partition(":")
+    if ":" in function:
+        raise UsageError("--from", value, _FROM_ALLOWED)
+    function = function or DEFAULT_FUNCTION
+    if not function.isidentifier():
+        raise UsageError("--from", value, _FROM_ALLOWED)
+    return file or DEFAULT_FILE, function
+
+
+def project_dir(path: Path | str) -> Path:
+    """`--path` as an absolute directory that exists."""
+    path = Path(path)
+    if not path.is_dir():
+        raise UsageError("--path", str(path), "a project directory that exists")
+    return path.resolve()
+
+
+def build_file(path: Path | str, from_: str | None) -> tuple[Path, Path, str]:
+    """(project dir, build file, function) for `--path` and `--from`; the file must exist."""
+    project = project_dir(path)
+    file, function = parse_from(from_)
+    found = project / file
+    if not found.is_file():
+        raise UsageError("--from", from_, f"a build file that exists ({found} does not)")
+    return project, found, function
+
+
+def load_graph(path: Path | str, from_: str | None) -> Graph:
+    """Evaluate the chosen build function (lang evaluates the user's config.envd first, if there is one)."""
+    from envbuild.lang import evaluate
+
+    project, file, function = build_file(path, from_)
+    return evaluate(file, function, project_dir=project)
