@@ -33,7 +33,8 @@ from rich.console import Console
 
 from envbuild import llb
 from envbuild.buildkit import Export, connect
-from envbuild.buildkit.progress import ProgressRenderer
+from envbuild.buildkit.options import SolveOptions
+from envbuild.progress.display import ProgressRenderer
 
 DOCKERFILE = "FROM scratch\nCOPY . /ctx\n"
 MARKER = ".bench-run"
@@ -66,7 +67,9 @@ def solve_ours(address: str | None, ctx: Path, shared_key: str, exports: list[Ex
     state = llb.scratch().copy(llb.local("ctx", shared_key=shared_key), "/", "/ctx")
     log = io.StringIO()
     with connect(address) as client, ProgressRenderer("plain", Console(file=log)) as progress:
-        client.solve(state.marshal(), exports=exports, local_dirs={"ctx": ctx}, progress=progress)
+        client.solve(
+            state.marshal(), SolveOptions(exports=exports, local_dirs={"ctx": ctx}), on_status=progress.update
+        )
     return log.getvalue()
 
 

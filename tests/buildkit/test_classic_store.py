@@ -22,6 +22,7 @@ import pytest
 
 from envbuild import llb
 from envbuild.buildkit import CapabilityError, Export, connect
+from envbuild.buildkit.options import SolveOptions
 
 pytestmark = pytest.mark.docker
 
@@ -106,7 +107,7 @@ def test_classic_store_has_no_merge_diff_and_few_exporters(classic_dockerd):
 def test_classic_store_refuses_image_exporters_up_front(classic_dockerd):
     with connect(f"moby-worker://{classic_dockerd}") as client, pytest.raises(CapabilityError):
         definition = llb.scratch().mkfile("/x", "x").marshal()
-        client.solve(definition, exports=[Export.oci(name="x")], progress="quiet")
+        client.solve(definition, SolveOptions(exports=[Export.oci(name="x")]))
 
 
 def test_image_config_reaches_the_classic_moby_exporter(classic_dockerd):
@@ -116,9 +117,14 @@ def test_image_config_reaches_the_classic_moby_exporter(classic_dockerd):
     with connect(f"moby-worker://{classic_dockerd}") as client:
         client.solve(
             definition,
-            exports=[Export.moby(name)],
-            image_config={"Env": ["CLASSIC=1"], "Entrypoint": ["/hello"], "Labels": {"envbuild.test": "yes"}},
-            progress="quiet",
+            SolveOptions(
+                exports=[Export.moby(name)],
+                image_config={
+                    "Env": ["CLASSIC=1"],
+                    "Entrypoint": ["/hello"],
+                    "Labels": {"envbuild.test": "yes"},
+                },
+            ),
         )
     inspect = subprocess.run(
         ["docker", "-H", f"unix://{classic_dockerd}", "image", "inspect", name, "-f", "{{json .Config}}"],

@@ -11,6 +11,7 @@ import pytest
 
 from envbuild import llb
 from envbuild.buildkit import CacheEntry, CapabilityError, Export
+from envbuild.buildkit.options import SolveOptions
 
 pytestmark = pytest.mark.docker
 REGISTRY = "127.0.0.1:5000"
@@ -33,7 +34,7 @@ def test_docker_tarball_is_loadable(builder, small_image, tmp_path):
     definition, marker = small_image
     name = builder.name("docker-tar")
     out = tmp_path / "image.tar"
-    builder.client.solve(definition, exports=[Export.docker(out, name=name)], progress="quiet")
+    builder.client.solve(definition, SolveOptions(exports=[Export.docker(out, name=name)]))
     with tarfile.open(out) as tar:
         manifest = json.load(tar.extractfile("manifest.json"))
         assert manifest[0]["RepoTags"] == [name.removeprefix("docker.io/library/")]
@@ -46,7 +47,7 @@ def test_oci_tarball_has_an_index_and_layout(builder, small_image, tmp_path):
     _need(builder, "oci")
     definition, _ = small_image
     out = tmp_path / "image.oci.tar"
-    builder.client.solve(definition, exports=[Export.oci(out, name="envbuild-test-oci:1")], progress="quiet")
+    builder.client.solve(definition, SolveOptions(exports=[Export.oci(out, name="envbuild-test-oci:1")]))
     with tarfile.open(out) as tar:
         layout = json.load(tar.extractfile("oci-layout"))
         index = json.load(tar.extractfile("index.json"))
@@ -59,14 +60,14 @@ def test_docker_tarball_loaded_into_docker(builder, small_image):
     _need(builder, "docker")
     definition, marker = small_image
     name = builder.name("loaded")
-    builder.client.solve(definition, exports=[Export.docker(name=name)], progress="quiet")
+    builder.client.solve(definition, SolveOptions(exports=[Export.docker(name=name)]))
     assert builder.docker("run", "--rm", name, "cat", "/marker").stdout.strip() == marker
 
 
 def test_tar_export_of_the_filesystem(builder, tmp_path):
     definition = llb.scratch().mkdir("/a").mkfile("/a/b.txt", "bee\n").marshal()
     out = tmp_path / "fs.tar"
-    builder.client.solve(definition, exports=[Export.tar(out)], progress="quiet")
+    builder.client.solve(definition, SolveOptions(exports=[Export.tar(out)]))
     with tarfile.open(out) as tar:
         assert tar.extractfile("a/b.txt").read() == b"bee\n"
 
@@ -78,7 +79,7 @@ def test_push_to_the_local_registry_and_pull_back(builder, small_image):
     if builder.kind == "moby" and "image" not in builder.client.capabilities().exporters:
         pytest.skip("the classic store's moby exporter cannot push")
     export = Export.image(ref, push=True, insecure=True)
-    result = builder.client.solve(definition, exports=[export], progress="quiet")
+    result = builder.client.solve(definition, SolveOptions(exports=[export]))
     assert result.image_digest.startswith("sha256:")
     builder.docker("rmi", "-f", ref, check=False)
     builder.docker("pull", ref)
@@ -91,7 +92,7 @@ def test_registry_cache_export_lands_in_the_registry(builder, small_image):
     cache = CacheEntry(
         "registry", {"ref": f"{REGISTRY}/{repo}:cache", "mode": "max", "registry.insecure": "true"}
     )
-    builder.client.solve(definition, cache_exports=[cache], cache_imports=[cache], progress="quiet")
+    builder.client.solve(definition, SolveOptions(cache_exports=[cache], cache_imports=[cache]))
     with urllib.request.urlopen(f"http://{REGISTRY}/v2/{repo}/tags/list", timeout=10) as resp:
         assert json.load(resp)["tags"] == ["cache"]
 
@@ -100,7 +101,7 @@ def test_inline_cache_with_an_image_export(builder, small_image):
     definition, marker = small_image
     name = builder.name("inline-cache")
     builder.client.solve(
-        definition, exports=[builder.into_docker(name)], cache_exports=[CacheEntry.inline()], progress="quiet"
+        definition, SolveOptions(exports=[builder.into_docker(name)], cache_exports=[CacheEntry.inline()])
     )
     assert builder.docker("run", "--rm", name, "cat", "/marker").stdout.strip() == marker
 
@@ -112,7 +113,7 @@ def test_unknown_exporter_for_this_builder_is_refused_before_solving(builder, sm
         pytest.skip("this builder has every exporter")
     kind = sorted(missing)[0]
     with pytest.raises(CapabilityError, match=f"no '{kind}' exporter"):
-        builder.client.solve(definition, exports=[Export(kind, {"name": "x"})], progress="quiet")
+        builder.client.solve(definition, SolveOptions(exports=[Export(kind, {"name": "x"})]))
 
 
 def test_local_cache_export_then_import(builder, tmp_path):
@@ -122,7 +123,7 @@ def test_local_cache_export_then_import(builder, tmp_path):
     definition = step.marshal()
     cache_dir = tmp_path / "cache"
     builder.client.solve(
-        definition, cache_exports=[CacheEntry.local(cache_dir, export=True, mode="max")], progress="quiet"
+        definition, SolveOptions(cache_exports=[CacheEntry.local(cache_dir, export=True, mode="max")])
     )
     index = json.loads((cache_dir / "index.json").read_text())
     tagged = [
@@ -137,7 +138,7 @@ def test_local_cache_export_then_import(builder, tmp_path):
         builder.client.prune(filters=[f"id=={record.ID}"], all=True)
     seen: list = []
     builder.client.solve(
-        definition, cache_imports=[CacheEntry.local(cache_dir)], progress="quiet", on_status=seen.append
+        definition, SolveOptions(cache_imports=[CacheEntry.local(cache_dir)]), on_status=seen.append
     )
     cached = {v.name: v.cached for event in seen for v in event.vertexes if v.name}
     assert cached.get(f"cached step {token}") is True

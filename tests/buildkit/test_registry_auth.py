@@ -19,6 +19,7 @@ import pytest
 
 from envbuild import llb
 from envbuild.buildkit import Export, SolveError
+from envbuild.buildkit.options import SolveOptions
 
 pytestmark = pytest.mark.docker
 
@@ -92,8 +93,9 @@ def test_push_with_credentials_from_the_docker_config(builder, auth_registry, do
     definition = llb.scratch().mkfile("/hello", "authenticated\n").marshal()
     builder.client.solve(
         definition,
-        exports=[Export.image(f"{auth_registry}/envbuild-test-auth:1", push=True, insecure=True)],
-        progress="quiet",
+        SolveOptions(
+            exports=[Export.image(f"{auth_registry}/envbuild-test-auth:1", push=True, insecure=True)]
+        ),
     )
     assert _tags(auth_registry, "envbuild-test-auth") == ["1"]
 
@@ -107,7 +109,8 @@ def test_push_without_credentials_is_refused(builder, auth_registry, docker_conf
     with pytest.raises(SolveError) as info:
         builder.client.solve(
             definition,
-            exports=[Export.image(f"{auth_registry}/envbuild-test-anon:1", push=True, insecure=True)],
-            progress="quiet",
+            SolveOptions(
+                exports=[Export.image(f"{auth_registry}/envbuild-test-anon:1", push=True, insecure=True)]
+            ),
         )
     assert "401" in info.value.message or "unauthorized" in info.value.message.lower()

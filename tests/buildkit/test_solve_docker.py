@@ -22,7 +22,8 @@ import pytest
 
 from envbuild import llb
 from envbuild.buildkit import EnvSecret, Export, SolveCancelledError, SolveError
-from envbuild.buildkit.progress_events import StatusEvent
+from envbuild.buildkit.options import SolveOptions
+from envbuild.progress.events import StatusEvent
 
 pytestmark = pytest.mark.docker
 
@@ -77,18 +78,19 @@ def test_hand_built_graph_lands_in_docker(builder, tmp_path, http_server):
     seen: list[StatusEvent] = []
     result = builder.client.solve(
         definition,
-        exports=[builder.into_docker(name)],
-        local_dirs={"ctx": ctx},
-        secrets={"token": b"s3cret"},
-        image_config={
-            "Env": ["PATH=/usr/bin:/bin", "GREETING=hi"],
-            "Entrypoint": ["cat"],
-            "Cmd": ["/opt/hello.txt"],
-            "WorkingDir": "/opt",
-            "Labels": {"org.envbuild.test": "yes"},
-            "ExposedPorts": {"8888/tcp": {}},
-        },
-        progress="quiet",
+        SolveOptions(
+            exports=[builder.into_docker(name)],
+            local_dirs={"ctx": ctx},
+            secrets={"token": b"s3cret"},
+            image_config={
+                "Env": ["PATH=/usr/bin:/bin", "GREETING=hi"],
+                "Entrypoint": ["cat"],
+                "Cmd": ["/opt/hello.txt"],
+                "WorkingDir": "/opt",
+                "Labels": {"org.envbuild.test": "yes"},
+                "ExposedPorts": {"8888/tcp": {}},
+            },
+        ),
         on_status=seen.append,
     )
     assert result.exporter_response  # the exporter said what it wrote
@@ -114,10 +116,10 @@ def test_cache_mount_survives_between_solves(builder, tmp_path):
     mount = llb.cache_mount("/cache", cache_id, sharing="locked")
     base = llb.image(builder.base)
     first = base.run(f"echo {token} > /cache/token", mounts=[mount]).root()
-    builder.client.solve(first.marshal(), progress="quiet")
+    builder.client.solve(first.marshal())
     second = base.run(f"cp /cache/token /read-back # {token}", mounts=[mount]).root()
     out = tmp_path / "out"
-    builder.client.solve(_only(second, "/read-back").marshal(), exports=[Export.local(out)], progress="quiet")
+    builder.client.solve(_only(second, "/read-back").marshal(), SolveOptions(exports=[Export.local(out)]))
     assert (out / "read-back").read_text().strip() == token
 
 
@@ -129,7 +131,7 @@ def test_merge_and_diff(builder, tmp_path):
     changes = llb.diff(base, upper)
     layered = llb.merge([llb.scratch().mkfile("/from-merge", "m\n"), changes])
     out = tmp_path / "out"
-    builder.client.solve(layered.marshal(), exports=[Export.local(out)], progress="quiet")
+    builder.client.solve(layered.marshal(), SolveOptions(exports=[Export.local(out)]))
     assert (out / "from-merge").read_text() == "m\n"
     assert (out / "etc" / "envbuild-test").read_text() == "changed\n"
     assert not (out / "bin").exists()  # only the diff, not the whole base
@@ -153,9 +155,7 @@ def test_ten_thousand_files_through_filesync(builder, tmp_path):
     out = tmp_path / "out"
     builder.client.solve(
         _only(counted, "/count", "/sample").marshal(),
-        exports=[Export.local(out)],
-        local_dirs={"many": ctx},
-        progress="quiet",
+        SolveOptions(exports=[Export.local(out)], local_dirs={"many": ctx}),
     )
     assert (out / "count").read_text().strip() == "10000"
     assert (out / "sample").read_text() == "42-17\n"
@@ -171,7 +171,7 @@ def test_failed_step_names_vertex_command_output_and_source(builder):
     ).root()
     definition = failing.marshal()
     with pytest.raises(SolveError) as info:
-        builder.client.solve(definition, progress="quiet")
+        builder.client.solve(definition)
     err = info.value
     assert err.vertex in _op_digests(definition)
     assert err.name == "RUN the failing step"
@@ -197,9 +197,7 @@ def test_cancelled_solve_exports_nothing(builder, image_config):
     with pytest.raises(SolveCancelledError):
         builder.client.solve(
             slow.marshal(),
-            exports=[builder.into_docker(name)],
-            image_config=image_config,
-            progress="quiet",
+            SolveOptions(exports=[builder.into_docker(name)], image_config=image_config),
             on_status=on_status,
             cancel=cancel,
         )
@@ -219,9 +217,7 @@ def test_network_host_needs_and_gets_the_entitlement(builder, tmp_path):
     out = tmp_path / "out"
     builder.client.solve(
         _only(step, "/seen").marshal(),
-        exports=[Export.local(out)],
-        entitlements=["network.host"],
-        progress="quiet",
+        SolveOptions(exports=[Export.local(out)], entitlements=["network.host"]),
     )
     assert (out / "seen").exists()
 
@@ -236,9 +232,7 @@ def test_secret_from_environment(builder, tmp_path, monkeypatch):
     out = tmp_path / "out"
     builder.client.solve(
         _only(step, "/copied").marshal(),
-        exports=[Export.local(out)],
-        secrets={"e": EnvSecret("ENVBUILD_TEST_SECRET")},
-        progress="quiet",
+        SolveOptions(exports=[Export.local(out)], secrets={"e": EnvSecret("ENVBUILD_TEST_SECRET")}),
     )
     assert (out / "copied").read_text() == "from-env"
 
@@ -252,7 +246,7 @@ def test_local_source_include_patterns(builder, tmp_path):
     copied = llb.scratch().copy(llb.local("proj", include=["src/**/*.py"]), "/", "/")
     out = tmp_path / "out"
     builder.client.solve(
-        copied.marshal(), exports=[Export.local(out)], local_dirs={"proj": ctx}, progress="quiet"
+        copied.marshal(), SolveOptions(exports=[Export.local(out)], local_dirs={"proj": ctx})
     )
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert files == ["src/pkg/m.py"]
@@ -288,9 +282,7 @@ def test_ssh_agent_is_forwarded(builder, tmp_path):
         out = tmp_path / "out"
         builder.client.solve(
             _only(step, "/ssh").marshal(),
-            exports=[Export.local(out)],
-            ssh={"default": str(sock)},
-            progress="quiet",
+            SolveOptions(exports=[Export.local(out)], ssh={"default": str(sock)}),
         )
         assert (out / "ssh").read_text() == "forwarded\n"
     finally:
@@ -303,15 +295,15 @@ import sys
 from envbuild import llb
 from envbuild.buildkit import connect, SolveCancelledError
 address, base, name, marker = sys.argv[1:]
-slow = llb.image(base).run("sleep 120 # " + marker, custom_name="slow step").root()
+slow = llb.image(base).run("sleep 120 # " + marker, llb.RunOptions(custom_name="slow step")).root()
 def on_status(event):
     if any(v.name == "slow step" and v.started for v in event.vertexes):
         print("started", flush=True)
-from envbuild.buildkit import Export
+from envbuild.buildkit import Export, SolveOptions
 with connect(address) as client:
     exports = [Export.moby(name)] if address.startswith("moby") else [Export.docker(name=name)]
     try:
-        client.solve(slow.marshal(), exports=exports, progress="quiet", on_status=on_status)
+        client.solve(slow.marshal(), SolveOptions(exports=exports), on_status=on_status)
     except SolveCancelledError as exc:
         print(exc.render(), flush=True)
         sys.exit(exc.exit_code)
@@ -341,9 +333,9 @@ def test_missing_inputs_fail_before_solving(builder, tmp_path):
 
     definition = llb.scratch().mkfile("/x", "x").marshal()
     with pytest.raises(BuildKitError, match="local directory .* for source 'ctx' does not exist"):
-        builder.client.solve(definition, local_dirs={"ctx": tmp_path / "nope"}, progress="quiet")
+        builder.client.solve(definition, SolveOptions(local_dirs={"ctx": tmp_path / "nope"}))
     with pytest.raises(BuildKitError, match="secret 'ca' reads"):
-        builder.client.solve(definition, secrets={"ca": tmp_path / "nope.pem"}, progress="quiet")
+        builder.client.solve(definition, SolveOptions(secrets={"ca": tmp_path / "nope.pem"}))
 
 
 def test_resolving_a_missing_image_names_it(builder):

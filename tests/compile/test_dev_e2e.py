@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from envbuild.builder.horust import horust_source
 from envbuild.buildkit import connect
 from envbuild.buildkit.exports import Export
+from envbuild.buildkit.options import SolveOptions
 from envbuild.compile.pipeline import compile_graph
 from envbuild.compile.target import BuildTarget
 from envbuild.graph import Base, Daemon, Graph, InitCommands, Project, Runtime
@@ -59,14 +61,16 @@ def dev_container(tmp_path_factory):
         ),
     )
     target = BuildTarget(uid=UID, gid=GID, ssh_public_key=(tmp / "env_key.pub").read_text(),
-                         horust=str(build_standin()))
+                         horust=horust_source(str(build_standin())))
     compiled = compile_graph(graph, target=target)
     tag = f"docker.io/library/envbuild-test-dev:{uuid.uuid4().hex[:8]}"
     name = f"envbuild-test-dev-{os.getpid()}"
     with connect() as client:
-        client.solve(compiled.definition, exports=[Export.moby(tag)],
-                     local_dirs={k: Path(v) for k, v in compiled.local_dirs.items()},
-                     image_config=compiled.image_config, progress="quiet")
+        local_dirs = {k: Path(v) for k, v in compiled.local_dirs.items()}
+        options = SolveOptions(
+            exports=[Export.moby(tag)], local_dirs=local_dirs, image_config=compiled.image_config
+        )
+        client.solve(compiled.definition, options)
     try:
         docker("run", "-d", "--name", name, "-p", "127.0.0.1::2222", tag)
         port = docker("port", name, "2222/tcp").stdout.strip().splitlines()[0].rsplit(":", 1)[1]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import tomllib
+from dataclasses import replace
 
 import pytest
 
 from envbuild import llb
 from envbuild._proto.pb import ops_pb2
+from envbuild.builder.horust import horust_source
 from envbuild.compile import dev, horust
 from envbuild.compile.context import CompileContext
 from envbuild.compile.steps import StepEnv
@@ -59,7 +61,8 @@ def standin_file(tmp_path):
 
 def build(ctx, option):
     base = dev.compile_dev_base(llb.image(ctx.base_ref), ctx)
-    return dev.compile_dev_user(base, ctx, horust_option=str(option))
+    target = replace(ctx.target, horust=horust_source(str(option)))
+    return dev.compile_dev_user(base, replace(ctx, target=target))
 
 
 def test_base_installs_tools_and_creates_the_user_with_owner_ids():
@@ -145,11 +148,21 @@ def test_release_horust_is_an_http_source_verified_by_checksum(monkeypatch):
 
 
 def test_release_horust_without_checksum_fails_before_any_build(monkeypatch):
+    """The builder resolves Horust with the rest of the target, before it connects to anything."""
+    from envbuild.builder import BuildOptions, local_target
+
     monkeypatch.delenv("ENVBUILD_HORUST_SHA256", raising=False)
     monkeypatch.delenv("ENVBUILD_HORUST", raising=False)
-    base = dev.compile_dev_base(llb.image("docker.io/library/debian:bookworm"), make_ctx())
     with pytest.raises(EnvbuildError, match="no verified checksum"):
-        dev.compile_dev_user(base, make_ctx())
+        local_target(make_ctx().graph, BuildOptions())
+
+
+def test_a_dev_target_without_a_horust_source_is_a_located_error():
+    ctx = make_ctx()
+    base = dev.compile_dev_base(llb.image("docker.io/library/debian:bookworm"), ctx)
+    with pytest.raises(EnvbuildError, match="names no source") as err:
+        dev.compile_dev_user(base, ctx)
+    assert err.value.location == ctx.graph.base.location
 
 
 def test_image_horust_is_copied_out_of_the_image():

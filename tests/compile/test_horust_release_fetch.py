@@ -20,9 +20,11 @@ from pathlib import Path
 import pytest
 
 from envbuild import llb
+from envbuild.builder.horust import horust_source
 from envbuild.buildkit import connect
 from envbuild.buildkit.errors import BuildKitError
 from envbuild.buildkit.exports import Export
+from envbuild.buildkit.options import SolveOptions
 from envbuild.compile import horust
 from envbuild.compile.dev.services import install_horust
 from tests.support.horust_standin.build import build_standin
@@ -62,14 +64,14 @@ def release_server(tmp_path_factory):
 def fetch(source: horust.HorustSource, out: Path) -> Path:
     installed = install_horust(llb.scratch(), source)
     with connect() as client:
-        client.solve(installed.state.marshal(platform="linux/amd64"), exports=[Export.local(out)],
-                     progress="quiet")
+        definition = installed.state.marshal(platform="linux/amd64")
+        client.solve(definition, SolveOptions(exports=[Export.local(out)]))
     return out / horust.BINARY_PATH.lstrip("/")
 
 
 def test_release_tarball_is_fetched_verified_and_unpacked(release_server, tmp_path):
     url, checksum = release_server
-    source = horust.horust_source(f"{url}#{checksum}", env={})
+    source = horust_source(f"{url}#{checksum}", env={})
     binary = fetch(source, tmp_path / "out")
     assert binary.read_bytes() == build_standin().read_bytes()
     assert binary.stat().st_mode & 0o111
@@ -78,7 +80,7 @@ def test_release_tarball_is_fetched_verified_and_unpacked(release_server, tmp_pa
 
 def test_a_wrong_checksum_fails_the_build(release_server, tmp_path):
     url, _ = release_server
-    source = horust.horust_source(f"{url}#sha256:{'0' * 64}", env={})
+    source = horust_source(f"{url}#sha256:{'0' * 64}", env={})
     with pytest.raises(BuildKitError) as caught:
         fetch(source, tmp_path / "out")
     assert "digest mismatch" in str(caught.value)
@@ -92,7 +94,7 @@ def test_image_source_copies_horust_out_of_a_local_image(tmp_path):
     tag = f"docker.io/library/envbuild-test-horust-image:{tmp_path.name[-8:].lower()}"
     subprocess.run(["docker", "import", "-", tag], input=buffer.getvalue(), check=True, capture_output=True)
     try:
-        source = horust.horust_source(f"docker-image://{tag}", env={})
+        source = horust_source(f"docker-image://{tag}", env={})
         binary = fetch(source, tmp_path / "out")
         assert binary.read_bytes() == build_standin().read_bytes()
     finally:

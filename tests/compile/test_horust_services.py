@@ -6,6 +6,7 @@ import tomllib
 
 import pytest
 
+from envbuild.builder.horust import horust_source
 from envbuild.compile import horust
 from envbuild.errors import EnvbuildError, UsageError
 
@@ -108,36 +109,36 @@ def test_jupyter_as_root_needs_allow_root():
 
 def test_pinned_release_without_verified_checksum_is_refused(monkeypatch):
     with pytest.raises(EnvbuildError) as caught:
-        horust.horust_source(None, env={})
+        horust_source(None, env={})
     assert "no verified checksum" in caught.value.message
     assert "ENVBUILD_HORUST_SHA256" in caught.value.hint and "--horust PATH" in caught.value.hint
 
 
 def test_pinned_release_with_checksum_from_the_environment():
     digest = "ab" * 32
-    source = horust.horust_source("release", env={"ENVBUILD_HORUST_SHA256": digest})
+    source = horust_source("release", env={"ENVBUILD_HORUST_SHA256": digest})
     assert source.kind == "release"
     assert source.checksum == f"sha256:{digest}"
     assert source.url.endswith("/v0.1.13/horust-x86_64-unknown-linux-musl.tar.gz")
-    arm = horust.horust_source(None, platform="linux/arm64", env={"ENVBUILD_HORUST_SHA256": digest})
+    arm = horust_source(None, platform="linux/arm64", env={"ENVBUILD_HORUST_SHA256": digest})
     assert "aarch64" in arm.url
 
 
 def test_local_file_from_environment_or_flag(tmp_path):
     binary = tmp_path / "horust"
     binary.write_bytes(b"\x7fELF")
-    assert horust.horust_source(None, env={"ENVBUILD_HORUST": str(binary)}).path == str(binary)
-    flag = horust.horust_source(str(binary), env={"ENVBUILD_HORUST": "/nonexistent"})
+    assert horust_source(None, env={"ENVBUILD_HORUST": str(binary)}).path == str(binary)
+    flag = horust_source(str(binary), env={"ENVBUILD_HORUST": "/nonexistent"})
     assert (flag.kind, flag.path) == ("file", str(binary))
 
 
 def test_image_and_url_sources():
-    image = horust.horust_source("docker-image://registry.local/horust:0.1.13", env={})
+    image = horust_source("docker-image://registry.local/horust:0.1.13", env={})
     assert (image.kind, image.ref, image.path) == ("image", "registry.local/horust:0.1.13", "/sbin/horust")
-    custom = horust.horust_source("docker-image://h:1#/usr/bin/horust", env={})
+    custom = horust_source("docker-image://h:1#/usr/bin/horust", env={})
     assert custom.path == "/usr/bin/horust"
     url = "https://mirror.example/horust.tar.gz#sha256:" + "0" * 64
-    assert horust.horust_source(url, env={}).checksum == "sha256:" + "0" * 64
+    assert horust_source(url, env={}).checksum == "sha256:" + "0" * 64
 
 
 @pytest.mark.parametrize(
@@ -146,13 +147,13 @@ def test_image_and_url_sources():
 )
 def test_bad_horust_values_name_the_flag(value, origin):
     with pytest.raises(UsageError) as caught:
-        horust.horust_source(value, env={})
+        horust_source(value, env={})
     assert caught.value.flag == origin
 
 
 def test_bad_environment_value_names_the_variable():
     with pytest.raises(UsageError) as caught:
-        horust.horust_source(None, env={"ENVBUILD_HORUST": "/nope"})
+        horust_source(None, env={"ENVBUILD_HORUST": "/nope"})
     assert caught.value.flag == "ENVBUILD_HORUST"
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from envbuild.compile import BuildTarget, compile_graph
 from envbuild.compile.dump import snapshot
+from envbuild.compile.horust import HorustSource
 from envbuild.graph import Graph
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -26,7 +27,7 @@ TARGET = BuildTarget(
     ca_bundle=True,
     uid=1000,
     gid=1000,
-    horust="docker-image://envbuild-test-horust-standin:latest",
+    horust=HorustSource(kind="image", ref="envbuild-test-horust-standin:latest", path="/sbin/horust"),
 )
 
 

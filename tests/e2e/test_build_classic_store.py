@@ -11,9 +11,9 @@ import subprocess
 
 import pytest
 
-from envbuild.compile import BuildOptions, build
+from envbuild.builder import BuildOptions, build
+from envbuild.builder.outputs import parse_output
 from envbuild.compile.dump import dump_definition
-from envbuild.compile.outputs import parse_output
 from envbuild.lang import evaluate
 from tests.buildkit import test_classic_store
 from tests.support.mirror import release_gpg_url
@@ -49,7 +49,6 @@ def test_stages_run_in_sequence_on_a_classic_store(classic_dockerd, tmp_path):
         BuildOptions(
             address=f"moby-worker://{classic_dockerd}",
             outputs=(parse_output(f"type=local,dest={out}"),),
-            progress="quiet",
         ),
     )
     kinds = [entry["kind"] for entry in dump_definition(result.compiled.definition)]

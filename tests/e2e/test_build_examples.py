@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from envbuild.compile import BuildOptions, build
+from envbuild.builder import BuildOptions, build
 from envbuild.graph import Graph
 from envbuild.lang import evaluate
 
@@ -64,7 +64,7 @@ def test_example_builds_and_works(name, served):
     if graph.downloads:
         graph = _local_downloads(graph, *served)
     try:
-        result = build(graph, BuildOptions(address="moby-worker://", tag=tag, progress="quiet"))
+        result = build(graph, BuildOptions(address="moby-worker://", tag=tag))
         assert result.name == tag
         out = subprocess.run(
             ["docker", "run", "--rm", tag, "bash", "-c", CHECKS[name]],

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from envbuild.compile import BuildOptions, build
-from envbuild.compile.outputs import parse_output
+from envbuild.builder import BuildOptions, build
+from envbuild.builder.outputs import parse_output
 from envbuild.lang import evaluate
 from tests.support.mirror import release_gpg_url
 
@@ -78,7 +78,7 @@ def build_project(project: Path, tag: str, images: list[str], **options):
     graph = evaluate(project / "build.envd", project_dir=project)
     outputs = options.pop("outputs", None)
     specs = tuple(parse_output(o, default_name=tag) for o in outputs) if outputs else ()
-    result = build(graph, BuildOptions(address=ADDRESS, tag=tag, outputs=specs, progress="quiet", **options))
+    result = build(graph, BuildOptions(address=ADDRESS, tag=tag, outputs=specs, **options))
     images.append(tag)
     return result
 

@@ -19,6 +19,7 @@ import pytest
 
 from envbuild import llb
 from envbuild._proto.pb import ops_pb2 as pb
+from envbuild.buildkit.options import SolveOptions
 
 pytestmark = pytest.mark.docker
 
@@ -102,13 +103,8 @@ def test_every_vertex_digest_appears_in_the_status_stream(tmp_path, backend):
     with connect(address) as client:
         if not client.capabilities().merge_diff:
             pytest.fail(f"{address} cannot run merge/diff ops (Docker needs its containerd image store)")
-        client.solve(
-            definition,
-            local_dirs={"ctx": ctx},
-            secrets={"token": b"t0ken"},
-            progress="quiet",
-            on_status=collect,
-        )
+        options = SolveOptions(local_dirs={"ctx": ctx}, secrets={"token": b"t0ken"})
+        client.solve(definition, options, on_status=collect)
 
     missing = sorted(set(ops) - set(streamed))
     assert not missing, f"BuildKit named these ops differently: {[ops[d].WhichOneof('op') for d in missing]}"

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         UnreachableError,
     )
     from envbuild.buildkit.exports import CacheEntry, Export
+    from envbuild.buildkit.options import SolveOptions
     from envbuild.buildkit.secrets import EnvSecret
 
 _EXPORTS = {
@@ -30,6 +31,7 @@ _EXPORTS = {
     "Capabilities": "capabilities",
     "Export": "exports",
     "CacheEntry": "exports",
+    "SolveOptions": "options",
     "EnvSecret": "secrets",
     "AddressError": "errors",
     "BuildKitError": "errors",
@@ -52,6 +54,7 @@ __all__ = [
     "PermissionDeniedError",
     "SolveCancelledError",
     "SolveError",
+    "SolveOptions",
     "SolveResult",
     "UnreachableError",
     "connect",

@@ -12,8 +12,8 @@ import contextlib
 import json
 import secrets as pysecrets
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +30,17 @@ from envbuild.buildkit.connection import Connection
 from envbuild.buildkit.content_store import LocalStore
 from envbuild.buildkit.errors import BuildKitError, CapabilityError, SolveCancelledError, UnreachableError
 from envbuild.buildkit.exports import IMAGE_CONFIG_KEY, CacheEntry, Export
-from envbuild.buildkit.progress_events import StatusEvent, from_status_response
+from envbuild.buildkit.options import SolveOptions
 from envbuild.buildkit.secrets import SecretSource
 from envbuild.buildkit.session import ExportTarget, Session, SessionOptions
-from envbuild.buildkit.solve_errors import rpc_status, source_location, to_solve_error
-from envbuild.buildkit.tracker import Tracker
+from envbuild.buildkit.solve_errors import rpc_status, to_solve_error
+from envbuild.llb.platforms import host_platform
+from envbuild.progress.events import StatusEvent, from_status_response
+from envbuild.progress.trace import Trace
 
 BUILD_ID_KEY = "buildkit-controlapi-buildid"
+#: how many log lines per step the client's trace keeps for error reports and `BuildResult.steps`
+TRACE_LOG_LINES = 200
 StatusCallback = Callable[[StatusEvent], None]
 
 
@@ -46,27 +50,16 @@ class SolveResult:
 
     exporter_response: Mapping[str, str]
     ref: str = ""
-    vertexes: frozenset[str] = field(default_factory=frozenset)
+    trace: Trace = field(default_factory=Trace)
+
+    @property
+    def vertexes(self) -> frozenset[str]:
+        """Every vertex digest the status stream named."""
+        return frozenset(self.trace.digests)
 
     @property
     def image_digest(self) -> str:
         return self.exporter_response.get("containerimage.digest", "")
-
-
-def _as_definition(definition: Any) -> ops_pb2.Definition:
-    """Accept our generated `pb.Definition`, or anything with `to_pb()` / `SerializeToString()`."""
-    if isinstance(definition, ops_pb2.Definition):
-        return definition
-    for attr in ("to_pb", "to_proto", "proto"):
-        candidate = getattr(definition, attr, None)
-        if callable(candidate):
-            definition = candidate()
-            break
-    if isinstance(definition, ops_pb2.Definition):
-        return definition
-    if hasattr(definition, "SerializeToString"):
-        return ops_pb2.Definition.FromString(definition.SerializeToString())
-    raise TypeError(f"not a BuildKit definition: {type(definition).__name__}")
 
 
 class Client:
@@ -199,7 +192,7 @@ class Client:
             box["response"] = self._gw_resolve(request, metadata=metadata, timeout=300)
             return gateway_pb2.Result()
 
-        self._run(definition=None, frontend=frontend, exports=(), progress="quiet")
+        self._run(None, SolveOptions(), frontend=frontend)
         response = box["response"]
         return response.Digest, json.loads(response.Config or b"{}")
 
@@ -207,37 +200,29 @@ class Client:
 
     def solve(
         self,
-        definition: Any,
+        definition: ops_pb2.Definition,
+        options: SolveOptions | None = None,
         *,
-        exports: Sequence[Export] = (),
-        local_dirs: Mapping[str, Path] | None = None,
-        secrets: Mapping[str, SecretSource] | None = None,
-        ssh: Mapping[str, str | None] | None = None,
-        cache_imports: Sequence[CacheEntry] = (),
-        cache_exports: Sequence[CacheEntry] = (),
-        entitlements: Iterable[str] = (),
-        image_config: Mapping[str, Any] | None = None,
-        frontend_attrs: Mapping[str, str] | None = None,
-        progress: Any = "auto",
         on_status: StatusCallback | None = None,
         cancel: threading.Event | None = None,
     ) -> SolveResult:
-        """Solve `definition` and run `exports`. `cancel` (or Ctrl-C) stops it with nothing exported.
+        """Solve `definition` and run `options.exports`. `cancel` (or Ctrl-C) stops it.
 
-        `progress` is a display mode (auto, tty, plain, quiet, rawjson) or a caller-managed renderer;
-        `on_status` gets every `StatusEvent` as it arrives, whatever the display.
+        `on_status` gets every `StatusEvent` as it arrives (the caller's display, if any); errors name the
+        failed step from the client's own `Trace` whatever the caller shows.
         """
-        pb_def = _as_definition(definition)
-        _check_inputs(local_dirs or {}, secrets or {})
-        self._check_exports(exports)
-        cache_imports, cache_exports, cache_dirs = _local_caches(cache_imports, cache_exports)
+        options = options or SolveOptions()
+        _check_inputs(options.local_dirs, options.secrets)
+        self._check_exports(options.exports)
+        cache_imports, cache_exports, cache_dirs = _local_caches(options.cache_imports, options.cache_exports)
+        options = replace(options, cache_imports=cache_imports, cache_exports=cache_exports)
         frontend = None
-        if image_config is not None:
-            config_json = image_config_json(image_config)
+        if options.image_config is not None:
+            config_json = image_config_json(options.image_config)
 
             def frontend(build_id: str, metadata: list[tuple[str, str]]) -> gateway_pb2.Result:
                 request = gateway_pb2.SolveRequest(allowResultReturn=True, allowResultArrayRef=True)
-                request.Definition.CopyFrom(pb_def)
+                request.Definition.CopyFrom(definition)
                 request.CacheImports.extend(
                     gateway_pb2.CacheOptionsEntry(Type=c.type, Attrs=dict(c.attrs)) for c in cache_imports
                 )
@@ -247,18 +232,9 @@ class Client:
                 return result
 
         return self._run(
-            definition=None if frontend else pb_def,
-            source_definition=pb_def,
+            definition,
+            options,
             frontend=frontend,
-            exports=exports,
-            local_dirs=local_dirs,
-            secrets=secrets,
-            ssh=ssh,
-            cache_imports=cache_imports,
-            cache_exports=cache_exports,
-            entitlements=entitlements,
-            frontend_attrs=frontend_attrs,
-            progress=progress,
             on_status=on_status,
             cancel=cancel,
             cache_dirs=cache_dirs,
@@ -278,27 +254,20 @@ class Client:
 
     def _run(
         self,
-        *,
         definition: ops_pb2.Definition | None,
-        frontend: Callable[[str, list[tuple[str, str]]], gateway_pb2.Result | None] | None,
-        exports: Sequence[Export],
-        source_definition: ops_pb2.Definition | None = None,
-        local_dirs: Mapping[str, Path] | None = None,
-        secrets: Mapping[str, SecretSource] | None = None,
-        ssh: Mapping[str, str | None] | None = None,
-        cache_imports: Sequence[CacheEntry] = (),
-        cache_exports: Sequence[CacheEntry] = (),
-        entitlements: Iterable[str] = (),
-        frontend_attrs: Mapping[str, str] | None = None,
-        progress: Any = "auto",
+        options: SolveOptions,
+        *,
+        frontend: Callable[[str, list[tuple[str, str]]], gateway_pb2.Result | None] | None = None,
         on_status: StatusCallback | None = None,
         cancel: threading.Event | None = None,
         cache_dirs: Mapping[Path, str] | None = None,
     ) -> SolveResult:
+        """Run one solve: `definition` is what the Solve sends (None when `frontend` solves it over the
+        gateway) and what failures are located in."""
         ref = pysecrets.token_hex(13)
         loads: list[Path] = []
         targets = []
-        for index, export in enumerate(exports):
+        for index, export in enumerate(options.exports):
             if not export.writes_to_client:
                 continue
             dest = export.dest
@@ -308,9 +277,9 @@ class Client:
             targets.append(ExportTarget(index, Path(dest).absolute(), is_dir=export.type == "local"))
         session = Session(
             SessionOptions(
-                local_dirs={k: Path(v).absolute() for k, v in (local_dirs or {}).items()},
-                secrets=dict(secrets or {}),
-                ssh=dict(ssh or {}),
+                local_dirs={k: Path(v).absolute() for k, v in options.local_dirs.items()},
+                secrets=dict(options.secrets),
+                ssh=dict(options.ssh),
                 targets=tuple(targets),
                 content_stores=tuple(cache_dirs or {}),
             )
@@ -318,26 +287,21 @@ class Client:
         request = control_pb2.SolveRequest(
             Ref=ref,
             Session=session.id,
-            Entitlements=list(entitlements),
-            FrontendAttrs=dict(frontend_attrs or {}),
+            Entitlements=list(options.entitlements),
+            FrontendAttrs=dict(options.frontend_attrs),
         )
         request.Cache.SetInParent()  # BuildKit v0.17 dereferences Cache without a nil check
-        if definition is not None:
+        if definition is not None and frontend is None:
             request.Definition.CopyFrom(definition)
-        for export in exports:
+        for export in options.exports:
             request.Exporters.add(Type=export.type, Attrs=export.wire_attrs())
-        for entry in cache_imports:
+        for entry in options.cache_imports:
             request.Cache.Imports.add(Type=entry.type, Attrs=dict(entry.attrs))
-        for entry in cache_exports:
+        for entry in options.cache_exports:
             request.Cache.Exports.add(Type=entry.type, Attrs=dict(entry.attrs))
 
-        tracker = Tracker()
-        sinks = [tracker.add]
-        renderer, owned = _renderer(progress, source_definition or definition)
-        if renderer is not None:
-            sinks.append(renderer.update)
-            if owned:
-                renderer.__enter__()
+        trace = Trace(log_lines=TRACE_LOG_LINES)
+        sinks: list[StatusCallback] = [trace.apply]
         if on_status is not None:
             sinks.append(on_status)
 
@@ -368,15 +332,13 @@ class Client:
             error = (
                 frontend_error[0] if frontend_error and isinstance(frontend_error[0], grpc.RpcError) else exc
             )
-            raise to_solve_error(error, tracker, source_definition or definition) from None
+            raise to_solve_error(error, trace, definition) from None
         except BaseException:
             session.discard()
             raise
         finally:
             session.close()
             status_thread.join(timeout=10)
-            if owned:
-                renderer.__exit__(None, None, None)
         if session.errors:
             session.discard()
             raise BuildKitError(session.errors[0])
@@ -388,7 +350,7 @@ class Client:
                     LocalStore(directory).tag_index(tag, json.loads(manifest))
         for tarball in loads:
             _docker_load(tarball)
-        return SolveResult(dict(response.ExporterResponse), ref=ref, vertexes=frozenset(tracker.digests))
+        return SolveResult(dict(response.ExporterResponse), ref=ref, trace=trace)
 
     def _wait(self, future: grpc.Future, cancel: threading.Event | None) -> control_pb2.SolveResponse:
         try:
@@ -489,39 +451,16 @@ def _check_inputs(local_dirs: Mapping[str, Path], secrets: Mapping[str, SecretSo
             )
 
 
-_GO_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "ppc64le": "ppc64le", "s390x": "s390x"}
-
-
 def image_config_json(image_config: Mapping[str, Any]) -> bytes:
     """A full OCI image config for the exporter. Either pass one (with `os`/`architecture`), or just its
     `config` part (`Env`, `Entrypoint`, `Cmd`, `WorkingDir`, `User`, `Labels`, `ExposedPorts`), which is
     wrapped for this host's platform. The exporter adds `rootfs` and `history` itself."""
-    import platform as host
-
     config = dict(image_config)
     if "os" not in config and "architecture" not in config:
-        machine = host.machine()
-        config = {"architecture": _GO_ARCH.get(machine, machine), "os": "linux", "config": config}
+        host = host_platform()
+        config = {"architecture": host.architecture, "os": "linux", "config": config}
     config.setdefault("os", "linux")
     return json.dumps(config, sort_keys=True).encode()
-
-
-def _renderer(progress: Any, definition: ops_pb2.Definition | None) -> tuple[Any, bool]:
-    """(renderer, whether we own its `with` block). `progress` is a mode of `progress.MODES` (or "none"),
-    or a caller's own `ProgressRenderer` (or anything with `update(event)`), which the caller manages."""
-    if not isinstance(progress, str):
-        return progress, False
-    if progress in ("quiet", "none"):
-        return None, False
-    from envbuild.buildkit.progress import ProgressRenderer
-
-    locations = {}
-    if definition is not None and definition.HasField("Source"):
-        for digest in definition.Source.locations:
-            location = source_location(definition, digest)
-            if location is not None:
-                locations[digest] = location
-    return ProgressRenderer(progress, locations=locations), True
 
 
 def _docker_load(tarball: Path) -> None:

@@ -15,10 +15,12 @@ from google.rpc import status_pb2
 from envbuild._proto.errdefs import errdefs_pb2
 from envbuild._proto.pb import ops_pb2
 from envbuild.buildkit.errors import SolveCancelledError, SolveError
-from envbuild.buildkit.tracker import Tracker
 from envbuild.errors import Location
+from envbuild.progress.trace import Trace
 
 _DETAILS_KEY = "grpc-status-details-bin"
+#: log lines a SolveError shows
+LOG_TAIL = 12
 _NOISE = re.compile(r"^(failed to solve: |rpc error: code = \w+ desc = )+")
 
 
@@ -74,13 +76,13 @@ def is_cancelled(exc: grpc.RpcError) -> bool:
 
 
 def to_solve_error(
-    exc: grpc.RpcError, tracker: Tracker, definition: ops_pb2.Definition | None
+    exc: grpc.RpcError, trace: Trace, definition: ops_pb2.Definition | None
 ) -> SolveError | SolveCancelledError:
     if is_cancelled(exc):
         return SolveCancelledError("the build was cancelled; nothing was exported")
     details = exc.details() if hasattr(exc, "details") else str(exc)
-    digest = failing_vertex(rpc_status(exc)) or tracker.failed_vertex()
-    name = tracker.name_of(digest)
+    digest = failing_vertex(rpc_status(exc)) or trace.failed_vertex()
+    name = trace.name_of(digest)
     message = clean_message(details or "")
     if name and name not in message:
         message = f"{name}: {message}"
@@ -88,6 +90,6 @@ def to_solve_error(
         message,
         vertex=digest,
         name=name,
-        log_tail=tracker.log_tail(digest),
+        log_tail=trace.log_tail(digest, LOG_TAIL),
         location=source_location(definition, digest),
     )

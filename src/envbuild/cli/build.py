@@ -12,10 +12,9 @@ from typing import Annotated
 
 import typer
 
-from envbuild.cli import project
+from envbuild.cli import building, project
 from envbuild.errors import UsageError
 
-PROGRESS_MODES = ("auto", "tty", "plain", "quiet", "rawjson")
 _PLATFORM = re.compile(r"^linux/(amd64|arm64|arm/v7|arm/v6|ppc64le|s390x|riscv64|386)$")
 _OWNER = re.compile(r"^(\d+)(?::(\d+))?$")
 _OUTPUT_HELP = "type=image|docker|oci|tar|local[,name=...][,push=true][,dest=...]; repeatable."
@@ -26,12 +25,6 @@ _CACHE_HELP = "type=registry,ref=HOST/REPO:TAG[,mode=max] or type=inline; repeat
 def check_platform(value: str | None) -> str | None:
     if value is not None and not _PLATFORM.match(value):
         raise UsageError("--platform", value, "os/arch such as linux/amd64 or linux/arm64")
-    return value
-
-
-def check_progress(value: str) -> str:
-    if value not in PROGRESS_MODES:
-        raise UsageError("--progress", value, "one of " + ", ".join(PROGRESS_MODES))
     return value
 
 
@@ -56,7 +49,7 @@ def register(app: typer.Typer) -> None:
         import_cache: Annotated[list[str] | None, typer.Option("--import-cache", help=_CACHE_HELP)] = None,
         platform: Annotated[str | None, typer.Option("--platform", help="e.g. linux/amd64.")] = None,
         no_cache: Annotated[bool, typer.Option("--no-cache", help="Run every step again.")] = False,
-        progress: Annotated[str, typer.Option("--progress", help="auto|tty|plain|quiet|rawjson")] = "auto",
+        progress: building.Progress = "auto",
         use_proxy: Annotated[bool, typer.Option("--use-proxy", help="Pass host proxy vars.")] = False,
         ca_bundle: Annotated[Path | None, typer.Option("--ca-bundle", help="CA bundle for steps.")] = None,
         owner: Annotated[str | None, typer.Option("--owner", help="UID[:GID] of the dev user.")] = None,
@@ -64,9 +57,9 @@ def register(app: typer.Typer) -> None:
         horust: Annotated[str | None, typer.Option("--horust", help=_HORUST_HELP)] = None,
     ) -> None:
         """Build the environment's image."""
-        from envbuild.compile.outputs import parse_cache_spec, parse_output, qualify_image_name
+        from envbuild.builder.outputs import parse_cache_spec, parse_output, qualify_image_name
 
-        check_progress(progress)
+        building.check_progress(progress)
         check_platform(platform)
         owner_ids = check_owner(owner)
         project.build_file(path, from_)  # --path and --from checked before the other values are parsed
@@ -75,10 +68,10 @@ def register(app: typer.Typer) -> None:
         imports = tuple(parse_cache_spec(c, "--import-cache") for c in import_cache or ())
         exports = tuple(parse_cache_spec(c, "--export-cache") for c in export_cache or ())
 
-        from envbuild.compile import BuildOptions, build
+        from envbuild.builder import BuildOptions
 
         graph = project.load_graph(path, from_)
-        result = build(
+        result = building.run_build(
             graph,
             BuildOptions(
                 tag=tag_name,
@@ -87,13 +80,13 @@ def register(app: typer.Typer) -> None:
                 no_cache=no_cache,
                 cache_imports=imports,
                 cache_exports=exports,
-                progress=progress,
                 use_proxy=use_proxy,
                 ca_bundle=ca_bundle,
                 owner=owner_ids,
                 merge_diff=False if no_merge else None,
                 horust=horust,
             ),
+            progress,
         )
         for note in result.notes:
             typer.echo(f"note: {note}", err=True)

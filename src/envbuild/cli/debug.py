@@ -31,20 +31,24 @@ def llb(
     from_: project.From = project.DEFAULT_FROM,
     dot: Annotated[bool, typer.Option("--dot", help="Print Graphviz dot instead of JSON.")] = False,
     no_merge: Annotated[bool, typer.Option("--no-merge", help="As for a worker without merge ops.")] = False,
-    platform: Annotated[str, typer.Option("--platform", help="Target platform.")] = "linux/amd64",
+    platform: Annotated[str | None, typer.Option("--platform", help="Default: this host's platform.")] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="UID[:GID] of the dev user.")] = None,
 ) -> None:
     """Compile the build file and print the LLB (and image config) it becomes; no daemon needed.
 
-    The base image's own config is not resolved here (that needs BuildKit), so inherited env and
-    entrypoint are missing from the printed image config; the LLB is otherwise what `envbuild build` sends.
+    The target is what `envbuild build` would use on this host (platform, owner, CA bundle, Horust), but the
+    base image's own config is not resolved here (that needs BuildKit), so inherited env and entrypoint are
+    missing from the printed image config; the LLB is otherwise what `envbuild build` sends.
     """
-    from envbuild.cli.build import check_platform
-    from envbuild.compile import BuildTarget, compile_graph
+    from envbuild.builder import BuildOptions
+    from envbuild.builder.orchestrator import local_target
+    from envbuild.cli.build import check_owner, check_platform
+    from envbuild.compile import compile_graph
     from envbuild.compile.dump import dump_dot, snapshot
 
-    check_platform(platform)
+    options = BuildOptions(platform=check_platform(platform), owner=check_owner(owner))
     graph = project.load_graph(path, from_)
-    target = BuildTarget(platform=platform, merge_diff=not no_merge, ca_bundle=True)
+    target, _ = local_target(graph, options, merge_diff=not no_merge, verified_horust=False)
     compiled = compile_graph(graph, target=target)
     typer.echo(dump_dot(compiled.definition) if dot else snapshot(compiled), nl=False)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
+from envbuild.cli import building, project
 from envbuild.cli import container_flags as flags
-from envbuild.cli import project
 from envbuild.errors import EnvbuildError
 
 
@@ -96,7 +96,7 @@ def register(app: typer.Typer) -> None:
         ssh_port: flags.SshPort = 0,
         jupyter_port: flags.JupyterPort = None,
         timeout: flags.Timeout = 60.0,
-        progress: str = typer.Option("auto", "--progress", help="Build progress: auto, plain, tty, quiet."),
+        progress: building.Progress = "auto",
         use_proxy: bool = typer.Option(False, "--use-proxy", help="Pass HTTP(S)_PROXY to build steps."),
         horust: str = typer.Option(
             "",
@@ -107,12 +107,13 @@ def register(app: typer.Typer) -> None:
         """Build the environment and start it; attach with ssh unless --detach."""
         from dataclasses import replace
 
-        from envbuild.compile import BuildOptions, build
+        from envbuild.builder import BuildOptions
         from envbuild.runtime import lifecycle
         from envbuild.runtime.engine import docker_client
         from envbuild.runtime.keys import ensure_key_pair
         from envbuild.runtime.spec import plan
 
+        building.check_progress(progress)
         project_path = project.project_dir(path)
         client = docker_client()
         env_name = env_name_for(name, str(project_path), client)
@@ -145,15 +146,15 @@ def register(app: typer.Typer) -> None:
         # every flag (and the GPUs they ask for) checked before the build starts
         spec = without_unavailable_gpu(client, plan(options, graph, public_key=keys.public))
         old = lifecycle.check_can_start(client, env_name, force=force, keys=keys)
-        result = build(
+        result = building.run_build(
             graph,
             BuildOptions(
                 tag=tag or None,
                 ssh_public_key=keys.public_text(),
-                progress=progress,
                 use_proxy=use_proxy,
                 horust=horust or None,
             ),
+            progress,
         )
         if result.name is None:
             raise EnvbuildError("the build produced no image to run")

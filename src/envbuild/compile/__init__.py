@@ -1,8 +1,6 @@
-"""graph → LLB, and the whole `envbuild build`.
-
-`compile_graph(graph, target=BuildTarget(...))` is pure (same graph and target, same LLB bytes);
-`build(graph, BuildOptions(...))` resolves the target through BuildKit, compiles, solves and exports.
-Imports are lazy so `import envbuild.compile` stays cheap for the CLI.
+"""graph → LLB: `compile_graph(graph, target=BuildTarget(...))`, a pure function (same graph and target, same
+LLB bytes). Running a build (resolving the target through BuildKit, solving, exporting) is
+`envbuild.builder`'s. Imports are lazy so `import envbuild.compile` stays cheap for the CLI.
 """
 
 from __future__ import annotations
@@ -10,14 +8,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from envbuild.compile.builder import BuildOptions, BuildResult, build  # noqa: F401
     from envbuild.compile.pipeline import CompiledBuild, compile_graph  # noqa: F401
     from envbuild.compile.target import BaseImageConfig, BuildTarget  # noqa: F401
 
 _EXPORTS = {
-    "BuildOptions": "envbuild.compile.builder",
-    "BuildResult": "envbuild.compile.builder",
-    "build": "envbuild.compile.builder",
     "CompiledBuild": "envbuild.compile.pipeline",
     "compile_graph": "envbuild.compile.pipeline",
     "BaseImageConfig": "envbuild.compile.target",

@@ -1,7 +1,7 @@
 """The base image and the apt source: the first two steps of envd's pipeline.
 
 The base is referenced by name (pinned to the digest BuildKit resolved when there is one), so a base image
-that exists only in the local Docker store works: nothing here asks a registry; `envbuild.compile.build`
+that exists only in the local Docker store works: nothing here asks a registry; `envbuild.builder`
 resolved the config through BuildKit beforehand.
 """
 

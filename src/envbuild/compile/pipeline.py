@@ -8,14 +8,15 @@ decides the order and what runs side by side, and assembles the image config.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Any
 
+import envbuild
 from envbuild import llb
+from envbuild._proto.pb import ops_pb2
 from envbuild.compile import base as base_mod
+from envbuild.compile import dev, languages, python, python_packages, sources
 from envbuild.compile import image_config as config_mod
-from envbuild.compile import languages, python, python_packages, sources
 from envbuild.compile.context import CompileContext
 from envbuild.compile.join import Stage, join_stages
 from envbuild.compile.run_steps import runs
@@ -24,16 +25,14 @@ from envbuild.compile.system_packages import install_apt_packages
 from envbuild.compile.target import BuildTarget
 from envbuild.graph import Graph
 
-ENVBUILD_VERSION = "0.1.0"
-
 
 @dataclass(frozen=True)
 class CompiledBuild:
     """The compiled build: final state, its marshalled definition, the image config, and what the solve
     must provide (local directories by name, secret ids)."""
 
-    state: Any
-    definition: Any
+    state: llb.State
+    definition: ops_pb2.Definition
     image_config: dict[str, Any]
     local_dirs: dict[str, str]
     secret_ids: tuple[str, ...]
@@ -156,8 +155,7 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
     for key, value in env.items():
         state = state.with_env(key, value)
     state = base_mod.apt_source(state, graph.config.apt_source)
-    dev = importlib.import_module("envbuild.compile.dev") if graph.base.dev else None
-    if dev is not None:
+    if graph.base.dev:
         state = dev.compile_dev_base(state, ctx)
 
     # system packages ∥ languages
@@ -190,9 +188,9 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
     user = target.base_config.user
     entrypoint: tuple[str, ...] | None = graph.config.entrypoint or None
     local_dirs: dict[str, str] = {}
-    if dev is not None:
+    if graph.base.dev:
         layer = dev.compile_dev_user(state, ctx)
-        local_dirs.update(getattr(layer, "local_dirs", {}) or {})
+        local_dirs.update(layer.local_dirs)
         state = layer.state
         user = layer.user
         entrypoint = layer.entrypoint
@@ -220,7 +218,7 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
         user=user,
         workdir=workdir if workdir != "/" or target.base_config.working_dir else "",
         entrypoint=entrypoint,
-        version=ENVBUILD_VERSION,
+        version=envbuild.version(),
     )
     definition = state.marshal(platform=target.platform)
     needs_context = (

@@ -2,14 +2,17 @@
 platform, the owner, and the CA/proxy settings.
 
 The compiler is pure: anything it would otherwise learn from the network or the host (the base image's config,
-whether the worker can merge, the host user's uid) is resolved first by `envbuild.compile.build` and handed in
-here, so `compile_graph` gives the same LLB for the same inputs and snapshot tests need no daemon.
+whether the worker can merge, the host user's uid, where Horust comes from) is resolved first by
+`envbuild.builder.build` and handed in here, so `compile_graph` gives the same LLB for the same inputs and
+snapshot tests need no daemon.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from envbuild.compile.horust import HorustSource
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,8 @@ class BuildTarget:
     `uid`/`gid`: the owner of the dev user (`--owner`, `config.owner`, else the host user).
     `ca_bundle`: a CA bundle will be passed as a secret, so steps get the mount and variables.
     `proxy`: proxy variables for build steps (kept out of cache keys).
-    `horust`: where the dev image's Horust comes from (`--horust`: a file, an image, or None for the pinned
-    release); read by the dev layer.
+    `horust`: where a dev image's Horust comes from, resolved by the builder (a release asset with its
+    checksum, a local file, an image); None for non-dev builds.
     """
 
     platform: str = "linux/amd64"
@@ -72,4 +75,4 @@ class BuildTarget:
     proxy: tuple[tuple[str, str], ...] = ()
     ssh_public_key: str | None = None
     no_cache: bool = False
-    horust: str | None = None
+    horust: HorustSource | None = None

@@ -8,21 +8,22 @@
   entrypoint and extra env the image config gets, and which local directories the solve must send (a local
   Horust file).
 
-Both are pure: the Horust choice (`--horust` / `ENVBUILD_HORUST`) is read from `ctx.target.horust` when the
-target carries it, else from the environment, before any build starts.
+Both are pure: where Horust comes from was decided by the builder (`--horust`, `ENVBUILD_HORUST`, the pinned
+release) and arrives resolved in `ctx.target.horust`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from envbuild import contract, llb
 from envbuild.compile import horust
 from envbuild.compile.cache_mounts import apt_mounts
+from envbuild.compile.context import CompileContext
 from envbuild.compile.dev import services, user
 from envbuild.compile.system_packages import apt_install_script
+from envbuild.errors import EnvbuildError
 
 # What every dev image needs from the distribution. ca-certificates is the distribution's own trust store
 # (a proxy's CA only ever arrives as a build secret); procps/less/vim-tiny make the shell usable.
@@ -57,7 +58,7 @@ def dev_apt_packages(shell: str) -> tuple[str, ...]:
     return (*DEV_APT_PACKAGES, *user.SHELL_PACKAGES[shell])
 
 
-def compile_dev_base(state: llb.State, ctx: Any) -> llb.State:
+def compile_dev_base(state: llb.State, ctx: CompileContext) -> llb.State:
     """Dev tools and the `envd` user (owner uid/gid, passwordless sudo, home /home/envd)."""
     graph = ctx.graph
     uid, gid = ctx.owner
@@ -72,16 +73,19 @@ def compile_dev_base(state: llb.State, ctx: Any) -> llb.State:
                         mounts=apt_mounts(ctx.steps.scope))
 
 
-def compile_dev_user(state: llb.State, ctx: Any, *, horust_option: str | None = None,
-                     environ: Mapping[str, str] | None = None) -> DevLayer:
-    """Horust + services, sshd config and key, prompt. `horust_option` overrides `ctx.target.horust`."""
+def compile_dev_user(state: llb.State, ctx: CompileContext) -> DevLayer:
+    """Horust + services, sshd config and key, prompt."""
     graph = ctx.graph
     target = ctx.target
     uid, gid = ctx.owner
     project_dir = contract.project_dir(graph.project.name)
-    option = horust_option or getattr(target, "horust", None)
-    source = horust.horust_source(option, platform=target.platform, env=environ)
-    installed = services.install_horust(state, source)
+    if target.horust is None:
+        raise EnvbuildError(
+            "a dev image needs Horust, and the build target names no source for it",
+            hint="build through envbuild.builder.build, which resolves --horust / ENVBUILD_HORUST",
+            location=graph.base.location,
+        )
+    installed = services.install_horust(state, target.horust)
     state = installed.state
 
     chown_user = (uid, gid)

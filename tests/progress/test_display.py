@@ -1,7 +1,7 @@
 """The status renderer in plain, quiet and rawjson modes, its failure report and the protobuf converter.
 
 Events are built here the way BuildKit sends them (whole vertexes resent on each change, logs split mid-line),
-so these tests need no daemon; the live terminal view is in test_progress_tty.py.
+so these tests need no daemon; the live terminal view is in test_tty.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from rich.console import Console
 
-from envbuild.buildkit.progress import (
+from envbuild.errors import Location, UsageError
+from envbuild.progress.display import (
     LogChunk,
     ProgressGroup,
     ProgressRenderer,
@@ -24,7 +25,6 @@ from envbuild.buildkit.progress import (
     VertexWarning,
     from_status_response,
 )
-from envbuild.errors import Location, UsageError
 
 T0 = datetime(2026, 11, 22, 5, 0, 0, tzinfo=UTC)
 CTX, BASE, RUN, COPY = "sha256:c0", "sha256:ba", "sha256:50", "sha256:c9"

@@ -15,8 +15,8 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from envbuild.buildkit.progress_plain import format_bytes
-from envbuild.buildkit.progress_trace import Step, Trace
+from envbuild.progress.plain import format_bytes
+from envbuild.progress.trace import Step, Trace
 
 #: log lines shown under a running step, as buildx does
 LOG_TAIL = 6

@@ -1,18 +1,21 @@
-"""What the status stream has said so far, folded into one record per build step.
+"""What the status stream has said so far, folded into one record per build step: envbuild's one tracker.
 
-Every display mode reads the same `Trace`: the plain printer consumes the `StepChange`s that `apply` returns,
-the live tree redraws from `steps`, and the failure report reads a failed step's log tail. Vertexes in a
-progress group are folded into one step named after the group, as buildx shows them.
+Every reader of a solve's status uses a `Trace`: the plain printer consumes the `StepChange`s that `apply`
+returns, the live tree redraws from `steps`, the BuildKit client names a failed vertex and its last log lines
+in a `SolveError`, and the builder reports which steps ran or came from the cache. Vertexes in a progress
+group are folded into one step named after the group, as buildx shows them; the per-vertex view
+(`vertex_records`) stays available for callers that match vertexes to their own LLB digests.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from envbuild.buildkit.progress_events import StatusEvent, StatusUpdate, VertexUpdate, VertexWarning
+from envbuild.progress.events import StatusEvent, StatusUpdate, VertexUpdate, VertexWarning
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
@@ -101,10 +104,27 @@ class StepChange:
     lines: list[tuple[float, str]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class VertexRecord:
+    """One vertex as the stream last reported it, with the tail of what its step printed."""
+
+    digest: str
+    name: str
+    cached: bool
+    completed: bool
+    error: str = ""
+    log: str = ""
+
+
 class Trace:
-    """Folds status events into `Step`s, keeping `log_lines` complete lines per step for failure reports."""
+    """Folds status events into `Step`s, keeping `log_lines` complete lines per step for failure reports.
+
+    `apply` may run on the status thread while another thread reads: `lock` is held by `apply` and by the
+    readers below, and a display that reads `steps` directly takes it itself.
+    """
 
     def __init__(self, log_lines: int = 20):
+        self.lock = threading.RLock()
         self.log_lines = log_lines
         self.steps: dict[str, Step] = {}
         #: digests in the order their steps first started (the order every display lists them in)
@@ -117,7 +137,49 @@ class Trace:
         """The step showing a vertex: the vertex itself, or its progress group."""
         return self.steps.get(self._group_of.get(digest, digest))
 
+    # --- reading, per vertex ---------------------------------------------------------------------------
+
+    @property
+    def digests(self) -> set[str]:
+        """Every vertex digest the stream named."""
+        with self.lock:
+            return set(self._last_vertex)
+
+    def name_of(self, digest: str) -> str:
+        with self.lock:
+            vertex = self._last_vertex.get(digest)
+            return vertex.name if vertex is not None else ""
+
+    def failed_vertex(self) -> str:
+        """The vertex that failed on its own (not one cancelled because another did), else any failed one."""
+        with self.lock:
+            failed = [d for d, v in self._last_vertex.items() if v.error]
+            own = [d for d in failed if not self._last_vertex[d].error.endswith(CANCELED)]
+            return (own or failed or [""])[0]
+
+    def log_tail(self, digest: str, count: int | None = None) -> tuple[str, ...]:
+        """The last lines the step showing `digest` printed (a half-written last line included)."""
+        with self.lock:
+            step = self.step_for(digest)
+            return tuple(step.tail(self.log_lines if count is None else count)) if step is not None else ()
+
+    def vertex_records(self) -> tuple[VertexRecord, ...]:
+        """Each vertex in the order the stream first named it, with its step's log tail."""
+        with self.lock:
+            return tuple(
+                VertexRecord(
+                    v.digest, v.name, v.cached, v.completed is not None, v.error, "\n".join(self.log_tail(d))
+                )
+                for d, v in self._last_vertex.items()
+            )
+
+    # --- folding --------------------------------------------------------------------------------------
+
     def apply(self, event: StatusEvent) -> list[StepChange]:
+        with self.lock:
+            return self._apply(event)
+
+    def _apply(self, event: StatusEvent) -> list[StepChange]:
         changes: dict[str, StepChange] = {}
 
         def change(digest: str) -> StepChange:

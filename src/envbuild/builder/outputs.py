@@ -148,7 +148,6 @@ class ExporterChoice:
     type: str
     attrs: dict[str, str]
     dest: Path | None
-    to_stdout: bool = False
 
 
 def exporter_for(spec: OutputSpec, *, exporters: frozenset[str], worker: str) -> ExporterChoice:
@@ -159,8 +158,11 @@ def exporter_for(spec: OutputSpec, *, exporters: frozenset[str], worker: str) ->
     if spec.compression:
         attrs["compression"] = spec.compression
     attrs.update(dict(spec.extra))
-    dest = None if spec.dest in (None, "-") else Path(spec.dest)
-    to_stdout = spec.dest == "-"
+    if spec.dest == "-":
+        raise EnvbuildError(
+            "dest=- (the tarball on stdout) is written by the command line, which gives the build a file"
+        )
+    dest = None if spec.dest is None else Path(spec.dest)
     if spec.type == "image":
         if spec.push:
             attrs["push"] = "true"
@@ -184,4 +186,4 @@ def exporter_for(spec: OutputSpec, *, exporters: frozenset[str], worker: str) ->
             f" (it offers {', '.join(sorted(exporters))})",
             hint="Docker's containerd image store adds docker and oci outputs",
         )
-    return ExporterChoice(spec.type, attrs, dest, to_stdout)
+    return ExporterChoice(spec.type, attrs, dest)

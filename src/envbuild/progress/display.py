@@ -24,7 +24,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
-from envbuild.buildkit.progress_events import (
+from envbuild.errors import Location, UsageError
+from envbuild.progress.events import (
     LogChunk,
     ProgressGroup,
     StatusEvent,
@@ -35,15 +36,14 @@ from envbuild.buildkit.progress_events import (
     from_status_response,
     to_json,
 )
-from envbuild.buildkit.progress_plain import PlainPrinter
-from envbuild.buildkit.progress_trace import Trace
-from envbuild.errors import Location, UsageError
+from envbuild.progress.plain import PlainPrinter
+from envbuild.progress.trace import Trace
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.live import Live
 
-    from envbuild.buildkit.progress_tty import TreeView
+    from envbuild.progress.tty import TreeView
 
 __all__ = [
     "MODES",
@@ -116,7 +116,7 @@ class ProgressRenderer:
             from rich.console import Console
             from rich.live import Live
 
-            from envbuild.buildkit.progress_tty import TreeView
+            from envbuild.progress.tty import TreeView
 
             if self.console is None:
                 self.console = Console(stderr=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from envbuild.compile import proxy
+from envbuild.builder import network as proxy
 from envbuild.compile.steps import CA_SECRET_ID
 from envbuild.errors import EnvbuildError, UsageError
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from envbuild.compile.outputs import exporter_for, parse_cache_spec, parse_output, qualify_image_name
+from envbuild.builder.outputs import exporter_for, parse_cache_spec, parse_output, qualify_image_name
 from envbuild.errors import EnvbuildError, UsageError
 
 MOBY_CONTAINERD = frozenset({"moby", "image", "docker", "oci", "tar", "local"})

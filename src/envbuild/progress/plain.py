@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TextIO
 
-from envbuild.buildkit.progress_events import StatusUpdate
-from envbuild.buildkit.progress_trace import Step, StepChange, Trace
+from envbuild.progress.events import StatusUpdate
+from envbuild.progress.trace import Step, StepChange, Trace
 
 #: a sub-status line is reprinted only after this much progress (fraction of total) or time (seconds)
 _MIN_PROGRESS = 0.05

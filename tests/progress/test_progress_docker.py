@@ -11,7 +11,8 @@ from rich.console import Console
 
 from envbuild import llb
 from envbuild.buildkit import Export, SolveError
-from envbuild.buildkit.progress import ProgressRenderer
+from envbuild.buildkit.options import SolveOptions
+from envbuild.progress.display import ProgressRenderer
 
 pytestmark = pytest.mark.docker
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.docker
 def _solve(builder, definition, **kw) -> tuple[ProgressRenderer, str]:
     out = io.StringIO()
     with ProgressRenderer("plain", Console(file=out)) as renderer:
-        builder.client.solve(definition, progress=renderer, **kw)
+        builder.client.solve(definition, SolveOptions(**kw), on_status=renderer.update)
     return renderer, out.getvalue()
 
 
@@ -61,7 +62,7 @@ def test_real_failure_report_names_the_command_and_its_last_words(builder):
     out = io.StringIO()
     renderer = ProgressRenderer("plain", Console(file=out))
     with pytest.raises(SolveError), renderer:
-        builder.client.solve(failing.marshal(), progress=renderer)
+        builder.client.solve(failing.marshal(), on_status=renderer.update)
     failed = renderer.failed_step()
     assert failed is not None, out.getvalue()
     assert token in failed.name

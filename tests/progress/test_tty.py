@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from rich.console import Console
 
-from envbuild.buildkit.progress import (
+from envbuild.progress.display import (
     LogChunk,
     ProgressRenderer,
     StatusEvent,
@@ -18,9 +18,9 @@ from envbuild.buildkit.progress import (
     VertexUpdate,
     VertexWarning,
 )
-from envbuild.buildkit.progress_events import as_event
-from envbuild.buildkit.progress_trace import Trace
-from envbuild.buildkit.progress_tty import TreeView
+from envbuild.progress.events import as_event
+from envbuild.progress.trace import Trace
+from envbuild.progress.tty import TreeView
 
 T0 = datetime(2026, 11, 22, 5, 0, 0, tzinfo=UTC)
 WIDTH = 64
@@ -196,9 +196,9 @@ def test_plain_mode_does_not_load_the_terminal_view():
     """rich's live display is only imported when a terminal display is asked for (keeps `--help` fast)."""
     code = (
         "import sys\n"
-        "from envbuild.buildkit.progress import ProgressRenderer\n"
+        "from envbuild.progress.display import ProgressRenderer\n"
         "with ProgressRenderer('plain') as r: pass\n"
-        "print('envbuild.buildkit.progress_tty' in sys.modules, 'rich.live' in sys.modules)\n"
+        "print('envbuild.progress.tty' in sys.modules, 'rich.live' in sys.modules)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]

@@ -1,0 +1,33 @@
+"""What `envbuild build` (and `up`) take besides the graph; every field has the CLI's default."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from envbuild.builder.outputs import OutputSpec
+from envbuild.progress.events import StatusEvent
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """`address` None: the current context's builder. `outputs` empty: an image named `tag` (or
+    `<env>:dev`) in the builder's store. `merge_diff` None: whatever the worker supports. `horust`: the
+    `--horust` value (a file, an image, a release URL), else `$ENVBUILD_HORUST`, else the pinned release.
+    `on_status` receives every status event of the solve (the CLI's progress display)."""
+
+    address: str | None = None
+    tag: str | None = None
+    outputs: tuple[OutputSpec, ...] = ()
+    platform: str | None = None
+    no_cache: bool = False
+    cache_imports: tuple[dict[str, str], ...] = ()
+    cache_exports: tuple[dict[str, str], ...] = ()
+    use_proxy: bool = False
+    ca_bundle: Path | None = None
+    owner: tuple[int, int] | None = None
+    merge_diff: bool | None = None
+    ssh_public_key: str | None = None
+    horust: str | None = None
+    on_status: Callable[[StatusEvent], None] | None = None

@@ -1,0 +1,140 @@
+"""`envbuild build` as a function: resolve what the compiler needs, compile, solve, report the image.
+
+The target is learned in two parts: what the host decides (`local_target`: platform, owner, CA bundle and
+proxy, where Horust comes from) and what only BuildKit knows (merge/diff support, the base image's config and
+digest). `envbuild debug llb` uses the first part alone, so it prints what a build on this host would send.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+from envbuild import llb
+from envbuild.builder.horust import horust_source
+from envbuild.builder.network import NetworkSettings, discover
+from envbuild.builder.options import BuildOptions
+from envbuild.builder.outputs import exporter_for, parse_output, qualify_image_name
+from envbuild.builder.result import BuildResult
+from envbuild.compile.pipeline import base_ref, compile_graph
+from envbuild.compile.steps import CA_SECRET_ID
+from envbuild.compile.target import BaseImageConfig, BuildTarget
+from envbuild.errors import EnvbuildError
+from envbuild.graph import Graph
+
+
+def default_tag(graph: Graph) -> str:
+    """envd tags `<env>:dev`; the name must be a valid repository, so the project name is lowered."""
+    name = "".join(ch if ch.isalnum() or ch in "._-" else "-" for ch in graph.project.name.lower()).strip(
+        "._-"
+    )
+    return qualify_image_name(f"{name or 'env'}:dev")
+
+
+def owner_for(graph: Graph, options: BuildOptions) -> tuple[int, int]:
+    """envd's order: `--owner`, else `config.owner`, else the host user."""
+    if options.owner is not None:
+        return options.owner
+    if graph.config.owner is not None:
+        return graph.config.owner.uid, graph.config.owner.gid
+    return os.getuid(), os.getgid()
+
+
+def local_target(
+    graph: Graph, options: BuildOptions, *, merge_diff: bool = True, verified_horust: bool = True
+) -> tuple[BuildTarget, NetworkSettings]:
+    """The target as far as this host decides it; the base image's config is left for BuildKit to fill in."""
+    platform = options.platform or str(llb.host_platform())
+    ca_flag = str(options.ca_bundle) if options.ca_bundle is not None else None
+    network = discover(ca_bundle=ca_flag, use_proxy=options.use_proxy)
+    uid, gid = owner_for(graph, options)
+    horust = (
+        horust_source(options.horust, platform=platform, verified=verified_horust) if graph.base.dev else None
+    )
+    target = BuildTarget(
+        platform=platform,
+        merge_diff=merge_diff,
+        uid=uid,
+        gid=gid,
+        ca_bundle=network.ca_bundle is not None,
+        proxy=network.proxy,
+        ssh_public_key=options.ssh_public_key,
+        no_cache=options.no_cache,
+        horust=horust,
+    )
+    return target, network
+
+
+def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
+    """Build `graph` on the current context's BuildKit (or `options.address`) and export it.
+
+    Raises `EnvbuildError` (from BuildKit: with the failing step, its command and last log lines).
+    """
+    from envbuild import buildkit
+    from envbuild.buildkit.options import SolveOptions
+
+    options = options or BuildOptions()
+    outputs = options.outputs or (parse_output("type=image", default_name=options.tag or default_tag(graph)),)
+    target, network = local_target(graph, options)
+    address = options.address
+    if address is None:
+        from envbuild import contexts
+
+        address = contexts.current().address
+
+    ref = base_ref(graph)
+    with buildkit.connect(address) as client:
+        caps = client.capabilities()
+        wanted = caps.merge_diff if options.merge_diff is None else options.merge_diff
+        merge_diff = wanted and caps.merge_diff
+        from envbuild._proto.pb import ops_pb2
+
+        plat = llb.Platform.parse(target.platform)
+        pb_platform = ops_pb2.Platform(OS=plat.os, Architecture=plat.architecture, Variant=plat.variant)
+        try:
+            digest, config = client.resolve_image_config(ref, pb_platform)
+        except EnvbuildError as err:
+            raise EnvbuildError(
+                f"base image {ref} cannot be found: {err.message}",
+                hint="build or pull it into the builder's image store first (docker images lists Docker's)",
+                location=graph.base.location,
+            ) from err
+        target = replace(
+            target, merge_diff=merge_diff, base_config=BaseImageConfig.from_oci(config), base_digest=digest
+        )
+        compiled = compile_graph(graph, target=target)
+        exports = []
+        for spec in outputs:
+            choice = exporter_for(spec, exporters=caps.exporters, worker=caps.worker)
+            exports.append(buildkit.Export(type=choice.type, attrs=choice.attrs, dest=choice.dest))
+        ca = network.ca_bundle
+        response = client.solve(
+            compiled.definition,
+            SolveOptions(
+                exports=exports,
+                local_dirs={name: Path(path) for name, path in compiled.local_dirs.items()},
+                secrets={CA_SECRET_ID: ca} if ca is not None else {},
+                cache_imports=[_cache_entry(c) for c in options.cache_imports],
+                cache_exports=[_cache_entry(c) for c in options.cache_exports],
+                image_config=compiled.image_config,
+            ),
+            on_status=options.on_status,
+        )
+    name = next((s.name for s in outputs if s.type == "image"), None)
+    exporter_response = dict(response.exporter_response)
+    return BuildResult(
+        name=name,
+        digest=exporter_response.get("containerimage.digest"),
+        compiled=compiled,
+        exporter_response=exporter_response,
+        steps=response.trace.vertex_records(),
+        notes=network.notes,
+    )
+
+
+def _cache_entry(spec: dict[str, str]):
+    from envbuild import buildkit
+
+    attrs = {k: v for k, v in spec.items() if k != "type"}
+    return buildkit.CacheEntry(spec["type"], attrs)
