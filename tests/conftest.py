@@ -10,6 +10,8 @@ import socket
 
 import pytest
 
+from tests.support.builders import builder  # noqa: F401  (the fixture, for every test area)
+
 DOCKER_SOCKET = "/var/run/docker.sock"
 BASE_IMAGE = "docker.io/library/debian:bookworm"
 REGISTRY = "127.0.0.1:5000"

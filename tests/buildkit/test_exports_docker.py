@@ -119,7 +119,8 @@ def test_unknown_exporter_for_this_builder_is_refused_before_solving(builder, sm
 def test_local_cache_export_then_import(builder, tmp_path):
     """Export the cache to a directory, prune the step from the builder's cache, import it back: CACHED."""
     token = secrets.token_hex(4)
-    step = llb.image(builder.base).run(f"echo {token} > /made", custom_name=f"cached step {token}").root()
+    named = llb.RunOptions(custom_name=f"cached step {token}")
+    step = llb.image(builder.base).run(f"echo {token} > /made", named).root()
     definition = step.marshal()
     cache_dir = tmp_path / "cache"
     builder.client.solve(

@@ -65,13 +65,13 @@ def test_hand_built_graph_lands_in_docker(builder, tmp_path, http_server):
     built = base.run(
         "cp /ctx/* /opt/ && cat /run/secrets/token > /opt/secret.txt && cp /http/payload.txt /opt/"
         " && echo cached > /var/cache/envbuild-test/marker && ls /var/cache/envbuild-test > /opt/cache.txt",
-        mounts=[
+        llb.RunOptions(mounts=[
             llb.bind_mount("/ctx", llb.local("ctx", exclude=["*.log"]), readonly=True),
             llb.secret_mount("/run/secrets/token", "token"),
             llb.bind_mount("/http", llb.http(payload, checksum=checksum)),
             llb.cache_mount("/var/cache/envbuild-test", f"envbuild-test-{secrets.token_hex(4)}"),
         ],
-        custom_name="assemble /opt",
+        custom_name="assemble /opt"),
     ).root()
     definition = built.marshal()
     name = builder.name("graph")
@@ -115,9 +115,9 @@ def test_cache_mount_survives_between_solves(builder, tmp_path):
     token = secrets.token_hex(8)
     mount = llb.cache_mount("/cache", cache_id, sharing="locked")
     base = llb.image(builder.base)
-    first = base.run(f"echo {token} > /cache/token", mounts=[mount]).root()
+    first = base.run(f"echo {token} > /cache/token", llb.RunOptions(mounts=[mount])).root()
     builder.client.solve(first.marshal())
-    second = base.run(f"cp /cache/token /read-back # {token}", mounts=[mount]).root()
+    second = base.run(f"cp /cache/token /read-back # {token}", llb.RunOptions(mounts=[mount])).root()
     out = tmp_path / "out"
     builder.client.solve(_only(second, "/read-back").marshal(), SolveOptions(exports=[Export.local(out)]))
     assert (out / "read-back").read_text().strip() == token
@@ -150,7 +150,7 @@ def test_ten_thousand_files_through_filesync(builder, tmp_path):
     base = llb.image(builder.base)
     counted = base.run(
         "find /ctx -type f | wc -l > /count && cat /ctx/d042/f017.txt > /sample",
-        mounts=[llb.bind_mount("/ctx", llb.local("many"), readonly=True)],
+        llb.RunOptions(mounts=[llb.bind_mount("/ctx", llb.local("many"), readonly=True)]),
     ).root()
     out = tmp_path / "out"
     builder.client.solve(
@@ -166,8 +166,8 @@ def test_failed_step_names_vertex_command_output_and_source(builder):
     base = llb.image(builder.base)
     failing = base.run(
         f"echo about to fail {secrets.token_hex(4)}; echo last words >&2; exit 3",
-        custom_name="RUN the failing step",
-        location=source.location(2, 4),
+        llb.RunOptions(custom_name="RUN the failing step",
+        location=source.location(2, 4)),
     ).root()
     definition = failing.marshal()
     with pytest.raises(SolveError) as info:
@@ -186,7 +186,8 @@ def test_cancelled_solve_exports_nothing(builder, image_config):
     """Both solve paths: a plain Control.Solve, and the client-side frontend used for an image config."""
     name = builder.name("cancelled")
     marker = secrets.token_hex(4)
-    slow = llb.image(builder.base).run(f"sleep 120 # {marker}", custom_name="slow step").root()
+    named = llb.RunOptions(custom_name="slow step")
+    slow = llb.image(builder.base).run(f"sleep 120 # {marker}", named).root()
     cancel = threading.Event()
 
     def on_status(event: StatusEvent) -> None:
@@ -213,7 +214,7 @@ def test_resolve_image_config_of_an_image_only_in_the_store(builder):
 
 
 def test_network_host_needs_and_gets_the_entitlement(builder, tmp_path):
-    step = llb.image(builder.base).run("cat /etc/hostname > /seen", network="host").root()
+    step = llb.image(builder.base).run("cat /etc/hostname > /seen", llb.RunOptions(network="host")).root()
     out = tmp_path / "out"
     builder.client.solve(
         _only(step, "/seen").marshal(),
@@ -226,7 +227,7 @@ def test_secret_from_environment(builder, tmp_path, monkeypatch):
     monkeypatch.setenv("ENVBUILD_TEST_SECRET", "from-env")
     step = (
         llb.image(builder.base)
-        .run("cp /run/secrets/e /copied", mounts=[llb.secret_mount("/run/secrets/e", "e")])
+        .run("cp /run/secrets/e /copied", llb.RunOptions(mounts=[llb.secret_mount("/run/secrets/e", "e")]))
         .root()
     )
     out = tmp_path / "out"
@@ -275,7 +276,7 @@ def test_ssh_agent_is_forwarded(builder, tmp_path):
             llb.image(builder.base)
             .run(
                 f"test -S /run/agent.sock && echo forwarded > /ssh # {secrets.token_hex(4)}",
-                mounts=[llb.ssh_mount("/run/agent.sock")],
+                llb.RunOptions(mounts=[llb.ssh_mount("/run/agent.sock")]),
             )
             .root()
         )

@@ -1,5 +1,9 @@
 """The BuildKit backends tests run against: the moby worker and the standalone daemons scripts/buildkitd.sh
-started (rootful, rootless, and a buildkitd container made from its local image).
+started (rootful, rootless, and a buildkitd container made from its local image), and the `builder` fixture
+that runs a test once per backend (tests/conftest.py offers it to every test area).
+
+On buildkitd the base image comes from the local registry (buildkitd has no Docker store to read it from) and
+images reach Docker as loaded docker tarballs; on the moby worker they go straight into Docker's store.
 
 The script writes what it started to one JSON file; this module is the only reader. Where the test fixtures
 `../shared/bin/buildkitd` and `buildctl` are absent (a user's machine), standalone tests skip and say so;
@@ -9,12 +13,15 @@ where they are present but a daemon does not answer, the tests fail, because CI 
 from __future__ import annotations
 
 import json
+import secrets
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import pytest
+
+from envbuild.buildkit import Client, Export, connect
 
 #: Written by scripts/buildkitd.sh (its $ADDRESSES).
 ADDRESSES = Path("/var/lib/envbuild-backend/buildkitd.json")
@@ -125,3 +132,53 @@ def address_of(kind: str) -> str:
 def base_for(kind: str) -> str:
     """The Debian base image as `kind` reaches it: Docker's store for the moby worker, else the registry."""
     return BASE_IMAGE if kind == "moby" else base_in_registry()
+
+
+def docker(*args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check, timeout=timeout)
+
+
+def image_exists(name: str) -> bool:
+    return docker("image", "inspect", name, check=False).returncode == 0
+
+
+@dataclass
+class Builder:
+    """A connected client plus what a test needs to know about its backend."""
+
+    kind: str
+    address: str
+    client: Client
+    base: str
+    created: list[str] = field(default_factory=list)
+
+    def name(self, what: str) -> str:
+        """A fresh image name for this test run, removed at the end of the module."""
+        name = f"docker.io/library/envbuild-test-{what}:{secrets.token_hex(4)}"
+        self.created.append(name)
+        return name
+
+    @staticmethod
+    def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return docker(*args, check=check)
+
+    @staticmethod
+    def image_exists(name: str) -> bool:
+        return image_exists(name)
+
+    def into_docker(self, name: str) -> Export:
+        return Export.moby(name) if self.kind == "moby" else Export.docker(name=name)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def builder(request, docker_engine):
+    """A connected client per backend, shared by a module's tests; their images are removed afterwards."""
+    address = address_of(request.param)
+    client = connect(address)
+    b = Builder(request.param, address, client, base_for(request.param))
+    try:
+        yield b
+    finally:
+        client.close()
+        for name in b.created:
+            docker("rmi", "-f", name, check=False)
