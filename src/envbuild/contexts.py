@@ -2,18 +2,26 @@
 
 A context names a builder kind and an address, like envd's contexts, so a user switches between
 Docker's embedded BuildKit (the moby worker), a `buildkitd` in a container, or one on a socket or TCP port
-with a single `envbuild context use`. The file is small and human-editable; every write replaces it
-atomically so a crash never leaves half a file, and a fresh install behaves as if it held only the
-`default` moby-worker context.
+with a single `envbuild context use`. A `tcp` context may carry mutual-TLS files (as buildctl's `--tlscacert`,
+`--tlscert`, `--tlskey`, `--tlsservername`); a `docker-container` one the image, buildkitd.toml and flags its
+container is created with. The file is small and human-editable; every write replaces it atomically so a
+crash never leaves half a file, and a fresh install behaves as if it held only the `default` moby-worker
+context.
+
+Which builder a command uses is decided here, once, the way BuildKit's own tools decide it (`select`): the
+command's `--context NAME`, else `BUILDKIT_HOST`, else the current context.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shlex
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
+from urllib.parse import urlencode
 
 from envbuild.errors import EnvbuildError, UsageError
 from envbuild.paths import config_dir
@@ -28,11 +36,22 @@ _HOST_PORT = re.compile(r"^[A-Za-z0-9_.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$
 
 @dataclass(frozen=True)
 class Context:
-    """One named builder choice. `address` is what `envbuild.buildkit.connect()` takes."""
+    """One named builder choice. `address` is what `envbuild.buildkit.connect()` takes.
+
+    The TLS files (absolute paths) belong to `tcp` contexts; `builder_image`, `buildkitd_config` (a copy kept
+    in the config dir) and `buildkitd_flags` to `docker-container` ones. Empty means unset.
+    """
 
     name: str
     builder: str
     builder_address: str = ""
+    tls_ca_cert: str = ""
+    tls_cert: str = ""
+    tls_key: str = ""
+    tls_server_name: str = ""
+    builder_image: str = ""
+    buildkitd_config: str = ""
+    buildkitd_flags: str = ""
 
     @property
     def address(self) -> str:
@@ -40,11 +59,27 @@ class Context:
             # Empty means "the local Docker engine": connect() then honours DOCKER_HOST or the default socket.
             return "moby-worker://" + self.builder_address.removeprefix("unix://")
         if self.builder == "docker-container":
-            return "docker-container://" + (self.builder_address or DEFAULT_CONTAINER)
-        return f"{self.builder}://{self.builder_address}"
+            return "docker-container://" + self.container_name
+        tls = {
+            key: value
+            for key, value in (
+                ("cacert", self.tls_ca_cert),
+                ("cert", self.tls_cert),
+                ("key", self.tls_key),
+                ("servername", self.tls_server_name),
+            )
+            if value
+        }
+        return f"{self.builder}://{self.builder_address}" + (f"?{urlencode(tls)}" if tls else "")
+
+    @property
+    def container_name(self) -> str:
+        return self.builder_address or DEFAULT_CONTAINER
 
     def to_dict(self) -> dict[str, str]:
-        return {"name": self.name, "builder": self.builder, "builder_address": self.builder_address}
+        """The fields as stored: name, builder and address always, the others only when set."""
+        always = ("name", "builder", "builder_address")
+        return {k: v for k, v in asdict(self).items() if k in always or v}
 
 
 DEFAULT_CONTEXT = Context(DEFAULT_NAME, "moby-worker", "")
@@ -124,9 +159,10 @@ def load() -> ContextStore:
             f"cannot read contexts file {path}: {err}",
             hint="fix or delete the file to start from the default context",
         ) from err
+    known = {f.name for f in fields(Context)}
     try:
         contexts = tuple(
-            Context(str(c["name"]), str(c["builder"]), str(c.get("builder_address") or ""))
+            Context(**{k: str(v or "") for k, v in c.items() if k in known})
             for c in data.get("contexts") or ()
         )
         current = str(data.get("current") or DEFAULT_NAME)
@@ -171,19 +207,111 @@ def current() -> Context:
     return ctx
 
 
-def create(name: str, builder: str, builder_address: str = "", *, use: bool = False) -> Context:
+@dataclass(frozen=True)
+class BuilderSettings:
+    """What `context create` takes besides name, builder and address (flags named as buildctl and buildx
+    name them). TLS is for `tcp`; image, config and flags are for `docker-container`."""
+
+    tls_ca_cert: str = ""
+    tls_cert: str = ""
+    tls_key: str = ""
+    tls_server_name: str = ""
+    builder_image: str = ""
+    buildkitd_config: str = ""
+    buildkitd_flags: str = ""
+
+
+#: The CLI flag of each setting, for errors that name what the user typed.
+SETTING_FLAGS = {
+    "tls_ca_cert": "--tlscacert",
+    "tls_cert": "--tlscert",
+    "tls_key": "--tlskey",
+    "tls_server_name": "--tlsservername",
+    "builder_image": "--builder-image",
+    "buildkitd_config": "--buildkitd-config",
+    "buildkitd_flags": "--buildkitd-flags",
+}
+_SETTINGS_FOR = {
+    "tcp": {"tls_ca_cert", "tls_cert", "tls_key", "tls_server_name"},
+    "docker-container": {"builder_image", "buildkitd_config", "buildkitd_flags"},
+}
+
+
+def _readable_file(flag: str, value: str) -> str:
+    path = Path(value).expanduser()
+    if not path.is_file() or not os.access(path, os.R_OK):
+        raise UsageError(flag, value, "a readable file")
+    return str(path.resolve())
+
+
+def _check_settings(kind: str, settings: BuilderSettings) -> BuilderSettings:
+    """Refuse settings the builder kind has no use for, and files that cannot be read, naming the flag."""
+    given = {k: v for k, v in asdict(settings).items() if v}
+    for key, value in given.items():
+        if key not in _SETTINGS_FOR.get(kind, set()):
+            allowed = next(b for b, keys in _SETTINGS_FOR.items() if key in keys)
+            raise UsageError(SETTING_FLAGS[key], value, f"only for --builder {allowed}")
+    if bool(settings.tls_cert) != bool(settings.tls_key):
+        flag, other = ("--tlscert", "--tlskey") if settings.tls_cert else ("--tlskey", "--tlscert")
+        raise UsageError(flag, settings.tls_cert or settings.tls_key, f"given together with {other}")
+    for key in ("tls_ca_cert", "tls_cert", "tls_key", "buildkitd_config"):
+        if given.get(key):
+            given[key] = _readable_file(SETTING_FLAGS[key], given[key])
+    if settings.buildkitd_flags:
+        try:
+            shlex.split(settings.buildkitd_flags)
+        except ValueError as err:
+            raise UsageError("--buildkitd-flags", settings.buildkitd_flags, f"shell words ({err})") from err
+    return BuilderSettings(**given)
+
+
+def _config_copy(name: str) -> Path:
+    """Where a docker-container context keeps its buildkitd.toml, so the context does not depend on the file
+    the user named staying put."""
+    return config_dir() / "buildkitd" / f"{name}.toml"
+
+
+def new(
+    name: str, builder: str, builder_address: str = "", settings: BuilderSettings | None = None
+) -> Context:
+    """A checked context that is not saved yet (so a container can be made for it first)."""
     if not _NAME.match(name):
         raise UsageError("--name", name, "letters, digits, '.', '_' or '-', starting with a letter or digit")
     kind = normalize_builder(builder)
     address = normalize_address(kind, builder_address)
-    store = load()
-    if store.get(name) is not None:
+    checked = _check_settings(kind, settings or BuilderSettings())
+    if load().get(name) is not None:
         raise EnvbuildError(
             f"context {name!r} already exists", hint=f"remove it first: envbuild context rm {name}"
         )
-    ctx = Context(name, kind, address)
-    save(ContextStore(name if use else store.current, (*store.contexts, ctx)))
+    return Context(name, kind, address, **asdict(checked))
+
+
+def add(ctx: Context, *, use: bool = False) -> Context:
+    """Save a context from `new`; its buildkitd.toml is copied into the config dir."""
+    store = load()
+    if store.get(ctx.name) is not None:
+        raise EnvbuildError(
+            f"context {ctx.name!r} already exists", hint=f"remove it first: envbuild context rm {ctx.name}"
+        )
+    if ctx.buildkitd_config:
+        copy = _config_copy(ctx.name)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_bytes(Path(ctx.buildkitd_config).read_bytes())
+        ctx = replace(ctx, buildkitd_config=str(copy))
+    save(ContextStore(ctx.name if use else store.current, (*store.contexts, ctx)))
     return ctx
+
+
+def create(
+    name: str,
+    builder: str,
+    builder_address: str = "",
+    *,
+    use: bool = False,
+    settings: BuilderSettings | None = None,
+) -> Context:
+    return add(new(name, builder, builder_address, settings), use=use)
 
 
 def use(name: str) -> Context:
@@ -195,13 +323,65 @@ def use(name: str) -> Context:
     return ctx
 
 
-def remove(name: str) -> None:
+def get(name: str) -> Context:
+    """The named context; a usage error listing the names there are."""
     store = load()
-    if store.get(name) is None:
+    ctx = store.get(name)
+    if ctx is None:
         raise UsageError("NAME", name, "one of " + ", ".join(c.name for c in store.contexts))
+    return ctx
+
+
+def remove(name: str) -> Context:
+    """Forget a context (not the current one) and return it, so the caller can remove its container."""
+    store = load()
+    ctx = get(name)
     if name == store.current:
         raise EnvbuildError(
             f"context {name!r} is the current one and cannot be removed",
             hint="switch first: envbuild context use default",
         )
     save(ContextStore(store.current, tuple(c for c in store.contexts if c.name != name)))
+    if ctx.buildkitd_config == str(_config_copy(name)):
+        _config_copy(name).unlink(missing_ok=True)
+    return ctx
+
+
+@dataclass(frozen=True)
+class BuilderChoice:
+    """The builder a command talks to, and why that one: `context` is None when BUILDKIT_HOST chose."""
+
+    address: str
+    context: Context | None
+    reason: str
+
+    def describe(self) -> str:
+        where = f"context {self.context.name}" if self.context is not None else "BUILDKIT_HOST"
+        return f"{where} ({self.address}), chosen by {self.reason}"
+
+
+def select(name: str | None = None, env: Mapping[str, str] | None = None) -> BuilderChoice:
+    """`--context NAME` when given, else `BUILDKIT_HOST` when set, else the current context: the order
+    buildctl (`--addr`, then BUILDKIT_HOST) and docker buildx (`--builder`, then the current one) use."""
+    env = os.environ if env is None else env
+    if name:
+        store = load()
+        ctx = store.get(name)
+        if ctx is None:
+            raise UsageError("--context", name, "one of " + ", ".join(c.name for c in store.contexts))
+        return BuilderChoice(ctx.address, ctx, "--context")
+    host = env.get("BUILDKIT_HOST", "").strip()
+    if host:
+        from envbuild.buildkit.address import parse_address
+        from envbuild.buildkit.errors import AddressError
+
+        try:
+            parse_address(host, env)
+        except AddressError as err:
+            raise EnvbuildError(
+                f"BUILDKIT_HOST is set but unusable: {err.message}",
+                hint="fix it, unset it, or pick a builder with --context",
+            ) from err
+        return BuilderChoice(host, None, "BUILDKIT_HOST (no --context given)")
+    ctx = current()
+    return BuilderChoice(ctx.address, ctx, "the current context (no --context, BUILDKIT_HOST unset)")

@@ -67,7 +67,8 @@ def local_target(
 
 
 def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
-    """Build `graph` on the current context's BuildKit (or `options.address`) and export it.
+    """Build `graph` on `options.address`, else as `contexts.select` decides (BUILDKIT_HOST, else the current
+    context), and export it.
 
     Raises `EnvbuildError` (from BuildKit: with the failing step, its command and last log lines).
     """
@@ -81,7 +82,7 @@ def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
     if address is None:
         from envbuild import contexts
 
-        address = contexts.current().address
+        address = contexts.select().address
 
     ref = base_ref(graph)
     with buildkit.connect(address) as client:

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from envbuild.cli import building, project
+from envbuild.cli import builder_flags, building, project
 from envbuild.errors import UsageError
 
 _PLATFORM = re.compile(r"^linux/(amd64|arm64|arm/v7|arm/v6|ppc64le|s390x|riscv64|386)$")
@@ -55,6 +55,7 @@ def register(app: typer.Typer) -> None:
         owner: Annotated[str | None, typer.Option("--owner", help="UID[:GID] of the dev user.")] = None,
         no_merge: Annotated[bool, typer.Option("--no-merge", help="Never use merge ops.")] = False,
         horust: Annotated[str | None, typer.Option("--horust", help=_HORUST_HELP)] = None,
+        context: builder_flags.ContextName = None,
     ) -> None:
         """Build the environment's image."""
         from envbuild.builder.outputs import parse_cache_spec, parse_output, qualify_image_name
@@ -68,12 +69,16 @@ def register(app: typer.Typer) -> None:
         imports = tuple(parse_cache_spec(c, "--import-cache") for c in import_cache or ())
         exports = tuple(parse_cache_spec(c, "--export-cache") for c in export_cache or ())
 
+        from envbuild import contexts
         from envbuild.builder import BuildOptions
 
+        choice = contexts.select(context)
         graph = project.load_graph(path, from_)
+        address = builder_flags.prepare(choice).address
         result = building.run_build(
             graph,
             BuildOptions(
+                address=address,
                 tag=tag_name,
                 outputs=specs,
                 platform=platform,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from envbuild.cli import building, project
+from envbuild.cli import builder_flags, building, project
 from envbuild.cli import container_flags as flags
 from envbuild.errors import EnvbuildError
 
@@ -103,10 +103,12 @@ def register(app: typer.Typer) -> None:
             "--horust",
             help="Horust for the image: release, a local binary, docker-image://REF (air-gapped).",
         ),
+        context: builder_flags.ContextName = None,
     ) -> None:
         """Build the environment and start it; attach with ssh unless --detach."""
         from dataclasses import replace
 
+        from envbuild import contexts
         from envbuild.builder import BuildOptions
         from envbuild.runtime import lifecycle
         from envbuild.runtime.engine import docker_client
@@ -115,7 +117,8 @@ def register(app: typer.Typer) -> None:
 
         building.check_progress(progress)
         project_path = project.project_dir(path)
-        client = docker_client()
+        choice = contexts.select(context)
+        client = docker_client(choice.context)
         env_name = env_name_for(name, str(project_path), client)
         graph = project.load_graph(project_path, from_)
         if not graph.base.dev:
@@ -149,6 +152,7 @@ def register(app: typer.Typer) -> None:
         result = building.run_build(
             graph,
             BuildOptions(
+                address=builder_flags.prepare(choice).address,
                 tag=tag or None,
                 ssh_public_key=keys.public_text(),
                 use_proxy=use_proxy,

@@ -13,12 +13,18 @@ from __future__ import annotations
 import contextlib
 import io
 import posixpath
+import shlex
 import tarfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from envbuild.errors import EnvbuildError
 from envbuild.runtime.labels import PREFIX
+
+if TYPE_CHECKING:
+    from envbuild.contexts import Context
 
 #: The BuildKit release envbuild's CI tests against; pinned, as envd pins its default, so a context
 #: created today gets the same builder tomorrow.
@@ -42,6 +48,21 @@ class ContainerSpec:
     @property
     def volume(self) -> str:
         return f"{self.name}_state"
+
+
+def spec_for(ctx: Context) -> ContainerSpec:
+    """The container a docker-container context asks for."""
+    config = None
+    if ctx.buildkitd_config:
+        try:
+            config = Path(ctx.buildkitd_config).read_text()
+        except OSError as err:
+            raise EnvbuildError(
+                f"context {ctx.name}'s buildkitd.toml {ctx.buildkitd_config} cannot be read ({err.strerror})",
+                hint=f"create the context again: envbuild context rm {ctx.name}; envbuild context create ...",
+            ) from err
+    flags = tuple(shlex.split(ctx.buildkitd_flags))
+    return ContainerSpec(ctx.container_name, ctx.builder_image or DEFAULT_IMAGE, config, flags)
 
 
 def _client():
@@ -148,16 +169,19 @@ def ensure(spec: ContainerSpec, *, timeout: float = READY_TIMEOUT, client=None) 
     if container is None:
         container = _create(client, spec)
         state = "created"
-    container.start()
-    _wait_ready(container, spec.name, timeout)
+    try:
+        container.start()
+        _wait_ready(container, spec.name, timeout)
+    except BaseException:
+        if state == "created":  # nothing half-made is left behind; the error carries its logs
+            _remove(client, container, spec.name)
+        raise
     return state
 
 
 def remove(name: str, *, client=None) -> bool:
     """Remove the container and its cache volume; False when there is none. Refuses containers envbuild did
     not make, since a user's own buildkitd container may hold work."""
-    from docker.errors import NotFound
-
     client = client or _client()
     container = _get(client, name)
     if container is None:
@@ -167,7 +191,13 @@ def remove(name: str, *, client=None) -> bool:
             f"container {name} was not created by envbuild, so it is not removed",
             hint=f"remove it yourself with `docker rm -f {name}` if you mean to",
         )
+    _remove(client, container, name)
+    return True
+
+
+def _remove(client, container, name: str) -> None:
+    from docker.errors import NotFound
+
     container.remove(force=True)
     with contextlib.suppress(NotFound):
-        client.volumes.get(f"{name}_state").remove(force=True)
-    return True
+        client.volumes.get(ContainerSpec(name).volume).remove(force=True)
