@@ -64,7 +64,8 @@ start_rootful() {
   rm -f "$ROOTFUL_SOCK"
   say "starting rootful buildkitd on $ROOTFUL_SOCK"
   setsid nohup "$BIN/buildkitd" --config "$ROOTFUL_DIR/buildkitd.toml" --root "$ROOTFUL_DIR/root" \
-    --addr "unix://$ROOTFUL_SOCK" --oci-worker-net=host --oci-worker-binary "$(command -v runc)" \
+    --addr "unix://$ROOTFUL_SOCK" --otel-socket-path "$ROOTFUL_DIR/otel-grpc.sock" \
+    --oci-worker-net=host --oci-worker-binary "$(command -v runc)" \
     "${ENTITLEMENTS[@]}" >"$LOG_DIR/buildkitd-rootful.log" 2>&1 </dev/null &
   wait_for "$ROOTFUL_SOCK" "$LOG_DIR/buildkitd-rootful.log" "rootful buildkitd"
 }
