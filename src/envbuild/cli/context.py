@@ -76,16 +76,18 @@ def rm(
     ),
 ) -> None:
     """Remove a context (and, if asked, the BuildKit container envbuild made for it)."""
+    from envbuild.runtime import buildkit_container
+
     ctx = contexts.get(name)
-    if remove_container and ctx.builder != "docker-container":
-        raise UsageError(
-            "--remove-container", True, f"only for docker-container contexts ({name} is {ctx.builder})"
-        )
+    if remove_container:  # checked before anything is removed
+        if ctx.builder != "docker-container":
+            raise UsageError(
+                "--remove-container", True, f"only for docker-container contexts ({name} is {ctx.builder})"
+            )
+        buildkit_container.check_removable(ctx.container_name)
     contexts.remove(name)
     typer.echo(f"context {name} removed")
     if remove_container:
-        from envbuild.runtime import buildkit_container
-
         gone = buildkit_container.remove(ctx.container_name)
         typer.echo(f"BuildKit container {ctx.container_name} " + ("removed" if gone else "did not exist"))
 

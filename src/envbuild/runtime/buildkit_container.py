@@ -179,18 +179,24 @@ def ensure(spec: ContainerSpec, *, timeout: float = READY_TIMEOUT, client=None) 
     return state
 
 
-def remove(name: str, *, client=None) -> bool:
-    """Remove the container and its cache volume; False when there is none. Refuses containers envbuild did
-    not make, since a user's own buildkitd container may hold work."""
+def check_removable(name: str, *, client=None) -> None:
+    """Refuse a container envbuild did not make, since a user's own buildkitd container may hold work."""
     client = client or _client()
     container = _get(client, name)
-    if container is None:
-        return False
-    if LABEL not in (container.labels or {}):
+    if container is not None and LABEL not in (container.labels or {}):
         raise EnvbuildError(
             f"container {name} was not created by envbuild, so it is not removed",
             hint=f"remove it yourself with `docker rm -f {name}` if you mean to",
         )
+
+
+def remove(name: str, *, client=None) -> bool:
+    """Remove the container and its cache volume; False when there is none (see `check_removable`)."""
+    client = client or _client()
+    check_removable(name, client=client)
+    container = _get(client, name)
+    if container is None:
+        return False
     _remove(client, container, name)
     return True
 
