@@ -122,6 +122,7 @@ def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
             ),
             on_status=options.on_status,
         )
+    notes = network.notes + _share_registry_caches(compiled.definition, options.cache_exports)
     name = next((s.name for s in outputs if s.type == "image"), None)
     exporter_response = dict(response.exporter_response)
     return BuildResult(
@@ -130,8 +131,34 @@ def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
         compiled=compiled,
         exporter_response=exporter_response,
         steps=response.trace.vertex_records(),
-        notes=network.notes,
+        notes=notes,
     )
+
+
+def _share_registry_caches(definition, exports: tuple[dict[str, str], ...]) -> tuple[str, ...]:
+    """Registry caches just exported get both BuildKit generations' keys (`team_cache`); a failure there
+    costs the build nothing but is reported."""
+    from envbuild.builder.team_cache import share_registry_cache
+
+    notes = []
+    for spec in exports:
+        if spec.get("type") != "registry" or not spec.get("ref"):
+            continue
+        try:
+            result = share_registry_cache(
+                definition, spec["ref"], insecure=spec.get("registry.insecure") == "true"
+            )
+        except EnvbuildError as err:
+            notes.append(
+                f"the cache at {spec['ref']} serves only builders of this BuildKit generation: {err.message}"
+            )
+            continue
+        if result.twins:
+            notes.append(
+                f"cache {spec['ref']}: {result.twins} steps also keyed for the other BuildKit generation "
+                "(<= v0.16 / >= v0.17), so builders of both reuse it"
+            )
+    return tuple(notes)
 
 
 def _cache_entry(spec: dict[str, str]):
