@@ -11,6 +11,7 @@ USER = "envd"
 HOME = "/home/envd"
 SSH_PORT = 2222
 JUPYTER_PORT = 8888
+RSTUDIO_PORT = 8787  # RStudio Server's own default, which envd publishes for config.rstudio_server()
 AUTHORIZED_KEYS = "/var/envd/authorized_keys"
 
 # Image labels the runtime reads back: the graph (ports, mounts, daemons come from it) and who built it.

@@ -119,8 +119,11 @@ def test_unknown_exporter_for_this_builder_is_refused_before_solving(builder, sm
 def test_local_cache_export_then_import(builder, tmp_path):
     """Export the cache to a directory, prune the step from the builder's cache, import it back: CACHED."""
     token = secrets.token_hex(4)
-    named = llb.RunOptions(custom_name=f"cached step {token}")
-    step = llb.image(builder.base).run(f"echo {token} > /made", named).root()
+    step = (
+        llb.image(builder.base)
+        .run(f"echo {token} > /made", llb.RunOptions(custom_name=f"cached step {token}"))
+        .root()
+    )
     definition = step.marshal()
     cache_dir = tmp_path / "cache"
     builder.client.solve(

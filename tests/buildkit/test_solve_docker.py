@@ -65,13 +65,15 @@ def test_hand_built_graph_lands_in_docker(builder, tmp_path, http_server):
     built = base.run(
         "cp /ctx/* /opt/ && cat /run/secrets/token > /opt/secret.txt && cp /http/payload.txt /opt/"
         " && echo cached > /var/cache/envbuild-test/marker && ls /var/cache/envbuild-test > /opt/cache.txt",
-        llb.RunOptions(mounts=[
-            llb.bind_mount("/ctx", llb.local("ctx", exclude=["*.log"]), readonly=True),
-            llb.secret_mount("/run/secrets/token", "token"),
-            llb.bind_mount("/http", llb.http(payload, checksum=checksum)),
-            llb.cache_mount("/var/cache/envbuild-test", f"envbuild-test-{secrets.token_hex(4)}"),
-        ],
-        custom_name="assemble /opt"),
+        llb.RunOptions(
+            mounts=[
+                llb.bind_mount("/ctx", llb.local("ctx", exclude=["*.log"]), readonly=True),
+                llb.secret_mount("/run/secrets/token", "token"),
+                llb.bind_mount("/http", llb.http(payload, checksum=checksum)),
+                llb.cache_mount("/var/cache/envbuild-test", f"envbuild-test-{secrets.token_hex(4)}"),
+            ],
+            custom_name="assemble /opt",
+        ),
     ).root()
     definition = built.marshal()
     name = builder.name("graph")
@@ -166,8 +168,7 @@ def test_failed_step_names_vertex_command_output_and_source(builder):
     base = llb.image(builder.base)
     failing = base.run(
         f"echo about to fail {secrets.token_hex(4)}; echo last words >&2; exit 3",
-        llb.RunOptions(custom_name="RUN the failing step",
-        location=source.location(2, 4)),
+        llb.RunOptions(custom_name="RUN the failing step", location=source.location(2, 4)),
     ).root()
     definition = failing.marshal()
     with pytest.raises(SolveError) as info:
@@ -186,8 +187,9 @@ def test_cancelled_solve_exports_nothing(builder, image_config):
     """Both solve paths: a plain Control.Solve, and the client-side frontend used for an image config."""
     name = builder.name("cancelled")
     marker = secrets.token_hex(4)
-    named = llb.RunOptions(custom_name="slow step")
-    slow = llb.image(builder.base).run(f"sleep 120 # {marker}", named).root()
+    slow = (
+        llb.image(builder.base).run(f"sleep 120 # {marker}", llb.RunOptions(custom_name="slow step")).root()
+    )
     cancel = threading.Event()
 
     def on_status(event: StatusEvent) -> None:

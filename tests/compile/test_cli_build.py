@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,9 +12,14 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
+# dev images need a Horust source; the pinned release cannot be fetched here
+DEV_ENV = {**os.environ, "ENVBUILD_HORUST": "docker-image://envbuild-test-horust-standin:latest"}
+
+
 def envbuild(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "envbuild.cli", *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "envbuild.cli", *args],
+        capture_output=True, text=True, timeout=120, env=DEV_ENV,
     )
 
 
@@ -36,9 +42,30 @@ def test_bad_flags_exit_2_naming_flag_value_and_what_is_allowed(args, says):
 
 
 def test_debug_llb_prints_what_the_snapshot_holds():
-    result = envbuild("debug", "llb", "-p", str(EXAMPLES / "python-basic"))
+    result = envbuild("debug", "llb", "-p", str(EXAMPLES / "python-basic"), "--owner", "1000:1000")
     assert result.returncode == 0, result.stderr
     assert result.stdout == (EXAMPLES / "python-basic" / "llb.json").read_text(encoding="utf-8")
+
+
+def test_debug_llb_compiles_for_the_user_build_would_use():
+    """No --owner: the host user, as `build` does (envd's order: --owner, config.owner, host user)."""
+    dev = str(EXAMPLES / "jupyter")
+    host = envbuild("debug", "llb", "-p", dev)
+    explicit = envbuild("debug", "llb", "-p", dev, "--owner", f"{os.getuid()}:{os.getgid()}")
+    other = envbuild("debug", "llb", "-p", dev, "--owner", f"{os.getuid() + 4321}")
+    assert host.returncode == explicit.returncode == other.returncode == 0, host.stderr + other.stderr
+    assert host.stdout == explicit.stdout
+    assert host.stdout != other.stdout
+    assert f"useradd -u {os.getuid() + 4321} " in other.stdout
+
+
+def test_debug_llb_owner_takes_config_owner_over_the_host_user(tmp_path):
+    (tmp_path / "build.envd").write_text(
+        'def build():\n    base(image="debian:bookworm", dev=True)\n    config.owner(uid=2345, gid=2346)\n'
+    )
+    result = envbuild("debug", "llb", "-p", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "useradd -u 2345 " in result.stdout and "groupadd -g 2346 " in result.stdout
 
 
 def test_debug_llb_dot_draws_every_op():

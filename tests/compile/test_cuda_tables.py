@@ -7,6 +7,7 @@ import re
 import pytest
 
 from envbuild.compile.cuda import (
+    ANY,
     cuda_image,
     gpu_stack,
     load_table,
@@ -175,7 +176,8 @@ def test_vllm_release_picks_newest_matching():
     [
         (["numpy", "torch==2.5.1"], ("2.5.1", None)),
         (["vllm==0.8.5"], (None, "0.8.5")),
-        (["torch==2.4.0+cu121", "vllm"], ("2.4.0", "0.11.1")),
+        (["torch==2.4.0+cu121", "vllm"], ("2.4.0", ANY)),
+        (["torch"], (ANY, None)),
         (["torch>=2.1"], (None, None)),
         (["torchvision==0.20.1"], (None, None)),
     ],
@@ -198,3 +200,24 @@ def test_requested_versions(packages, expected):
 )
 def test_ubuntu_release_of_the_base_image(image, release):
     assert ubuntu_release(image) == release
+
+
+@pytest.mark.parametrize(
+    ("request_", "torch", "vllm", "image_tag"),
+    [
+        # a bare `torch` with a CUDA request: the newest torch built for that CUDA, not the newest overall
+        (dict(cuda="11.8.0", torch=ANY), "2.7.1", None, "11.8.0-cudnn8-devel-ubuntu22.04"),
+        (dict(cuda="12.4", torch=ANY), "2.6.0", None, "12.4.1-cudnn-devel-ubuntu22.04"),
+        (dict(torch=ANY), "2.9.1", None, "12.8.1-cudnn-devel-ubuntu22.04"),
+        # no torch in the table for CUDA 11.2: no pin, pip decides (as envd's plain `pip install torch`)
+        (dict(cuda="11.2.2", torch=ANY, ubuntu="20.04"), None, None, "11.2.2-cudnn8-devel-ubuntu20.04"),
+        # a bare `vllm`: the newest release built for the requested CUDA
+        (dict(cuda="12.4", vllm=ANY), "2.6.0", "0.8.5", "12.4.1-cudnn-devel-ubuntu22.04"),
+        (dict(cuda="12.4", vllm=ANY, torch=ANY), "2.6.0", "0.8.5", "12.4.1-cudnn-devel-ubuntu22.04"),
+    ],
+)
+def test_bare_torch_and_vllm_take_the_newest_that_fits(request_, torch, vllm, image_tag):
+    stack = gpu_stack(**request_)
+    assert (stack.torch.torch if stack.torch else None) == torch
+    assert (stack.vllm.vllm if stack.vllm else None) == vllm
+    assert stack.image.ref == f"{REPO}:{image_tag}"

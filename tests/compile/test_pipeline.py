@@ -254,3 +254,19 @@ def test_cuda_base_keeps_the_ubuntu_release_of_the_base_image(image, release):
 
     ref = base_ref(graph(base=Base(image=image, dev=False), cuda=Cuda(version="11.8.0", cudnn="8")))
     assert ref.startswith("docker.io/nvidia/cuda:11.8.0-cudnn8-") and ref.endswith(release), ref
+
+
+def test_compiling_reads_nothing_from_the_environment(monkeypatch, tmp_path):
+    """The same graph and target give the same bytes whatever the environment says about Horust, proxies or
+    CA bundles: the builder decides those and hands them in."""
+    from envbuild.compile.horust import HorustSource
+    from envbuild.graph import Base
+
+    dev = graph(base=Base(image="docker.io/library/debian:bookworm", dev=True))
+    target = BuildTarget(horust=HorustSource(kind="image", ref="horust:1", path="/sbin/horust"))
+    before = compile_graph(dev, target=target).definition.SerializeToString()
+    monkeypatch.setenv("ENVBUILD_HORUST", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("ENVBUILD_HORUST_SHA256", "sha256:" + "1" * 64)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.test:3128")
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    assert compile_graph(dev, target=target).definition.SerializeToString() == before

@@ -10,7 +10,7 @@ EVERY_BUILTIN = f"""
 # syntax=v1
 
 def build():
-    base(image="debian:bookworm", dev=True)
+    base(image="debian:bookworm", dev=False)  # config.entrypoint is refused on dev images, as in envd
     shell(name="zsh")
     run(commands=["true"], mount_host=False)
     git_config(name="n", email="e@example.com", editor="vim")

@@ -150,3 +150,9 @@ def test_private_entry_function_is_refused(project):
 def test_return_value_of_build_is_ignored(project):
     graph = project.evaluate("def build():\n    install.go()\n    return install\n")
     assert graph.languages[0].name == "go"
+
+
+def test_a_parse_error_names_the_likely_tokens_not_fifty(project):
+    err = project.error('base(image="x" dev=True)')
+    assert err.message.endswith("expected ')' or ','"), err.message
+    assert "expected one of" not in err.message

@@ -198,3 +198,23 @@ def test_cache_directory_that_cannot_be_written(project, tmp_path, monkeypatch):
     monkeypatch.setenv("ENVBUILD_CACHE_DIR", str(blocker))
     err = project.error(_build(f"file://{tmp_path / 'lib'}"))
     assert "include()" in err.message and err.location.line == 1
+
+
+def test_offline_checkout_reads_only_the_cache(project, tmp_path):
+    """The language server's mode: no clone → NotCached (nothing written); a cached clone is used as it is,
+    even when the repository has moved on."""
+    from envbuild.lang import include
+    from envbuild.paths import cache_dir
+
+    first = make_repo(tmp_path / "lib", LIB)
+    url = f"file://{tmp_path / 'lib'}"
+    with pytest.raises(include.NotCached) as info:
+        include.checkout(url, None, offline=True)
+    assert info.value.hint and "envbuild build" in info.value.hint
+    assert not (cache_dir() / "include").exists()
+    project.evaluate(_build(url))  # a normal evaluation clones
+    make_repo(tmp_path / "lib", {"more.envd": "X = 1\n"}, message="newer")
+    cached = include.checkout(url, None, offline=True)
+    assert cached.commit == first and (cached.root / "tools.envd").is_file()
+    with pytest.raises(include.NotCached, match="not in the local cache at 'v9' yet"):
+        include.checkout(url, "v9", offline=True)

@@ -146,6 +146,18 @@ def test_exec_runtime_command_returns_output_and_exit_code(up):
     assert (out.returncode, out.stdout.strip()) == (9, "two words")
 
 
+def test_envd_spellings_reach_the_same_environment(up):
+    """envd users' habits: `exec -n NAME --raw 'CMD'` runs a command line through the shell, `envs list`,
+    `image ls` and `env ls` list the same things as envbuild's own spellings."""
+    out = up.envbuild("exec", "-n", up.name, "--raw", "cd / && echo \"$PWD $((6 * 7))\"; exit 5")
+    assert (out.returncode, out.stdout.strip()) == (5, "/ 42"), out.stderr
+    listed = json.loads(up.envbuild("envs", "list", "--format", "json").stdout)
+    assert up.name in {e["name"] for e in listed}
+    assert json.loads(up.envbuild("env", "ls", "--format", "json").stdout) == listed
+    images = json.loads(up.envbuild("image", "ls", "--format", "json").stdout)
+    assert any(TAG in i["tags"] for i in images)
+
+
 def test_up_twice_without_force_is_refused_cleanly(up):
     before = up.describe()["container_id"]
     out = up.envbuild("up", "--detach", "--tag", TAG, "--name", up.name)
@@ -260,7 +272,7 @@ def test_container_removed_behind_our_back_is_recreated_by_the_next_up(up):
 
 
 def test_zz_destroy_removes_container_and_ssh_entry(up):
-    out = up.envbuild("destroy", "--name", up.name)
+    out = up.envbuild("down", "-n", up.name)  # envd's spelling of `destroy --name`
     assert out.returncode == 0, out.stderr
     assert f"{up.name}.envd" not in up.ssh_config.read_text()
     listed = up.envbuild("envs", "ls", "--format", "json")

@@ -60,14 +60,14 @@ def horust_source(
         if not checksum.startswith("sha256:") or len(checksum) != 71:
             raise UsageError(origin, value, "a release URL needs its checksum: URL#sha256:<64 hex digits>")
         return HorustSource(kind="release", url=url, checksum=checksum, version="custom")
-    path = Path(value).expanduser()
-    if not path.is_file():
+    binary = Path(value).expanduser()
+    if not binary.is_file():
         raise UsageError(
             origin,
             value,
             "'release', a Horust binary file that exists, docker-image://REF, or https://…tar.gz#sha256:<hex>",
         )
-    return HorustSource(kind="file", path=str(path.resolve()))
+    return HorustSource(kind="file", path=str(binary.resolve()))
 
 
 def _pinned_release(platform: str, env: Mapping[str, str], *, verified: bool) -> HorustSource:

@@ -75,7 +75,8 @@ def merge_diff_probe() -> ops_pb2.Definition:
         diff=ops_pb2.DiffOp(lower=ops_pb2.LowerDiffInput(input=0), upper=ops_pb2.UpperDiffInput(input=1)),
     ).SerializeToString()
     terminal = ops_pb2.Op(inputs=[ops_pb2.Input(digest=_digest(diff))]).SerializeToString()
-    definition = ops_pb2.Definition(**{"def": [a, b, merge, diff, terminal]})
+    definition = ops_pb2.Definition()
+    getattr(definition, "def").extend([a, b, merge, diff, terminal])  # `def` is a Python keyword
     # The server checks capabilities only where the definition declares them, as the Go client does.
     definition.metadata[_digest(merge)].caps["mergeop"] = True
     definition.metadata[_digest(diff)].caps["diffop"] = True

@@ -301,7 +301,7 @@ class Client:
             request.Cache.Exports.add(Type=entry.type, Attrs=dict(entry.attrs))
 
         trace = Trace(log_lines=TRACE_LOG_LINES)
-        sinks: list[StatusCallback] = [trace.apply]
+        sinks: list[StatusCallback] = [trace.record]
         if on_status is not None:
             sinks.append(on_status)
 

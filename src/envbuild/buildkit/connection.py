@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
 import queue
 import socket
@@ -43,7 +44,7 @@ def _connect_docker(docker_host: str) -> socket.socket:
     if docker_host.startswith("unix://"):
         path = docker_host[len("unix://") :]
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        target: object = path
+        target: str | tuple[str, int] = path
         where = path
     else:
         hostport = docker_host[len("tcp://") :].rstrip("/")
@@ -115,8 +116,9 @@ class _ProcessPipe(Pipe):
         )
 
     def recv(self) -> bytes:
-        assert self.proc.stdout is not None
-        return self.proc.stdout.read1(CHUNK)
+        stdout = self.proc.stdout
+        assert isinstance(stdout, io.BufferedReader)  # Popen's default buffering
+        return stdout.read1(CHUNK)
 
     def send(self, data: bytes) -> None:
         assert self.proc.stdin is not None

@@ -22,6 +22,7 @@ import grpc
 from google.protobuf import empty_pb2
 
 from envbuild._proto.content import content_pb2
+from envbuild.buildkit.errors import abort
 
 STORE_ID_KEY = "buildkit-attachable-store-id"
 REF_NAME = "org.opencontainers.image.ref.name"
@@ -96,18 +97,17 @@ class ContentService:
             if key == STORE_ID_KEY:
                 store = self.stores.get(value)
                 if store is None:
-                    context.abort(grpc.StatusCode.NOT_FOUND, f"unknown store {value}")
+                    abort(context, grpc.StatusCode.NOT_FOUND, f"unknown store {value}")
                 return store
-        context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"request lacks metadata {STORE_ID_KEY!r}")
-        raise AssertionError  # abort raises
+        abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"request lacks metadata {STORE_ID_KEY!r}")
 
     def _blob(self, store: LocalStore, digest: str, context: grpc.ServicerContext) -> Path:
         try:
             path = store.blob(digest)
         except ValueError as exc:
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+            abort(context, grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         if not path.is_file():
-            context.abort(grpc.StatusCode.NOT_FOUND, f"content digest {digest}: not found")
+            abort(context, grpc.StatusCode.NOT_FOUND, f"content digest {digest}: not found")
         return path
 
     def info(self, request: content_pb2.InfoRequest, context: grpc.ServicerContext):
@@ -146,7 +146,7 @@ class ContentService:
     def status(self, request: content_pb2.StatusRequest, context: grpc.ServicerContext):
         path = self._store(context).ingest_path(request.ref)
         if not path.exists():
-            context.abort(grpc.StatusCode.NOT_FOUND, f"ref {request.ref}: not found")
+            abort(context, grpc.StatusCode.NOT_FOUND, f"ref {request.ref}: not found")
         status = content_pb2.Status(ref=request.ref, offset=path.stat().st_size)
         return content_pb2.StatusResponse(status=status)
 
@@ -172,11 +172,13 @@ class ContentService:
             for req in requests:
                 if path is None:
                     if not req.ref:
-                        context.abort(grpc.StatusCode.INVALID_ARGUMENT, "first message must have a reference")
+                        abort(
+                            context, grpc.StatusCode.INVALID_ARGUMENT, "first message must have a reference"
+                        )
                     if req.expected:
                         with contextlib.suppress(ValueError):
                             if store.blob(req.expected).is_file():
-                                context.abort(grpc.StatusCode.ALREADY_EXISTS, f"{req.expected} exists")
+                                abort(context, grpc.StatusCode.ALREADY_EXISTS, f"{req.expected} exists")
                     path = store.ingest_path(req.ref)
                     fh = open(path, "a+b")  # noqa: SIM115 - closed in finally; resumes an earlier ingest
                 assert fh is not None
@@ -191,16 +193,16 @@ class ContentService:
                         fh.truncate(req.offset)
                         fh.seek(req.offset)
                     elif req.offset > size:
-                        context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"write at {req.offset} > {size}")
+                        abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"write at {req.offset} > {size}")
                     fh.write(req.data)
                 elif req.action == content_pb2.COMMIT:
                     fh.flush()
                     digest = _file_digest(path)
                     size = path.stat().st_size
                     if req.total and req.total != size:
-                        context.abort(grpc.StatusCode.FAILED_PRECONDITION, f"size {size} != {req.total}")
+                        abort(context, grpc.StatusCode.FAILED_PRECONDITION, f"size {size} != {req.total}")
                     if req.expected and req.expected != digest:
-                        context.abort(grpc.StatusCode.FAILED_PRECONDITION, f"{digest} != {req.expected}")
+                        abort(context, grpc.StatusCode.FAILED_PRECONDITION, f"{digest} != {req.expected}")
                     target = store.blob(digest)
                     if target.exists():
                         path.unlink()

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, NoReturn
+
 from envbuild.errors import EnvbuildError, Location
+
+if TYPE_CHECKING:
+    import grpc
+
+
+def abort(context: grpc.ServicerContext, code: grpc.StatusCode, message: str) -> NoReturn:
+    """End a session service call with a status for BuildKit (grpc's `abort` raises; this says so)."""
+    context.abort(code, message)
+    raise AssertionError("grpc's ServicerContext.abort returned")
 
 
 class BuildKitError(EnvbuildError):

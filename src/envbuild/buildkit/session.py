@@ -31,6 +31,7 @@ from envbuild._proto.secrets import secrets_pb2
 from envbuild._proto.sshforward import ssh_pb2
 from envbuild.buildkit import auth, content_store, filesync
 from envbuild.buildkit.connection import MAX_MESSAGE, Connection
+from envbuild.buildkit.errors import abort
 from envbuild.buildkit.patterns import PathFilter
 from envbuild.buildkit.secrets import SecretSource, read_secret
 
@@ -102,7 +103,7 @@ class Session:
         name = (_decoded(md, "dir-name") or [""])[0]
         root = self.options.local_dirs.get(name)
         if root is None:
-            context.abort(grpc.StatusCode.NOT_FOUND, f"no access allowed to dir {name!r}")
+            abort(context, grpc.StatusCode.NOT_FOUND, f"no access allowed to dir {name!r}")
         filt = PathFilter(
             include=tuple(_decoded(md, "include-patterns")), exclude=tuple(_decoded(md, "exclude-patterns"))
         )
@@ -116,7 +117,7 @@ class Session:
             index = 0
         target = self._targets.get(index)
         if target is None:
-            context.abort(grpc.StatusCode.NOT_FOUND, f"exporter {index} has no destination")
+            abort(context, grpc.StatusCode.NOT_FOUND, f"exporter {index} has no destination")
         try:
             if target.is_dir:
                 packets = (types_pb2.Packet.FromString(raw) for raw in requests)
@@ -129,7 +130,7 @@ class Session:
                         fh.write(filesync_pb2.BytesMessage.FromString(raw).data)
         except OSError as exc:
             self.errors.append(f"cannot write the export to {target.dest}: {exc}")
-            context.abort(grpc.StatusCode.INTERNAL, str(exc))
+            abort(context, grpc.StatusCode.INTERNAL, str(exc))
 
     def _credentials(self, request: auth_pb2.CredentialsRequest, context: grpc.ServicerContext):
         creds = auth.lookup(request.Host, self.options.docker_config)
@@ -139,7 +140,7 @@ class Session:
         source = self.options.secrets.get(request.ID)
         data = None if source is None else read_secret(source)
         if data is None:
-            context.abort(grpc.StatusCode.NOT_FOUND, f"secret {request.ID} not found")
+            abort(context, grpc.StatusCode.NOT_FOUND, f"secret {request.ID} not found")
         return secrets_pb2.GetSecretResponse(data=data)
 
     def _agent_path(self, ssh_id: str) -> str | None:
@@ -150,14 +151,14 @@ class Session:
     def _check_agent(self, request: ssh_pb2.CheckAgentRequest, context: grpc.ServicerContext):
         ssh_id = request.ID or "default"
         if not self._agent_path(ssh_id):
-            context.abort(grpc.StatusCode.NOT_FOUND, f"unset ssh forward key {ssh_id}")
+            abort(context, grpc.StatusCode.NOT_FOUND, f"unset ssh forward key {ssh_id}")
         return ssh_pb2.CheckAgentResponse()
 
     def _forward_agent(self, requests: Iterator[ssh_pb2.BytesMessage], context: grpc.ServicerContext):
         ssh_id = (_metadata(context).get(SSH_ID_KEY) or ["default"])[0]
         path = self._agent_path(ssh_id)
         if not path:
-            context.abort(grpc.StatusCode.NOT_FOUND, f"unset ssh forward key {ssh_id}")
+            abort(context, grpc.StatusCode.NOT_FOUND, f"unset ssh forward key {ssh_id}")
         agent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         agent.connect(path)
 

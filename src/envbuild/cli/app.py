@@ -14,21 +14,22 @@ import typer
 
 from envbuild.errors import EnvbuildError
 
-COMMAND_MODULES = (
-    "envbuild.cli.version",
-    "envbuild.cli.context",
+COMMAND_MODULES = (  # in the order help lists them: by how often a user needs them
+    "envbuild.cli.build",
     "envbuild.cli.up",
-    "envbuild.cli.run",
     "envbuild.cli.exec",
     "envbuild.cli.destroy",
+    "envbuild.cli.run",
     "envbuild.cli.envs",
     "envbuild.cli.images",
+    "envbuild.cli.context",
     "envbuild.cli.pause",
-    "envbuild.cli.bootstrap",
     "envbuild.cli.init",
+    "envbuild.cli.bootstrap",
     "envbuild.cli.prune",
-    "envbuild.cli.build",
     "envbuild.cli.debug",
+    "envbuild.cli.lsp",
+    "envbuild.cli.version",
 )
 
 app = typer.Typer(
@@ -37,13 +38,19 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Tracebacks for internal errors (ENVBUILD_DEBUG=1)."),
+) -> None:
     """Build and run development environments from envd v1 build files, on BuildKit."""
+    if debug:
+        os.environ["ENVBUILD_DEBUG"] = "1"
 
 
 for _name in COMMAND_MODULES:

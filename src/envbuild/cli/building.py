@@ -7,6 +7,7 @@ chose and is the one place that streams an exported tarball to stdout.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -23,8 +24,31 @@ if TYPE_CHECKING:
     from envbuild.builder import BuildOptions, BuildResult
     from envbuild.graph import Graph
 
+_PLATFORM = re.compile(r"^linux/(amd64|arm64|arm/v7|arm/v6|ppc64le|s390x|riscv64|386)$")
+_OWNER = re.compile(r"^(\d+)(?::(\d+))?$")
+_CACHE_HELP = "type=registry,ref=HOST/REPO:TAG[,mode=max] or type=inline; repeatable."
+
+# The flags every command that builds takes (`build`, `up`), declared once with envd's names and aliases.
 Progress = Annotated[
     str, typer.Option("--progress", help=f"Build output: {', '.join(PROGRESS_MODES)}.", show_default=True)
+]
+Platform = Annotated[str | None, typer.Option("--platform", help="Target platform, e.g. linux/amd64.")]
+NoCache = Annotated[bool, typer.Option("--no-cache", help="Run every step again.")]
+ExportCache = Annotated[
+    list[str] | None, typer.Option("--export-cache", "--ec", metavar="SPEC", help=_CACHE_HELP)
+]
+ImportCache = Annotated[
+    list[str] | None, typer.Option("--import-cache", "--ic", metavar="SPEC", help=_CACHE_HELP)
+]
+Owner = Annotated[
+    str | None,
+    typer.Option("--owner", envvar="ENVD_BUILD_OWNER", help="UID[:GID] of the dev user (default: yours)."),
+]
+UseProxy = Annotated[bool, typer.Option("--use-proxy", "--proxy", help="Pass HTTP(S)_PROXY to build steps.")]
+CaBundle = Annotated[Path | None, typer.Option("--ca-bundle", help="CA bundle for build steps (a secret).")]
+Horust = Annotated[
+    str | None,
+    typer.Option("--horust", help="Dev images: release, a binary, docker-image://REF or URL#sha256:HEX."),
 ]
 
 
@@ -32,6 +56,51 @@ def check_progress(value: str) -> str:
     if value not in PROGRESS_MODES:
         raise UsageError("--progress", value, "one of " + ", ".join(PROGRESS_MODES))
     return value
+
+
+def check_platform(value: str | None) -> str | None:
+    if value is not None and not _PLATFORM.match(value):
+        raise UsageError("--platform", value, "os/arch such as linux/amd64 or linux/arm64")
+    return value
+
+
+def check_owner(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    match = _OWNER.match(value)
+    if not match:
+        raise UsageError("--owner", value, "UID or UID:GID as numbers, e.g. 1000:1000")
+    uid = int(match.group(1))
+    return uid, int(match.group(2) or uid)
+
+
+def build_options(
+    *,
+    progress: str,
+    platform: str | None,
+    no_cache: bool,
+    export_cache: list[str] | None,
+    import_cache: list[str] | None,
+    owner: str | None,
+    use_proxy: bool,
+    ca_bundle: Path | None,
+    horust: str | None,
+) -> BuildOptions:
+    """The shared build flags, each checked (naming the flag) before anything connects or builds."""
+    from envbuild.builder import BuildOptions
+    from envbuild.builder.outputs import parse_cache_spec
+
+    check_progress(progress)
+    return BuildOptions(
+        platform=check_platform(platform),
+        no_cache=no_cache,
+        cache_imports=tuple(parse_cache_spec(c, "--import-cache") for c in import_cache or ()),
+        cache_exports=tuple(parse_cache_spec(c, "--export-cache") for c in export_cache or ()),
+        owner=check_owner(owner),
+        use_proxy=use_proxy,
+        ca_bundle=ca_bundle,
+        horust=horust or None,
+    )
 
 
 def run_build(graph: Graph, options: BuildOptions, progress: str) -> BuildResult:

@@ -11,9 +11,10 @@ from typing import Annotated
 
 import typer
 
-Name = Annotated[str, typer.Option("--name", help="Environment name (default: from the project dir).")]
+Name = Annotated[str, typer.Option("--name", "-n", help="Environment name (default: from the project dir).")]
 Volume = Annotated[
-    list[str] | None, typer.Option("--volume", "-v", help="Extra bind mount HOST:CONTAINER[:ro].")
+    list[str] | None,
+    typer.Option("--volume", "-v", metavar="HOST:CONTAINER[:ro]", help="Extra bind mount (repeatable)."),
 ]
 Detach = Annotated[bool, typer.Option("--detach", help="Do not attach a shell.")]
 Force = Annotated[bool, typer.Option("--force", help="Recreate the environment if it exists.")]
@@ -25,7 +26,8 @@ Cpus = Annotated[str, typer.Option("--cpus", help="CPU limit, such as 0.5 or 2."
 CpuSet = Annotated[str, typer.Option("--cpu-set", help="CPUs the environment may use, such as 0-3 or 1,3.")]
 Memory = Annotated[str, typer.Option("--memory", help="Memory limit, such as 512m or 2g.")]
 Cap = Annotated[
-    list[str] | None, typer.Option("--cap", help="Add a Linux capability, e.g. SYS_PTRACE (repeatable).")
+    list[str] | None,
+    typer.Option("--cap", metavar="CAP", help="Add a Linux capability, e.g. SYS_PTRACE (repeatable)."),
 ]
 Restart = Annotated[str, typer.Option("--restart", help="no, always, unless-stopped, on-failure.")]
 Host = Annotated[str, typer.Option("--host", help="Host address sshd is published on.")]

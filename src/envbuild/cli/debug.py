@@ -42,14 +42,15 @@ def llb(
     """
     from envbuild.builder import BuildOptions
     from envbuild.builder.orchestrator import local_target
-    from envbuild.cli.build import check_owner, check_platform
+    from envbuild.cli.building import check_owner, check_platform
     from envbuild.compile import compile_graph
     from envbuild.compile.dump import dump_dot, snapshot
 
     options = BuildOptions(platform=check_platform(platform), owner=check_owner(owner))
     graph = project.load_graph(path, from_)
     target, _ = local_target(graph, options, merge_diff=not no_merge, verified_horust=False)
-    compiled = compile_graph(graph, target=target)
+    with project.located_from_here(graph):
+        compiled = compile_graph(graph, target=target)
     typer.echo(dump_dot(compiled.definition) if dot else snapshot(compiled), nl=False)
 
 

@@ -7,6 +7,7 @@ import typer
 
 def register(app: typer.Typer) -> None:
     @app.command()
+    @app.command("down", hidden=True)  # envd's alias
     def destroy(
         name: str = typer.Option(
             "", "--name", "-n", help="Environment name (default: from the project dir)."

@@ -11,6 +11,7 @@ envs_app = typer.Typer(help="List and describe environments.", no_args_is_help=T
 
 
 @envs_app.command("ls")
+@envs_app.command("list", hidden=True)  # envd's spelling
 def ls(fmt: str = typer.Option("table", "--format", help="table or json.")) -> None:
     """List environments."""
     from envbuild.runtime import containers
@@ -66,3 +67,4 @@ def graph_summary(graph) -> dict[str, object]:
 
 def register(app: typer.Typer) -> None:
     app.add_typer(envs_app, name="envs")
+    app.add_typer(envs_app, name="env", hidden=True)  # envd's alias

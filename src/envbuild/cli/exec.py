@@ -10,7 +10,7 @@ import typer
 from envbuild.errors import EnvbuildError, UsageError
 
 
-def running_environment(name: str | None, path: str):
+def running_environment(name: str, path: str):
     """The named environment (or the project dir's), which must be running."""
     from envbuild.cli.up import env_name_for
     from envbuild.runtime import containers
@@ -35,8 +35,11 @@ def running_environment(name: str | None, path: str):
 def register(app: typer.Typer) -> None:
     @app.command(name="exec")
     def exec_(
-        args: Annotated[list[str] | None, typer.Argument(help="Command to run, after `--`.")] = None,
+        args: Annotated[
+            list[str] | None, typer.Argument(metavar="CMD", help="Command to run, after `--`.")
+        ] = None,
         command: str = typer.Option("", "--command", "-c", help="A runtime.command from the build file."),
+        raw: str = typer.Option("", "--raw", "-r", help="A command line for the shell (envd's --raw)."),
         name: str = typer.Option(
             "", "--name", "-n", help="Environment name (default: from the project dir)."
         ),
@@ -46,19 +49,28 @@ def register(app: typer.Typer) -> None:
         """Run a command in the environment from its project dir; exits with the command's exit code."""
         from envbuild.runtime import ssh
 
-        if command and args:
-            raise UsageError("--command", command, "either --command NAME or a command after `--`, not both")
-        if not command and not args:
-            raise UsageError("--command", "", "a runtime.command name, or a command after `--`")
+        given = [flag for flag, value in (("--command", command), ("--raw", raw), ("--", args)) if value]
+        if len(given) > 1:
+            raise UsageError(
+                given[0], command or raw, f"one of --command NAME, --raw 'CMD' or a command after `--`, "
+                f"not {' and '.join(given)}",
+            )
+        if not given:
+            raise UsageError("--command", "", "a runtime.command name, --raw 'CMD', or a command after `--`")
         env = running_environment(name, path)
         if command:
-            if command not in env.commands:
-                known = (
-                    ", ".join(sorted(env.commands)) or "none are defined (runtime.command in the build file)"
+            if not env.commands:
+                raise UsageError(
+                    "--command", command, f"a runtime.command name, and environment {env.name} defines none",
+                    hint="add runtime.command(commands={...}) to the build function, or run a command "
+                    "after `--`",
                 )
-                raise UsageError("--command", command, f"one of {known}")
+            if command not in env.commands:
+                raise UsageError("--command", command, f"one of {', '.join(sorted(env.commands))}")
             remote = env.commands[command]
+        elif raw:
+            remote = raw  # a command line, as the user typed it: the remote shell parses it
         else:
-            remote = shlex.join(args)
+            remote = shlex.join(args or ())
         code = ssh.run(env.name, ssh.in_workdir(env.workdir, remote), tty=tty)
         raise typer.Exit(code)

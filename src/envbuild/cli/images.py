@@ -45,6 +45,7 @@ def _get(client, name: str):
 
 
 @images_app.command("ls")
+@images_app.command("list", hidden=True)  # envd's spelling
 def ls(fmt: str = typer.Option("table", "--format", help="table or json.")) -> None:
     """List envbuild images."""
     from envbuild.runtime import labels
@@ -53,7 +54,7 @@ def ls(fmt: str = typer.Option("table", "--format", help="table or json.")) -> N
     check_format(fmt)
     found = docker_client().images.list(filters={"label": labels.GRAPH})
     rows = sorted((_record(i) for i in found), key=lambda r: str(r["name"]))
-    emit(rows, ("name", "id", "project", "dev", "gpu", "size_mb", "created"), fmt)
+    emit(rows, ("name", "id", "project", "dev", "gpu", "size_mb", "created"), fmt, times=("created",))
 
 
 @images_app.command("describe")
@@ -98,3 +99,4 @@ def rm(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(images_app, name="images")
+    app.add_typer(images_app, name="image", hidden=True)  # envd's alias

@@ -7,12 +7,16 @@ flag, whichever command it was given to.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from envbuild.errors import UsageError
+from envbuild.errors import EnvbuildError, UsageError
 
 if TYPE_CHECKING:
     from envbuild.graph import Graph
@@ -63,3 +67,21 @@ def load_graph(path: Path | str, from_: str | None) -> Graph:
 
     project, file, function = build_file(path, from_)
     return evaluate(file, function, project_dir=project)
+
+
+@contextmanager
+def located_from_here(graph: Graph) -> Iterator[None]:
+    """Errors of later stages name the build file as evaluation errors do: relative to where the user is.
+
+    The graph keeps locations relative to the project (they travel with the image), so a compile or runtime
+    error raised for `build.envd:3:5` is shown as `myproject/build.envd:3:5` when the user is elsewhere.
+    """
+    try:
+        yield
+    except EnvbuildError as err:
+        location = err.location
+        if location is not None and not Path(location.file).is_absolute():
+            in_project = Path(graph.project.dir) / location.file
+            if in_project.is_file():
+                err.location = replace(location, file=os.path.relpath(in_project))
+        raise

@@ -57,7 +57,7 @@ def register(app: typer.Typer) -> None:
         if fmt == "json":
             emit(rows, (), fmt)
             return
-        total = sum(float(r["size_mb"]) for r in rows)
+        total = sum(round(r.Size / 1e6, 1) for r in records)
         verb = "could free" if dry_run else "freed"
         if rows:
             emit(rows, ("id", "type", "size_mb", "description"), fmt)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -30,7 +31,7 @@ def env_name_for(name: str, path: str, client=None) -> str:
     return found[0] if len(found) == 1 else resolve_name(None, project_path)
 
 
-def print_environment(env, *, token_hint: bool = True) -> None:
+def print_environment(env) -> None:
     typer.echo(f"environment {env.name} is {env.status}")
     typer.echo(f"  ssh      ssh {env.name}.envd  (127.0.0.1:{env.ssh_port})")
     if env.jupyter_url:
@@ -97,25 +98,34 @@ def register(app: typer.Typer) -> None:
         jupyter_port: flags.JupyterPort = None,
         timeout: flags.Timeout = 60.0,
         progress: building.Progress = "auto",
-        use_proxy: bool = typer.Option(False, "--use-proxy", help="Pass HTTP(S)_PROXY to build steps."),
-        horust: str = typer.Option(
-            "",
-            "--horust",
-            help="Horust for the image: release, a local binary, docker-image://REF (air-gapped).",
-        ),
+        use_proxy: building.UseProxy = False,
+        horust: building.Horust = None,
+        platform: building.Platform = None,
+        no_cache: building.NoCache = False,
+        export_cache: building.ExportCache = None,
+        import_cache: building.ImportCache = None,
+        owner: building.Owner = None,
+        ca_bundle: building.CaBundle = None,
+        private_key: Annotated[
+            Path | None,
+            typer.Option("--private-key", "-k", help="Your SSH key for it (with <file>.pub beside it)."),
+        ] = None,
         context: builder_flags.ContextName = None,
     ) -> None:
         """Build the environment and start it; attach with ssh unless --detach."""
         from dataclasses import replace
 
         from envbuild import contexts
-        from envbuild.builder import BuildOptions
         from envbuild.runtime import lifecycle
         from envbuild.runtime.engine import docker_client
-        from envbuild.runtime.keys import ensure_key_pair
+        from envbuild.runtime.keys import ensure_key_pair, given_key_pair
         from envbuild.runtime.spec import plan
 
-        building.check_progress(progress)
+        build_options = building.build_options(
+            progress=progress, platform=platform, no_cache=no_cache, export_cache=export_cache,
+            import_cache=import_cache, owner=owner, use_proxy=use_proxy, ca_bundle=ca_bundle, horust=horust,
+        )
+        keys = given_key_pair(private_key) if private_key is not None else None
         project_path = project.project_dir(path)
         choice = contexts.select(context)
         client = docker_client(choice.context)
@@ -126,7 +136,7 @@ def register(app: typer.Typer) -> None:
                 "`envbuild up` runs dev images only, and this build function's base is not one",
                 hint="use base(dev=True) in the build function, or `envbuild build` for a non-dev image",
             )
-        keys = ensure_key_pair()
+        keys = keys or ensure_key_pair()
         options = flags.container_options(
             env_name,
             "",
@@ -146,22 +156,18 @@ def register(app: typer.Typer) -> None:
             jupyter_port=jupyter_port,
             timeout=timeout,
         )
-        # every flag (and the GPUs they ask for) checked before the build starts
-        spec = without_unavailable_gpu(client, plan(options, graph, public_key=keys.public))
-        old = lifecycle.check_can_start(client, env_name, force=force, keys=keys)
-        result = building.run_build(
-            graph,
-            BuildOptions(
-                address=builder_flags.prepare(choice).address,
-                tag=tag or None,
-                ssh_public_key=keys.public_text(),
-                use_proxy=use_proxy,
-                horust=horust or None,
-            ),
-            progress,
-        )
-        if result.name is None:
-            raise EnvbuildError("the build produced no image to run")
-        env = lifecycle.start(client, replace(spec, image=result.name), keys, replace=old)
+        with project.located_from_here(graph):
+            # every flag (and the GPUs they ask for) checked before the build starts
+            spec = without_unavailable_gpu(client, plan(options, graph, public_key=keys.public))
+            old = lifecycle.check_can_start(client, env_name, force=force, keys=keys)
+            address = builder_flags.prepare(choice).address
+            result = building.run_build(
+                graph,
+                replace(build_options, address=address, tag=tag or None, ssh_public_key=keys.public_text()),
+                progress,
+            )
+            if result.name is None:
+                raise EnvbuildError("the build produced no image to run")
+            env = lifecycle.start(client, replace(spec, image=result.name), keys, replace=old)
         print_environment(env)
         attach_or_explain(env_name, detach)

@@ -19,6 +19,7 @@ from typing import Any
 from envbuild.errors import EnvbuildError, Location
 
 _DATA = Path(__file__).with_name("data")
+ANY = "*"  # a bare `torch` / `vllm` request: the newest release that fits
 _VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
 
 
@@ -41,10 +42,23 @@ def _major_minor(version: str) -> str:
     return ".".join(version.split(".")[:2])
 
 
+def _known(what: str) -> str:
+    """The versions the tables hold for `what` ("CUDA version", "torch version", "vllm version")."""
+    if what.startswith("CUDA"):
+        return _listing(r["cuda"] for r in load_table("cuda_images")["images"])
+    if what.startswith("torch"):
+        return _listing(r["torch"] for r in _torch_rows())
+    return _listing(r["vllm"] for r in load_table("vllm")["releases"])
+
+
 def _check_version(what: str, value: str, location: Location | None) -> str:
     value = str(value).strip()
     if not _VERSION.match(value):
-        raise EnvbuildError(f"{what} {value!r} is not a version like 12.4 or 12.4.1", location=location)
+        raise EnvbuildError(
+            f"{what} {value!r} is not a version like 12.4 or 12.4.1",
+            hint=f"{what}s in envbuild's tables: {_known(what)}",
+            location=location,
+        )
     return value
 
 
@@ -171,7 +185,8 @@ def torch_wheels(
     table = load_table("pytorch")
     if torch is None and cuda is None:
         raise EnvbuildError("a torch version or a CUDA version is needed to pick PyTorch wheels",
-                            location=location)
+                            hint="CUDA versions with torch wheels: "
+                            f"{_listing(c for r in _torch_rows() for c in r['cuda'])}", location=location)
     if cuda is not None:
         cuda = _major_minor(_check_version("CUDA version", cuda, location))
     if torch is not None:
@@ -196,6 +211,7 @@ def torch_wheels(
                 location=location,
             )
         row = max(rows, key=lambda r: _key(r["torch"]))
+    assert cuda is not None  # from the request or from the torch row
     tag = cuda.replace(".", "")
     packages = tuple(f"{name}=={row[name]}" for name in ("torch", "torchvision", "torchaudio"))
     return TorchWheels(torch=row["torch"], cuda=cuda, index_url=table["index_url"].format(tag=tag),
@@ -258,15 +274,22 @@ def gpu_stack(
     """Everything a CUDA / PyTorch / vLLM request needs, checked for coherence before any build starts.
 
     vLLM fixes torch (its wheel pins one), torch fixes the set of CUDA builds, and the CUDA request must be
-    one of them; the base image then comes from the CUDA major.minor that won.
+    one of them; the base image then comes from the CUDA major.minor that won. `torch`/`vllm` may be `ANY`
+    (a bare `torch` / `vllm` package): the newest release that fits the rest of the request, and when none
+    in the tables fits, no pin at all (pip decides, as it would in envd).
     """
+    any_torch = torch == ANY
+    torch = None if any_torch else torch
+    if vllm == ANY:
+        vllm = _newest_vllm_for(cuda=cuda, torch=torch)
     release = vllm_release(vllm, location=location) if vllm is not None else None
     if release is not None:
         asked_torch = _check_version("torch version", torch, location) if torch is not None else None
         if asked_torch is not None and not _matches(asked_torch, release.torch):
+            asked: str = asked_torch
             raise EnvbuildError(
                 f"vllm {release.vllm} needs torch {release.torch}, not torch {torch}",
-                hint=_vllm_hint("torch", torch, lambda r: _matches(torch, r["torch"])),
+                hint=_vllm_hint("torch", asked, lambda r: _matches(asked, r["torch"])),
                 location=location,
             )
         if cuda is not None and _major_minor(cuda) != release.cuda:
@@ -277,13 +300,33 @@ def gpu_stack(
             )
         torch = release.torch
         cuda = cuda or release.cuda
+    if any_torch and torch is None:
+        torch = _newest_torch_for(cuda)
     wheels = torch_wheels(torch, cuda, location=location) if torch is not None else None
-    if cuda is None:
-        if wheels is None:
-            raise EnvbuildError("install.cuda needs a CUDA version", location=location)
+    if cuda is None and wheels is not None:
         cuda = wheels.cuda
+    if cuda is None:
+        raise EnvbuildError("install.cuda needs a CUDA version", hint=f"CUDA versions: {_known('CUDA')}",
+                            location=location)
     image = cuda_image(cuda, cudnn, dev=dev, ubuntu=ubuntu, location=location)
     return GpuStack(image=image, torch=wheels, vllm=release)
+
+
+def _newest_torch_for(cuda: str | None) -> str | None:
+    """The newest torch with wheels for `cuda` (any torch when None), or None when the table has none."""
+    cuda = _major_minor(cuda) if cuda and _VERSION.match(cuda.strip()) else cuda
+    rows = [r for r in _torch_rows() if cuda is None or cuda in r["cuda"]]
+    return max((r["torch"] for r in rows), key=_key) if rows else None
+
+
+def _newest_vllm_for(*, cuda: str | None, torch: str | None) -> str | None:
+    """The newest vLLM whose wheels fit the requested CUDA and torch, or None when none does."""
+    rows = load_table("vllm")["releases"]
+    if cuda is not None and _VERSION.match(cuda.strip()):
+        rows = [r for r in rows if r["cuda"] == _major_minor(cuda.strip())]
+    if torch is not None and _VERSION.match(torch.strip()):
+        rows = [r for r in rows if _matches(torch.strip(), r["torch"])]
+    return max((r["vllm"] for r in rows), key=_key) if rows else None
 
 
 def _vllm_hint(what: str, value: str, fits) -> str:
@@ -299,8 +342,8 @@ _PIN = re.compile(r"^\s*(torch|vllm)\s*(?:==\s*([0-9][0-9.]*[0-9])(?:\+cu\d+)?)?
 def requested_versions(packages: Sequence[str]) -> tuple[str | None, str | None]:
     """(torch, vllm) versions asked for in python package specs such as 'torch==2.5.1' or 'vllm==0.8.5'.
 
-    A bare 'torch' or 'vllm' counts as "newest in the table"; anything fancier (ranges, URLs, extras) is
-    left alone and returns None for that package, so pip decides.
+    A bare 'torch' or 'vllm' is `ANY` ("the newest that fits", see `gpu_stack`); anything fancier (ranges,
+    URLs, extras) is left alone and returns None for that package, so pip decides.
     """
     found: dict[str, str | None] = {}
     for spec in packages:
@@ -309,8 +352,5 @@ def requested_versions(packages: Sequence[str]) -> tuple[str | None, str | None]
             continue
         name, version = match.groups()
         name = name.lower()
-        if version is None:
-            rows = load_table("pytorch")["releases"] if name == "torch" else load_table("vllm")["releases"]
-            version = max((r[name] for r in rows), key=_key)
-        found[name] = version
+        found[name] = ANY if version is None else version
     return found.get("torch"), found.get("vllm")

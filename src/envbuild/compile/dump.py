@@ -59,10 +59,6 @@ def dump_definition(definition) -> list[dict[str, Any]]:
     return out
 
 
-def dump_json(definition) -> str:
-    return json.dumps(dump_definition(definition), indent=2, sort_keys=True) + "\n"
-
-
 def _label(entry: dict[str, Any]) -> str:
     name = entry.get("description", {}).get("llb.customname")
     if not name:

@@ -166,6 +166,24 @@ def daemon_service(index: int, args: Sequence[str], *, user: str, project_dir: s
                    start_after=tuple(after))
 
 
+RSERVER = "/usr/lib/rstudio-server/bin/rserver"
+
+
+def rstudio_service(*, user: str, project_dir: str, after: Sequence[str]) -> Service:
+    """`config.rstudio_server()`: RStudio Server as envd starts it (`sudo rserver`, port 8787), kept in the
+    foreground so Horust supervises it rather than a daemonised copy. Like envd, the image must bring
+    RStudio Server itself (a base image with it, or `run()`); without it the service log says so."""
+    script = (
+        f"if [ ! -x {RSERVER} ]; then\n"
+        f"  echo 'config.rstudio_server(): {RSERVER} is not installed in this image' >&2\n"
+        "  exit 1\n"
+        "fi\n"
+        f"exec sudo {RSERVER} --server-daemonize=0\n"
+    )
+    return Service(name="rstudio", script=script, user=user, working_directory=project_dir,
+                   start_after=tuple(after))
+
+
 def _uses_shell_syntax(line: str) -> bool:
     """Operators outside quotes, expansions or several lines: then bash runs the line instead of exec."""
     if "$" in line or "`" in line or "\n" in line:
@@ -188,8 +206,9 @@ def dev_services(
     jupyter_port: int | None = None,
     daemons: Sequence[Sequence[str]] = (),
     inits: Sequence[Sequence[str]] = (),
+    rstudio: bool = False,
 ) -> tuple[Service, ...]:
-    """Every service of a dev image, in a stable order: sshd, inits, daemons, jupyter.
+    """Every service of a dev image, in a stable order: sshd, inits, daemons, jupyter, rstudio.
 
     `jupyter_port` None means no Jupyter (`config.jupyter` not called).
     """
@@ -201,6 +220,8 @@ def dev_services(
     if jupyter_port is not None:
         services.append(jupyter_service(token=jupyter_token, port=jupyter_port, project_dir=project_dir,
                                         user=user, as_root=as_root, after=after))
+    if rstudio:
+        services.append(rstudio_service(user=user, project_dir=project_dir, after=after))
     return tuple(services)
 
 

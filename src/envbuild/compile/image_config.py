@@ -42,12 +42,21 @@ def image_env(
     return env
 
 
+def repo_label(graph: Graph) -> str:
+    """`config.repo` as envd writes it: JSON with empty fields left out (`{}` when the file has no repo)."""
+    repo = graph.config.repo
+    info = {"url": repo.url, "description": repo.description} if repo is not None else {}
+    return json.dumps({k: v for k, v in info.items() if v}, separators=(",", ":"))
+
+
 def exposed_ports(graph: Graph) -> list[str]:
     ports: set[int] = {e.envd_port for e in graph.runtime.expose}
     if graph.base.dev:
         ports.add(contract.SSH_PORT)
         if graph.config.jupyter is not None:
             ports.add(graph.config.jupyter.port or contract.JUPYTER_PORT)
+        if graph.config.rstudio_server:
+            ports.add(contract.RSTUDIO_PORT)
     return [f"{p}/tcp" for p in sorted(ports)]
 
 
@@ -57,6 +66,8 @@ def labels(graph: Graph, base: BaseImageConfig, version: str) -> dict[str, str]:
     envd_ports = [{"name": "ssh", "port": contract.SSH_PORT}] if graph.base.dev else []
     if graph.base.dev and graph.config.jupyter is not None:
         envd_ports.append({"name": "jupyter", "port": graph.config.jupyter.port or contract.JUPYTER_PORT})
+    if graph.base.dev and graph.config.rstudio_server:
+        envd_ports.append({"name": "rstudio-server", "port": contract.RSTUDIO_PORT})
     envd_ports += [{"name": e.service, "port": e.envd_port} for e in graph.runtime.expose]
     out.update(
         {
@@ -71,6 +82,7 @@ def labels(graph: Graph, base: BaseImageConfig, version: str) -> dict[str, str]:
             "ai.tensorchord.envd.pypi.commands": json.dumps(pypi),
             "ai.tensorchord.envd.r.packages": json.dumps([list(c.names) for c in graph.packages.r]),
             "ai.tensorchord.envd.ports": json.dumps(envd_ports),
+            "ai.tensorchord.envd.repo": repo_label(graph),
         }
     )
     if graph.cuda is not None:

@@ -1,6 +1,6 @@
-"""graph → LLB, in envd v1's order: base → apt source → dev layer → system packages ∥ languages → language
-packages → io.http → io.copy → user / ssh key / shell / Horust services (dev layer) → `run()` in call order →
-workdir and mount targets.
+"""graph → LLB, in envd v1's order: base → apt source → dev layer → system packages ∥ languages → uv /
+pixi → language packages → io.http ∥ io.copy → code agents → user / ssh key / shell / Horust services / git
+config / VS Code extensions (dev layer) → `run()` in call order → workdir and mount targets.
 
 Each step is a pure function from a state to a state, in the module named for its node kind; this module only
 decides the order and what runs side by side, and assembles the image config.
@@ -9,16 +9,18 @@ decides the order and what runs side by side, and assembles the image config.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import envbuild
 from envbuild import llb
 from envbuild._proto.pb import ops_pb2
+from envbuild.compile import agents, dev, languages, python, python_packages, sources
 from envbuild.compile import base as base_mod
-from envbuild.compile import dev, languages, python, python_packages, sources
 from envbuild.compile import image_config as config_mod
 from envbuild.compile.context import CompileContext
 from envbuild.compile.join import Stage, join_stages
+from envbuild.compile.pip_args import split_names
 from envbuild.compile.run_steps import runs
 from envbuild.compile.steps import CA_SECRET_ID, StepEnv, step_location
 from envbuild.compile.system_packages import install_apt_packages
@@ -47,7 +49,7 @@ def gpu_stack_for(graph: Graph):
         return None
     from envbuild.compile.cuda import gpu_stack, requested_versions, ubuntu_release
 
-    names = [n for call in graph.packages.python for n in call.names]
+    names = [n for call in graph.packages.python for n in split_names(call.names, call.location).requirements]
     torch, vllm = requested_versions(names)
     return gpu_stack(
         cuda=graph.cuda.version,
@@ -96,6 +98,9 @@ def language_needs(graph: Graph, plan: python.PythonPlan | None) -> tuple[tuple[
         env.append(("MAMBA_ROOT_PREFIX", python.CONDA_ROOT))
     if graph.uv is not None:
         env += languages.UV_ENV
+    if graph.config.julia_pkg_server:
+        # Julia's own setting for the package server, for the build's Pkg.add and for the user's sessions
+        env.append(("JULIA_PKG_SERVER", graph.config.julia_pkg_server))
     return tuple(paths), tuple(env), tuple(apt)
 
 
@@ -110,8 +115,9 @@ def language_stages(
         stages.append(
             (f"python {plan.version}", lambda s: python.install_micromamba_python(s, plan.version, steps))
         )
-    if plan is not None and plan.source == "conda":
-        conda = graph.conda
+    conda = graph.conda
+    if plan is not None and plan.source == "conda" and conda is not None:
+        target_owner = (target.uid, target.gid) if graph.base.dev else None
         stages.append(
             (
                 f"conda python {plan.version}",
@@ -122,17 +128,19 @@ def language_stages(
                     channel=conda.channel,
                     platform=target.platform,
                     steps=steps,
+                    owner=target_owner,
                 ),
             )
         )
+    installers = {
+        "go": languages.install_go,
+        "nodejs": languages.install_nodejs,
+        "julia": languages.install_julia,
+    }
     for lang in graph.languages:
-        version = lang.version
-        if lang.name == "go":
-            stages.append(("go", lambda s, v=version: languages.install_go(s, v, target.platform)))
-        elif lang.name == "nodejs":
-            stages.append(("nodejs", lambda s, v=version: languages.install_nodejs(s, v, target.platform)))
-        elif lang.name == "julia":
-            stages.append(("julia", lambda s, v=version: languages.install_julia(s, v, target.platform)))
+        install = installers.get(lang.name)
+        if install is not None:
+            stages.append((lang.name, partial(install, version=lang.version, platform=target.platform)))
     return stages
 
 
@@ -159,13 +167,23 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
         state = dev.compile_dev_base(state, ctx)
 
     # system packages ∥ languages
-    apt = tuple(dict.fromkeys([*graph.packages.apt_names(), *extra_apt]))
+    # envd hands the names to bash unquoted, so "libfoo libbar" in one name is two packages there too
+    user_apt = [word for name in graph.packages.apt_names() for word in name.split()]
+    apt = tuple(dict.fromkeys([*user_apt, *extra_apt]))
     stages = language_stages(graph, plan, apt, target, steps)
     state = join_stages(state, stages, merge_diff=target.merge_diff)
     if plan is not None and plan.source == "apt":
         state = python.create_venv(state, steps)
     if graph.uv is not None:
         state = languages.install_uv(state, graph.uv.python_version, target.platform, steps)
+    if graph.pixi is not None:
+        state = languages.install_pixi(
+            state,
+            use_pixi_mirror=graph.pixi.use_pixi_mirror,
+            pypi_index=graph.pixi.pypi_index,
+            platform=target.platform,
+            owner=owner,
+        )
     rust = graph.language("rust")
     if rust is not None:
         state = languages.install_rust(state, rust.version, steps)
@@ -180,6 +198,7 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
     if graph.copies:
         file_stages.append(("io.copy", lambda s: sources.copies(s, graph.copies, owner=owner)))
     state = join_stages(state, file_stages, merge_diff=target.merge_diff)
+    state = agents.install_agents(state, graph.code_agents, platform=target.platform)
 
     # user / ssh key / shell / prompt / Horust services
     workdir = (
@@ -264,14 +283,16 @@ def _language_packages(state: llb.State, graph: Graph, ctx: CompileContext) -> l
             uv=uv,
             env=python_packages.index_env(url, extra, trust),
         )
-        if jupyter:
+        if graph.config.jupyter is not None and jupyter:
             # envd installs Jupyter for config.jupyter(); a step of its own, so it stays cached when the
             # user's packages change
-            state = installer.names(state, jupyter, location=step_location(graph.config.jupyter.location))
+            state = installer.names(
+                state, split_names(jupyter), location=step_location(graph.config.jupyter.location)
+            )
         for call in graph.packages.python:
             where = step_location(call.location)
             if call.names:
-                state = installer.names(state, call.names, location=where)
+                state = installer.names(state, split_names(call.names, call.location), location=where)
             if call.requirements:
                 needed = sources.requirements_includes(graph.project.dir, call.requirements)
                 req_src = sources.context_source(needed)
@@ -280,18 +301,24 @@ def _language_packages(state: llb.State, graph: Graph, ctx: CompileContext) -> l
                 wheels_src = sources.context_source(tuple(call.local_wheels))
                 state = installer.wheels(state, call.local_wheels, wheels_src, location=where)
     use_mamba = graph.conda.use_mamba if graph.conda is not None else True
-    for call in graph.packages.conda:
-        if call.names:
+    for conda_call in graph.packages.conda:
+        if conda_call.names:
             state = python.install_conda_packages(
-                state, call.names, call.channels, steps, use_mamba=use_mamba
+                state, conda_call.names, conda_call.channels, steps, use_mamba=use_mamba
             )
-        if call.env_file:
-            env_src = sources.context_source((call.env_file,))
-            state = python.conda_env_update(state, call.env_file, env_src, steps, use_mamba=use_mamba)
-    for call in graph.packages.r:
-        state = languages.install_r_packages(state, call.names, graph.config.cran_mirror, steps)
-    for call in graph.packages.julia:
-        state = languages.install_julia_packages(state, call.names, steps)
+        if conda_call.env_file:
+            state = python.conda_env_update(
+                state,
+                conda_call.env_file,
+                sources.context_source(),
+                steps,
+                use_mamba=use_mamba,
+                project_dir=config_mod.envd_project_dir(graph),
+            )
+    for r_call in graph.packages.r:
+        state = languages.install_r_packages(state, r_call.names, graph.config.cran_mirror, steps)
+    for julia_call in graph.packages.julia:
+        state = languages.install_julia_packages(state, julia_call.names, steps)
     return state
 
 

@@ -28,6 +28,14 @@ CONDA_ROOT = "/opt/conda"
 DEFAULT_VERSION = "3.11"
 MICROMAMBA_IMAGE = "ghcr.io/mamba-org/micromamba:2.3.3-debian12-slim"
 MINICONDA_VERSION = "py311_25.9.1-1"
+# The installers' SHA-256 as envd pins them for this release (its get_conda.sh), checked by BuildKit
+MINICONDA_SHA256 = {
+    "x86_64": "sha256:238abad23f8d4d8ba89dd05df0b0079e278909a36e06955f12bbef4aa94e6131",
+    "aarch64": "sha256:4e0723b9d76aa491cf22511dac36f4fdec373e41d2a243ff875e19b8df39bf94",
+}
+# envd's rc files: conda-forge, never Anaconda's `defaults` channels (terms of service, licensing)
+CONDARC = "default_channels:\n  - https://conda.anaconda.org/conda-forge/\n\nchannels:\n  - conda-forge\n"
+MAMBARC = "channels:\n  - conda-forge\n"
 PYTHON_PATHS = (f"{ENV_PREFIX}/bin", f"{CONDA_ROOT}/bin", "/home/envd/.local/bin")
 
 # The Python 3 each distribution release ships as `python3`.
@@ -121,8 +129,11 @@ def create_venv(state: llb.State, steps: StepEnv) -> llb.State:
     )
 
 
-def install_micromamba_python(state: llb.State, version: str, steps: StepEnv) -> llb.State:
-    """envd's way: micromamba from its image, `micromamba create -p /opt/conda/envs/envd python=X`."""
+def install_micromamba_python(
+    state: llb.State, version: str, steps: StepEnv, *, rc: str | None = None, after: str = ""
+) -> llb.State:
+    """envd's way: micromamba from its image, `micromamba create -p /opt/conda/envs/envd python=X`; `rc` is
+    written as /opt/conda/.mambarc first (install.conda(use_mamba=True)), `after` ends the step."""
     mamba = llb.image(MICROMAMBA_IMAGE)
     with_bin = state.mkdir(
         f"{CONDA_ROOT}/bin", mode=0o755, parents=True, custom_name="[internal] create conda dir"
@@ -134,8 +145,9 @@ def install_micromamba_python(state: llb.State, version: str, steps: StepEnv) ->
         custom_name="[internal] copy micromamba binary",
     )
     script = (
-        f"{CONDA_ROOT}/bin/micromamba create -y -p {ENV_PREFIX}"
-        f" -c conda-forge python={shlex.quote(version)}\n" + _LINKS
+        (f"printf '%s' {shlex.quote(rc)} > {CONDA_ROOT}/.mambarc\n" if rc else "")
+        + f"{CONDA_ROOT}/bin/micromamba create -y -p {ENV_PREFIX}"
+        f" -c conda-forge python={shlex.quote(version)}\n" + _LINKS + after
     )
     return steps.sh(
         with_bin,
@@ -147,20 +159,32 @@ def install_micromamba_python(state: llb.State, version: str, steps: StepEnv) ->
 
 
 def install_conda(
-    state: llb.State, version: str, *, use_mamba: bool, channel: str | None, platform: str, steps: StepEnv
+    state: llb.State,
+    version: str,
+    *,
+    use_mamba: bool,
+    channel: str | None,
+    platform: str,
+    steps: StepEnv,
+    owner: tuple[int, int] | None = None,
 ) -> llb.State:
-    """`install.conda()`: Miniconda (or micromamba with `use_mamba=True`) at /opt/conda and an `envd` env."""
+    """`install.conda()`: Miniconda (checksum-verified) or micromamba (`use_mamba=True`) at /opt/conda with
+    envd's conda-forge rc file, and an `envd` env. `owner`: the dev user, who gets /opt/conda (as in envd,
+    so `conda install` / `pip install` work without sudo in the environment)."""
+    chown = f"chown -R {owner[0]}:{owner[1]} {CONDA_ROOT}\n" if owner and owner[0] != 0 else ""
     if use_mamba:
-        state = install_micromamba_python(state, version, steps)
+        state = install_micromamba_python(state, version, steps, rc=MAMBARC, after=chown)
     else:
         arch = "aarch64" if platform.endswith("arm64") else "x86_64"
         installer = llb.http(
             f"https://repo.anaconda.com/miniconda/Miniconda3-{MINICONDA_VERSION}-Linux-{arch}.sh",
+            checksum=MINICONDA_SHA256[arch],
             filename="miniconda.sh",
         )
         script = (
             f"bash /tmp/miniconda/miniconda.sh -b -u -p {CONDA_ROOT}\n"
-            f"{CONDA_ROOT}/bin/conda create -y -n envd python={shlex.quote(version)}\n" + _LINKS
+            f"printf '%s' {shlex.quote(CONDARC)} > {CONDA_ROOT}/.condarc\n"
+            f"{CONDA_ROOT}/bin/conda create -y -n envd python={shlex.quote(version)}\n" + _LINKS + chown
         )
         state = steps.sh(
             state,
@@ -179,11 +203,14 @@ def install_conda(
 
 
 def conda_env_update(
-    state: llb.State, env_file: str, context: llb.State, steps: StepEnv, *, use_mamba: bool
+    state: llb.State, env_file: str, context: llb.State, steps: StepEnv, *, use_mamba: bool, project_dir: str
 ) -> llb.State:
-    """`install.conda_packages(env_file=)`: update the envd environment from a file in the project."""
+    """`install.conda_packages(env_file=)`: update the envd environment from a file in the project.
+
+    As in envd, the whole project is mounted read-write (changes are not kept) at the project directory,
+    which is the working directory, so relative paths in the file (`-e .` in its pip section) resolve."""
     tool = f"{CONDA_ROOT}/bin/micromamba" if use_mamba else f"{CONDA_ROOT}/bin/conda env"
-    path = shlex.quote(f"/run/envbuild/context/{env_file}")
+    path = shlex.quote(env_file)
     return steps.sh(
         state,
         f"{tool} update -y -p {ENV_PREFIX} --file {path}\n"
@@ -191,7 +218,8 @@ def conda_env_update(
         else f"{tool} update -p {ENV_PREFIX} --file {path}\n",
         name=f"conda env update --file {env_file}",
         env={"MAMBA_ROOT_PREFIX": CONDA_ROOT},
-        mounts=[llb.bind_mount("/run/envbuild/context", context, readonly=True), *conda_mounts(steps.scope)],
+        cwd=project_dir,
+        mounts=[llb.bind_mount(project_dir, context), *conda_mounts(steps.scope)],
     )
 
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 import shlex
 
 from envbuild import llb
-from envbuild.compile.cache_mounts import UV_CACHE, WHEELS, uv_mounts, wheel_mounts
+from envbuild.compile.cache_mounts import PIP_CACHE, UV_CACHE, WHEELS, cache_id, uv_mounts, wheel_mounts
+from envbuild.compile.pip_args import PipArgs
 from envbuild.compile.python import ENV_PREFIX
 from envbuild.compile.steps import StepEnv
 
@@ -86,6 +87,18 @@ class Installer:
         self.uv = uv
         self.env = env
 
+    def _pip(self, state: llb.State, args: str, name: str, location=None) -> llb.State:
+        """Plain `pip install ARGS`, envd's command, for option lines uv has no spelling for."""
+        python = self.python or "python3"
+        return self.steps.sh(
+            state,
+            f"{python} -m pip install {args}\n",
+            name=name,
+            env={**_PIP_ENV, **self.env},
+            mounts=[llb.cache_mount(PIP_CACHE, cache_id(PIP_CACHE, self.steps.scope), sharing="locked")],
+            location=location,
+        )
+
     def _run(self, state: llb.State, args: str, name: str, extra_mounts: list, location=None) -> llb.State:
         if self.uv is not None and self.python:
             script = f"{UV_MOUNT}/bin/uv pip install --python {self.python} {args}\n"
@@ -106,9 +119,15 @@ class Installer:
             env = {**_PIP_ENV, **self.env}
         return self.steps.sh(state, script, name=name, env=env, mounts=mounts, location=location)
 
-    def names(self, state: llb.State, names: tuple[str, ...], *, location=None) -> llb.State:
-        spec = " ".join(shlex.quote(n) for n in names)
-        return self._run(state, spec, "pip install " + " ".join(names), [], location)
+    def names(self, state: llb.State, args: PipArgs, *, location=None) -> llb.State:
+        """One call's names, options included (`torch --index-url …`): uv when every option has a uv
+        spelling, else pip with the line as written."""
+        name = "pip install " + " ".join(args.words)
+        if self.uv is not None and self.python and args.uv_words is not None:
+            return self._run(state, shlex.join(args.uv_words), name, [], location)
+        if args.has_options:
+            return self._pip(state, shlex.join(args.words), name, location)
+        return self._run(state, shlex.join(args.words), name, [], location)
 
     def requirements(self, state: llb.State, path: str, context: llb.State, *, location=None) -> llb.State:
         """`-r file` with the build context mounted read-only, so nested `-r`/`-e` paths resolve."""

@@ -46,7 +46,9 @@ def _normalise(path: str) -> str:
 
 
 def copies(state: llb.State, items: tuple[Copy, ...], *, owner: tuple[int, int] | None) -> llb.State:
-    """`io.copy(source, target[, image])`; directories copy their contents, as `COPY dir/ target` does."""
+    """`io.copy(source, target[, image])` with `cp -r`'s rule, as envd copies: a directory copied onto a
+    target that does not exist becomes it; onto an existing directory it goes inside, as `target/<name>`
+    (the project root itself, source ".", always lands as its contents)."""
     for item in items:
         if item.image:
             src_state = llb.image(item.image)
@@ -60,7 +62,7 @@ def copies(state: llb.State, items: tuple[Copy, ...], *, owner: tuple[int, int] 
             src,
             item.target,
             create_parents=True,
-            dir_contents_only=True,
+            dir_contents_only=False,
             chown=owner,
             custom_name=f"io.copy {item.source} {item.target}",
         )

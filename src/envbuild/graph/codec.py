@@ -62,7 +62,7 @@ def from_data(tp: Any, data: Any, where: str) -> Any:
             raise GraphFormatError(f"{where}: expected a list, got {type(data).__name__}")
         (item_type, _ellipsis) = typing.get_args(tp)
         return tuple(from_data(item_type, item, f"{where}[{i}]") for i, item in enumerate(data))
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if not isinstance(data, dict):
             raise GraphFormatError(f"{where}: expected an object, got {type(data).__name__}")
         hints = _hints(tp)

@@ -17,6 +17,12 @@ from envbuild.lang.prelude import dotted_name
 FRAME = re.compile(r"^\s*\* (.*):(\d+), in (.*)$", re.MULTILINE)
 POINTER = re.compile(r"^\s*--> (.*):(\d+):(\d+)\s*$", re.MULTILINE)
 _WRAPPER = re.compile(r"call to `?envbuild-builtins\.(\w+)`?")
+_EXPECTED = re.compile(r", expected one of (.*)$")
+_TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"')
+# What a parse error most likely lacks, in this order: the parser lists every token it could accept (about
+# fifty after an expression), which buries the one the user forgot.
+_LIKELY_TOKENS = (")", ",", "]", "}", ":", "=")
+_MAX_EXPECTED = 4
 
 # display name → (error location builder); None for files we did not prepare (the prelude)
 Locate = Callable[[str, int, int], ErrorLocation | None]
@@ -37,7 +43,22 @@ def _message(text: str) -> str:
     )
     message = " ".join(message.split())
     message = _WRAPPER.sub(lambda m: f"call to {dotted_name(m.group(1))}()", message)
-    return message.removeprefix("StarlarkError: ")
+    return _fewer_expected(message.removeprefix("StarlarkError: "))
+
+
+def _fewer_expected(message: str) -> str:
+    """`…, expected one of <fifty tokens>` → `…, expected "," or ")"`: only the likely ones, or none."""
+    match = _EXPECTED.search(message)
+    if match is None:
+        return message
+    tokens = [t.replace("\\n", "newline") for t in _TOKEN.findall(match.group(1))]
+    if len(tokens) <= _MAX_EXPECTED:
+        return message
+    likely = [t for t in _LIKELY_TOKENS if t in tokens][:2]
+    head = message[: match.start()]
+    if not likely:
+        return head
+    return f"{head}, expected {' or '.join(repr(t) for t in likely)}"
 
 
 def from_starlark(

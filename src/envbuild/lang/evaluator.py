@@ -44,13 +44,21 @@ class _Abort(Exception):
 
 
 class Evaluation:
-    def __init__(self, project_dir: Path) -> None:
+    """`overlay` maps files to text that replaces what is on disk (an editor's unsaved buffers); `offline`
+    makes include() read only the local cache."""
+
+    def __init__(
+        self, project_dir: Path, *, overlay: dict[Path, str] | None = None, offline: bool = False
+    ) -> None:
         self.project_dir = project_dir
+        self.overlay = overlay or {}
+        self.offline = offline
         self.recorder = Recorder()
         self.globals = sl.Globals.extended_by([sl.LibraryExtension.StructType, sl.LibraryExtension.CallStack])
         self.dialect = sl.Dialect.standard()
         self.sources: dict[str, PreparedSource] = {}
         self.error_names: dict[str, str] = {}
+        self.files: dict[str, Path] = {}  # error location file name → the file, for editors to open
         self.modules: dict[str, Any] = {}
         self.loading: list[str] = []
         self.includes: dict[str, IncludeRequest] = {}
@@ -141,19 +149,21 @@ class Evaluation:
             raise EnvbuildError(f"load() cycle: {chain}")
         display = display or self.display_name(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = self.overlay[path] if path in self.overlay else path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise EnvbuildError(f"build file not found: {path}") from None
         except (OSError, UnicodeDecodeError) as err:
             raise EnvbuildError(f"cannot read build file {path}: {err}") from None
+        name = error_name or self._error_name(path)
+        self.files[name] = path
         try:
             prepared = prepare(text, display, include_prefix=str(len(self.sources)))
         except EnvbuildError as err:
             if err.location is not None:
-                err.location = dataclasses.replace(err.location, file=error_name or self._error_name(path))
+                err.location = dataclasses.replace(err.location, file=name)
             raise
         self.sources[display] = prepared
-        self.error_names[display] = error_name or self._error_name(path)
+        self.error_names[display] = name
         for request in prepared.includes:
             self.includes[request.module_id] = request
         self.loading.append(key)
@@ -176,7 +186,7 @@ class Evaluation:
         except sl.StarlarkError as err:
             raise self._starlark_error(err) from None
         duplicate = duplicate_globals(ast, prepared)
-        if duplicate is not None:
+        if duplicate is not None and duplicate.location is not None:
             duplicate.location = self.error_location(
                 prepared.display, duplicate.location.line + LINE_OFFSET, duplicate.location.column
             )
@@ -214,7 +224,7 @@ class Evaluation:
         if key in self.modules:
             return self.modules[key]
         where = self.error_location(prepared.display, request.line + LINE_OFFSET, request.column)
-        checkout = include.checkout(source, request.ref, location=where)
+        checkout = include.checkout(source, request.ref, location=where, offline=self.offline)
         files = sorted(p for p in checkout.root.rglob("*.envd") if p.is_file() and ".git" not in p.parts)
         exported: dict[str, str] = {}
         lines: list[str] = []
@@ -268,8 +278,8 @@ class Evaluation:
                 raise pending from None
             raise self._starlark_error(err) from None
         except _Abort:
-            pending, self.pending = self.pending, None
-            raise (pending or EnvbuildError("evaluation aborted")) from None
+            aborted, self.pending = self.pending, None
+            raise (aborted or EnvbuildError("evaluation aborted")) from None
 
     def _starlark_error(self, err: Exception) -> EnvbuildError:
         text = str(err)
@@ -342,8 +352,6 @@ def evaluate(
     The user config (`config_file`, default `config_dir()/config.envd` when it exists) is evaluated first, as
     envd does, so its top-level calls set defaults the build function can override.
     """
-    from envbuild.paths import config_dir
-
     path = Path(path)
     if path.is_dir():
         path = path / "build.envd"
@@ -351,14 +359,29 @@ def evaluate(
     if not path.is_file():
         raise EnvbuildError(f"build file not found: {path}")
     project = (project_dir or path.parent).absolute()
-    evaluation = Evaluation(project)
+    graph = run_evaluation(Evaluation(project), path, function, config_file)
+    assert graph is not None
+    return graph
+
+
+def run_evaluation(
+    evaluation: Evaluation, path: Path, function: str | None, config_file: Path | None = None
+) -> g.Graph | None:
+    """The steps of one evaluation: user config, the build file, then `function` and the graph's checks.
+
+    `function=None` stops after the file's top level (a library file an editor shows has no entry)."""
+    from envbuild.paths import config_dir
+
     config = config_file if config_file is not None else config_dir() / "config.envd"
     if config_file is not None or config.is_file():
         config_path = Path(config).absolute()
         evaluation.load_file(config_path, display=str(config_path))
     module = evaluation.load_file(path)
+    if function is None:
+        return None
     display = evaluation.display_name(path)
     evaluation.call(module, function, display)
+    project = evaluation.project_dir
     return evaluation.recorder.finish(
         g.Project(name=project.name, dir=str(project), build_file=display, function=function),
         evaluation.graph_error_location,

@@ -3,7 +3,8 @@
 We call the git CLI (never prompting, always with a timeout) so users' own git setup applies: credentials,
 proxies and `url.<base>.insteadOf` rewrites. The clone is keyed by the URL as written; each evaluated commit
 is extracted once into `trees/<commit>` (written to a temporary name, then renamed, so an interrupted run
-never leaves a half tree). Offline with a cached clone, we use the cache and say so.
+never leaves a half tree). Offline with a cached clone, we use the cache and say so; `offline=True` (the
+language server) only ever reads the cache.
 """
 
 from __future__ import annotations
@@ -137,12 +138,24 @@ def repository_source(url: str, directory: Path) -> str:
     return url
 
 
-def checkout(url: str, ref: str | None, *, location: ErrorLocation | None = None) -> Checkout:
-    """The library at `url` (pinned to `ref` when given) as a local directory, plus the commit it is."""
+class NotCached(EnvbuildError):
+    """An offline lookup found no usable clone: the library has never been fetched (or lacks the ref)."""
+
+
+def checkout(
+    url: str, ref: str | None, *, location: ErrorLocation | None = None, offline: bool = False
+) -> Checkout:
+    """The library at `url` (pinned to `ref` when given) as a local directory, plus the commit it is.
+
+    `offline` uses the cached clone as it is and never runs git against the network: an editor evaluates on
+    every keystroke and must neither wait for nor trigger a fetch.
+    """
     from envbuild.paths import cache_dir
 
     clone = cache_dir() / "include" / cache_key(url) / "repo.git"
     pinned_commit = ref is not None and _COMMIT.match(ref) is not None
+    if offline:
+        return _cached_checkout(url, ref, clone, location)
     try:
         if not clone.is_dir():
             _clone(url, clone)
@@ -166,6 +179,21 @@ def checkout(url: str, ref: str | None, *, location: ErrorLocation | None = None
     if commit is None:
         what = f"ref {ref!r}" if ref is not None else "a default branch"
         raise EnvbuildError(f"include(): {url} has no {what}", location=location)
+    return _extracted(url, ref, clone, commit, location)
+
+
+def _cached_checkout(url: str, ref: str | None, clone: Path, location: ErrorLocation | None) -> Checkout:
+    hint = "run `envbuild build` once to fetch it; the editor never fetches libraries"
+    commit = _resolve(clone, ref) if clone.is_dir() else None
+    if commit is None:
+        what = f"at {ref!r} " if ref is not None and clone.is_dir() else ""
+        raise NotCached(f"include(): {url} is not in the local cache {what}yet", hint=hint, location=location)
+    return _extracted(url, ref, clone, commit, location)
+
+
+def _extracted(
+    url: str, ref: str | None, clone: Path, commit: str, location: ErrorLocation | None
+) -> Checkout:
     try:
         root = _tree(clone, commit)
     except (subprocess.SubprocessError, OSError, tarfile.TarError) as err:

@@ -41,6 +41,7 @@ class Recorder:
     mounts: list[g.Mount] = field(default_factory=list)
     init: list[g.InitCommands] = field(default_factory=list)
     includes: list[g.Include] = field(default_factory=list)
+    entrypoint_location: g.Location | None = None  # the first config.entrypoint call, for the dev-image check
 
     def _check_host_paths(self, project_dir: Path, error_location) -> None:
         """Files the build reads from the host must exist inside the project: only the project directory is
@@ -51,9 +52,9 @@ class Recorder:
             if call.requirements:
                 uses.append((f"{pip} requirements file", call.requirements, call.location))
             uses += [(f"{pip} wheel", wheel, call.location) for wheel in call.local_wheels]
-        for call in self.conda_packages:
-            if call.env_file:
-                uses.append(("install.conda_packages(): env_file", call.env_file, call.location))
+        for conda_call in self.conda_packages:
+            if conda_call.env_file:
+                uses.append(("install.conda_packages(): env_file", conda_call.env_file, conda_call.location))
         for copy in self.copies:
             if copy.image is None:
                 uses.append(("io.copy(): source", copy.source, copy.location))
@@ -90,6 +91,15 @@ class Recorder:
                         "(run `uv sync` / `pixi install` in the environment)",
                         location=error_location(call.location),
                     )
+        if self.base.dev and self.config.entrypoint:
+            # envd refuses it too: the dev image's entrypoint is the supervisor that runs sshd and services
+            raise EnvbuildError(
+                "config.entrypoint() is only for images without base(dev=True): a dev image's entrypoint "
+                "is the supervisor that starts sshd and the services",
+                hint="to run something when the environment starts use runtime.init(commands=[...]) "
+                "(once) or runtime.daemon(commands=[[...]]) (kept running)",
+                location=error_location(self.entrypoint_location),
+            )
         self._check_host_paths(Path(project.dir), error_location)
         return g.Graph(
             project=project,

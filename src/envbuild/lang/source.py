@@ -107,13 +107,13 @@ def _top_level_names(lines: tuple[str, ...]) -> tuple[str, ...]:
                 quote = None
         if starts_inside or not line or line[0] in " \t#":
             continue
-        match = _DEF.match(line)
-        if match:
-            names.setdefault(match.group(1), None)
+        definition = _DEF.match(line)
+        if definition:
+            names.setdefault(definition.group(1), None)
             continue
-        match = _ASSIGN.match(line)
-        if match:
-            for name in match.group(1).split(","):
+        assignment = _ASSIGN.match(line)
+        if assignment:
+            for name in assignment.group(1).split(","):
                 names.setdefault(name.strip(), None)
     return tuple(names)
 
@@ -138,7 +138,9 @@ def duplicate_globals(ast_module, prepared: PreparedSource) -> EnvbuildError | N
     return None
 
 
-def _error(prepared: PreparedSource, node: ast.AST, message: str, hint: str | None = None, line0: int = 0):
+def _error(
+    prepared: PreparedSource, node: ast.expr | ast.stmt, message: str, hint: str | None = None, line0: int = 0
+):
     line = node.lineno + line0
     text = prepared.lines[line - 1] if 0 < line <= len(prepared.lines) else ""
     column = _char_col(text, node.col_offset) + 1

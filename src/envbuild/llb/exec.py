@@ -53,8 +53,8 @@ class ExecVertex:
     cwd: str
     user: str
     hostname: str
-    network: int
-    security: int
+    network: pb.NetMode
+    security: pb.SecurityMode
     proxy_env: tuple[tuple[str, str], ...]
     mounts: tuple[ExecMount, ...]
     secret_env: tuple[tuple[str, str], ...]
@@ -111,15 +111,15 @@ class ExecVertex:
                 caps.add("exec.mount.tmpfs")
                 if m.tmpfs_size > 0:
                     caps.add("exec.mount.tmpfs.size")
-            elif m.kind == pb.SECRET:
+            elif m.secret is not None:
                 s = m.secret
                 pm.secretOpt.CopyFrom(
                     pb.SecretOpt(ID=s.id, uid=s.uid, gid=s.gid, mode=s.mode, optional=s.optional)
                 )
                 caps.add("exec.mount.secret")
-            elif m.kind == pb.SSH:
-                s = m.ssh
-                pm.SSHOpt.CopyFrom(pb.SSHOpt(ID=s.id, uid=s.uid, gid=s.gid, mode=s.mode, optional=s.optional))
+            elif m.ssh is not None:
+                a = m.ssh
+                pm.SSHOpt.CopyFrom(pb.SSHOpt(ID=a.id, uid=a.uid, gid=a.gid, mode=a.mode, optional=a.optional))
                 caps.add("exec.mount.ssh")
             elif m.source is not None:
                 caps.add("exec.mount.bind")
@@ -232,14 +232,14 @@ def run(state: State, args: Sequence[str] | str, options: RunOptions = DEFAULT_R
         else:
             raise LLBError(f"{m!r} is not a mount: use bind_mount, cache_mount, tmpfs_mount, secret_mount...")
 
-    fs_mounts.sort(key=lambda m: m.target)
+    fs_mounts.sort(key=lambda em: em.target)
     placed: list[ExecMount] = []
     next_output = 0
-    for m in fs_mounts:
-        if m.produces_output:
-            m = replace(m, output=next_output)
+    for em in fs_mounts:
+        if em.produces_output:
+            em = replace(em, output=next_output)
             next_output += 1
-        placed.append(m)
+        placed.append(em)
     ssh_mounts = [
         ExecMount(s.target or f"/run/buildkit/ssh_agent.{i}", None, pb.SSH, ssh=s, output=0)
         for i, s in enumerate(sshs)

@@ -66,7 +66,8 @@ def merge(
         return scratch()
     if len(layers) == 1:
         return layers[0]
-    vertex = MergeVertex(tuple(s.output for s in layers), step_meta(custom_name, False, location))
+    outputs = tuple(s.output for s in layers if s.output is not None)
+    vertex = MergeVertex(outputs, step_meta(custom_name, False, location))
     return layers[0].with_output(Output(vertex))
 
 

@@ -83,7 +83,8 @@ class MarshalContext(Protocol):
 
 
 class Vertex(Protocol):
-    meta: StepMeta
+    @property
+    def meta(self) -> StepMeta: ...
 
     def dependencies(self) -> tuple[Vertex, ...]:
         """Vertices this one reads, in the order their ops should precede it in the Definition."""

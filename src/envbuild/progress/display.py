@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from envbuild.errors import Location, UsageError
 from envbuild.progress.events import (
@@ -109,7 +109,7 @@ class ProgressRenderer:
 
     @property
     def _stream(self) -> TextIO:
-        return self.console.file if self.console is not None else sys.stderr
+        return cast(TextIO, self.console.file) if self.console is not None else sys.stderr
 
     def __enter__(self) -> ProgressRenderer:
         if self.mode == "tty":

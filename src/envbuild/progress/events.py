@@ -116,7 +116,7 @@ def _timestamp(msg: Any, field: str) -> datetime | None:
 
 def _status_id(msg: Any) -> str:
     # BuildKit's proto spells this field `ID`; accept the lower-case spelling too in case ours differs.
-    return getattr(msg, "ID", None) or getattr(msg, "id", "")
+    return str(getattr(msg, "ID", None) or getattr(msg, "id", ""))
 
 
 def from_status_response(msg: Any) -> StatusEvent:

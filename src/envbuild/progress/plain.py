@@ -9,7 +9,7 @@ arrives (no batching by time), which keeps the output a pure function of the eve
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TextIO
 
 from envbuild.progress.events import StatusUpdate
@@ -18,6 +18,7 @@ from envbuild.progress.trace import Step, StepChange, Trace
 #: a sub-status line is reprinted only after this much progress (fraction of total) or time (seconds)
 _MIN_PROGRESS = 0.05
 _MIN_SECONDS = 5.0
+_EPOCH = datetime.fromtimestamp(0, UTC)
 
 
 def format_bytes(count: int) -> str:
@@ -51,7 +52,10 @@ class PlainPrinter:
     def print_changes(self, changes: list[StepChange]) -> None:
         """Print finished steps first (in the order they finished), then the rest in the order given."""
         steps = [(change, self.trace.steps[change.digest]) for change in changes]
-        finished = sorted(((c, s) for c, s in steps if s.is_completed), key=lambda pair: pair[1].completed)
+        finished = sorted(
+            ((c, s) for c, s in steps if s.completed is not None),
+            key=lambda pair: pair[1].completed or _EPOCH,
+        )
         running = [(c, s) for c, s in steps if not s.is_completed]
         for change, step in finished + running:
             if step.is_started or change.lines or change.statuses:

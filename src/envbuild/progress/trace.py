@@ -184,8 +184,13 @@ class Trace:
     # --- folding --------------------------------------------------------------------------------------
 
     def apply(self, event: StatusEvent) -> list[StepChange]:
+        """Fold one event in; the changes are what a display prints."""
         with self.lock:
             return self._apply(event)
+
+    def record(self, event: StatusEvent) -> None:
+        """Fold one event in, for a caller that only reads the trace later (an `on_status` callback)."""
+        self.apply(event)
 
     def _apply(self, event: StatusEvent) -> list[StepChange]:
         changes: dict[str, StepChange] = {}

@@ -34,6 +34,19 @@ def key_pair_paths() -> KeyPair:
     return KeyPair(base / KEY_NAME, base / f"{KEY_NAME}.pub")
 
 
+def given_key_pair(private: Path, flag: str = "--private-key") -> KeyPair:
+    """The user's own pair (envd's `--private-key`): the public half must sit beside it as `<file>.pub`."""
+    from envbuild.errors import UsageError
+
+    private = private.expanduser()
+    public = private.with_name(private.name + ".pub")
+    if not private.is_file():
+        raise UsageError(flag, str(private), "a private key file that exists")
+    if not public.is_file():
+        raise UsageError(flag, str(private), f"a private key with its public key beside it (no {public})")
+    return KeyPair(private.resolve(), public.resolve())
+
+
 def ensure_key_pair() -> KeyPair:
     """Return the pair, creating it if either half is missing."""
     pair = key_pair_paths()

@@ -60,7 +60,8 @@ def start(client, spec: RunSpec, keys: KeyPair, *, replace=None) -> Environment:
     try:
         container, chosen = containers.create_and_start(client, spec)
         ssh_binding = spec.port("ssh")
-        host = "127.0.0.1" if ssh_binding.host_ip in ("0.0.0.0", "") else ssh_binding.host_ip
+        bound = ssh_binding.host_ip if ssh_binding is not None else ""
+        host = "127.0.0.1" if bound in ("0.0.0.0", "") else bound
         containers.wait_for_sshd(container, chosen["ssh"], timeout=spec.timeout, host=host)
         ssh_config.add_entry(ssh_config.SSHEntry(spec.name, chosen["ssh"], keys.private, host=host))
         container.reload()

@@ -177,7 +177,10 @@ def parse_memory(value: str) -> str | None:
         return None
     if not _MEMORY.match(value.strip()):
         raise UsageError("--memory", value, "a size such as 512m, 2g or 2GiB")
-    number, unit = re.match(r"^([\d.]+)\s*(\w*)$", value.strip()).groups()
+    parts = re.match(r"^([\d.]+)\s*(\w*)$", value.strip())
+    if parts is None:
+        raise UsageError("--memory", value, "a size such as 512m, 2g or 2GiB")
+    number, unit = parts.groups()
     unit = unit.lower().rstrip("b").rstrip("i") or "b"
     scale = {"b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}[unit]
     return str(int(float(number) * scale))
@@ -216,6 +219,10 @@ def plan(options: RunOptions, graph, *, public_key: Path) -> RunSpec:
         ports.append(binding)
         # None: not given in the build file, so a fresh token; "" asks for an open server.
         token = secrets.token_hex(24) if jupyter.token is None else jupyter.token
+    if config is not None and config.rstudio_server:
+        # published as envd does; like Jupyter's, the host port is a preference (environments would clash)
+        rstudio = contract.RSTUDIO_PORT
+        ports.append(PortBinding("rstudio-server", rstudio, rstudio, strict=False))
     for expose in runtime.expose if runtime is not None else ():
         name = expose.service or f"port-{expose.envd_port}"
         ports.append(PortBinding(name, expose.envd_port, expose.host_port, expose.listen_addr or "127.0.0.1"))

@@ -16,7 +16,7 @@ import contextlib
 import fcntl
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,7 +146,7 @@ def _join(before: list[str], current: dict[str, SSHEntry], after: list[str]) -> 
 
 
 @contextlib.contextmanager
-def _locked_edit() -> Iterator[tuple[list[str], object]]:
+def _locked_edit() -> Iterator[tuple[list[str], Callable[[str], None]]]:
     path = config_path()
     target = path.resolve() if path.is_symlink() else path  # keep a dotfiles symlink a symlink
     if not target.parent.exists():

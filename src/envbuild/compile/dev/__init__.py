@@ -4,7 +4,8 @@
   distribution (sudo, OpenSSH server, git, curl, the chosen shell...) and the `envd` user with the owner's
   uid/gid, so every later step can hand files to that user;
 * `compile_dev_user(state, ctx)` after io.copy: Horust (the binary and one service file per process), the
-  SSH server's config and the accepted key, the shell prompt. It returns a `DevLayer` saying which user,
+  SSH server's config and the accepted key, the shell prompt, `git_config`'s `.gitconfig` and the VS Code
+  extensions. It returns a `DevLayer` saying which user,
   entrypoint and extra env the image config gets, and which local directories the solve must send (a local
   Horust file).
 
@@ -21,9 +22,10 @@ from envbuild import contract, llb
 from envbuild.compile import horust
 from envbuild.compile.cache_mounts import apt_mounts
 from envbuild.compile.context import CompileContext
-from envbuild.compile.dev import services, user
+from envbuild.compile.dev import services, user, vscode
 from envbuild.compile.system_packages import apt_install_script
 from envbuild.errors import EnvbuildError
+from envbuild.graph import Graph
 
 # What every dev image needs from the distribution. ca-certificates is the distribution's own trust store
 # (a proxy's CA only ever arrives as a build secret); procps/less/vim-tiny make the shell usable.
@@ -39,6 +41,25 @@ DEV_APT_PACKAGES = (
     "sudo",
     "vim-tiny",
 )
+# The rest of envd's built-in dev tool set (its `types.BaseAptPackage`), which envd users' build files and
+# libraries rely on: wget (envdlib's installers), make and gpg (R's key), locales, bzip2 (conda installers),
+# the X/GLib runtime libraries OpenCV-style wheels load, libatomic1 (Node.js). envd's mercurial and
+# subversion (which pull a second Python into every image), full vim and an always-installed zsh are left
+# out: see docs/coming-from-envd.md.
+ENVD_TOOL_PACKAGES = (
+    "bzip2",
+    "gpg",
+    "libatomic1",
+    "libglib2.0-0",
+    "libsm6",
+    "libxext6",
+    "libxrender1",
+    "locales",
+    "make",
+    "wget",
+)
+# Not in envd's set: unpacks VS Code extensions (.vsix are zip files) in the image
+EXTRA_TOOL_PACKAGES = ("unzip",)
 
 
 @dataclass(frozen=True)
@@ -55,7 +76,7 @@ class DevLayer:
 
 def dev_apt_packages(shell: str) -> tuple[str, ...]:
     user.login_shell(shell)  # unsupported shells fail here, before any build
-    return (*DEV_APT_PACKAGES, *user.SHELL_PACKAGES[shell])
+    return (*DEV_APT_PACKAGES, *ENVD_TOOL_PACKAGES, *EXTRA_TOOL_PACKAGES, *user.SHELL_PACKAGES[shell])
 
 
 def compile_dev_base(state: llb.State, ctx: CompileContext) -> llb.State:
@@ -93,7 +114,8 @@ def compile_dev_user(state: llb.State, ctx: CompileContext) -> DevLayer:
     # shell anyway. Horust runs as the user, so its log and run directories must be writable by it.
     state = ctx.steps.sh(
         state,
-        _directories_script(uid, gid) + user.prompt_script(graph.project.name, graph.shell, uid, gid),
+        _directories_script(uid, gid)
+        + user.prompt_script(graph.project.name, graph.shell, uid, gid, _shell_setup(graph)),
         name=f"[internal] Horust, sshd and {graph.shell} prompt directories",
     )
 
@@ -110,6 +132,7 @@ def compile_dev_user(state: llb.State, ctx: CompileContext) -> DevLayer:
         jupyter_port=(jupyter.port or contract.JUPYTER_PORT) if jupyter is not None else None,
         daemons=[d.args for d in graph.runtime.daemons],
         inits=[i.commands for i in graph.runtime.init],
+        rstudio=graph.config.rstudio_server,
     )
     files = services.service_files(supervised)
     files[services.SSHD_CONFIG] = (services.sshd_config(user=contract.USER, uid=uid, env=env), 0o644)
@@ -117,12 +140,43 @@ def compile_dev_user(state: llb.State, ctx: CompileContext) -> DevLayer:
     if target.ssh_public_key:
         state = state.mkfile(contract.AUTHORIZED_KEYS, services.authorized_keys_line(target.ssh_public_key),
                              mode=0o644, chown=chown_user, custom_name="[internal] install the ssh key")
+    owned = user_directories(graph)
+    if owned and uid != 0:
+        state = ctx.steps.sh(state, user.own_script(owned, uid, gid),
+                             name=f"[internal] configure user permissions for {' '.join(owned)}")
+    git = graph.git_config
+    if git is not None:
+        state = state.mkfile(user.GITCONFIG, user.gitconfig_text(git.name, git.email, git.editor), mode=0o644,
+                             chown=chown_user, custom_name=f"[internal] write {user.GITCONFIG}")
+    if graph.packages.vscode:
+        state = vscode.install_extensions(state, graph.packages.vscode, platform=target.platform,
+                                          owner=chown_user, steps=ctx.steps)
     return DevLayer(
         state=state,
         env=tuple(added.items()),
         local_dirs=dict(installed.local_dirs),
         services=supervised,
     )
+
+
+def _shell_setup(graph: Graph) -> str:
+    conda = None if graph.conda is None else ("mamba" if graph.conda.use_mamba else "conda")
+    return user.shell_setup(graph.shell, conda=conda, pixi=graph.pixi is not None)
+
+
+def user_directories(graph: Graph) -> tuple[str, ...]:
+    """Trees the dev user installs into later (`conda install`, `install.packages()`, `Pkg.add`), so they
+    are the user's, as envd makes them."""
+    from envbuild.compile import languages, python
+
+    dirs = []
+    if graph.conda is not None:
+        dirs.append(python.CONDA_ROOT)
+    if graph.language("r") is not None:
+        dirs.append(languages.R_SITE_LIBRARY)
+    if graph.packages.julia:
+        dirs.append(languages.JULIA_DEPOT)
+    return tuple(dirs)
 
 
 def _directories_script(uid: int, gid: int) -> str:

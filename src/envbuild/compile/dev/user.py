@@ -68,8 +68,40 @@ def create_user_script(uid: int, gid: int, shell: str) -> str:
     )
 
 
-def prompt_files(env_name: str, shell: str) -> dict[str, str]:
-    """Shell rc snippets (path → text to append) that show the environment in the prompt.
+RC_FILES = {"bash": f"{HOME}/.bashrc", "zsh": f"{HOME}/.zshrc", "fish": f"{HOME}/.config/fish/config.fish"}
+
+
+def shell_setup(shell: str, *, conda: str | None = None, pixi: bool = False) -> str:
+    """What envd adds to the login shell's rc file besides the prompt: the `envd` conda environment
+    activated (`conda`: "conda" for Miniconda, "mamba" for micromamba), so `conda install` in a shell goes
+    where envd users expect, and pixi's completion."""
+    lines = []
+    if conda == "conda":
+        lines.append(
+            "source /opt/conda/etc/fish/conf.d/conda.fish; conda activate envd"
+            if shell == "fish"
+            else ". /opt/conda/etc/profile.d/conda.sh && conda activate envd"
+        )
+    elif conda == "mamba":
+        lines.append(
+            "/opt/conda/bin/micromamba shell hook --shell=fish | source;"
+            " micromamba activate /opt/conda/envs/envd"
+            if shell == "fish"
+            else f'eval "$(/opt/conda/bin/micromamba shell hook --shell={shell})"'
+            " && micromamba activate /opt/conda/envs/envd"
+        )
+    if pixi:
+        lines.append(
+            "pixi completion --shell fish | source"
+            if shell == "fish"
+            else f'eval "$(pixi completion --shell {shell})"'
+        )
+    return "".join(f"{line}\n" for line in lines)
+
+
+def prompt_files(env_name: str, shell: str, setup: str = "") -> dict[str, str]:
+    """Shell rc snippets (path → text to append) that show the environment in the prompt, plus `setup`
+    (see `shell_setup`) for the login shell's file.
 
     envd downloads starship from GitHub for this; a plain prompt needs nothing from the network.
     """
@@ -98,13 +130,15 @@ def prompt_files(env_name: str, shell: str) -> dict[str, str]:
             "    printf ' %s@%s:%s> ' $USER (prompt_hostname) (prompt_pwd)\n"
             "end\n"
         )
+    if setup:
+        files[RC_FILES[shell]] += setup
     return files
 
 
-def prompt_script(env_name: str, shell: str, uid: int, gid: int) -> str:
+def prompt_script(env_name: str, shell: str, uid: int, gid: int, setup: str = "") -> str:
     """bash that appends the prompt snippets and keeps the rc files owned by the user."""
     lines = []
-    for path, text in prompt_files(env_name, shell).items():
+    for path, text in prompt_files(env_name, shell, setup).items():
         parent = path.rsplit("/", 1)[0]
         lines.append(f"mkdir -p {parent}")
         lines.append(f"printf '%s' {shlex.quote(text)} >> {path}")
@@ -112,3 +146,23 @@ def prompt_script(env_name: str, shell: str, uid: int, gid: int) -> str:
         if parent != HOME:
             lines.append(f"chown -R {uid}:{gid} {HOME}/.config")
     return "\n".join(lines) + "\n"
+
+
+GITCONFIG = f"{HOME}/.gitconfig"
+
+
+def gitconfig_text(name: str, email: str, editor: str) -> str:
+    """`git_config(name=, email=, editor=)` as the `.gitconfig` envd writes (same sections, same order)."""
+    return f"\n[user]\n\temail = {email}\n\tname = {name}\n[core]\n\teditor = {editor}\n\n"
+
+
+def own_script(directories: tuple[str, ...], uid: int, gid: int) -> str:
+    """bash: give the user every file under `directories` that is not already theirs. Files the user owns
+    are left alone, so a tree chowned when it was installed is not copied into a second layer."""
+    dirs = " ".join(shlex.quote(d) for d in directories)
+    return (
+        f"for dir in {dirs}; do\n"
+        '  [ -e "$dir" ] || continue\n'
+        f'  find "$dir" \\( ! -user {uid} -o ! -group {gid} \\) -exec chown -h {uid}:{gid} {{}} +\n'
+        "done\n"
+    )

@@ -32,11 +32,13 @@ def test_real_solve_prints_done_log_and_cached_lines(builder, tmp_path):
     # Only the step's /out mount is exported: the whole root filesystem would dominate the test's time.
     step = llb.image(builder.base).run(
         f"echo progress-{token}; cat /ctx/hello.txt; cp /ctx/hello.txt /out/copied",
-        llb.RunOptions(mounts=[
-            llb.bind_mount("/ctx", llb.local("ctx"), readonly=True),
-            llb.bind_mount("/out", llb.scratch()),
-        ],
-        custom_name=f"RUN progress check {token}"),
+        llb.RunOptions(
+            mounts=[
+                llb.bind_mount("/ctx", llb.local("ctx"), readonly=True),
+                llb.bind_mount("/out", llb.scratch()),
+            ],
+            custom_name=f"RUN progress check {token}",
+        ),
     )
     definition = step.get_mount("/out").marshal()
     solve = {"exports": [Export.local(tmp_path / "out")], "local_dirs": {"ctx": ctx}}
