@@ -4,9 +4,10 @@ A context names a builder kind and an address, like envd's contexts, so a user s
 Docker's embedded BuildKit (the moby worker), a `buildkitd` in a container, or one on a socket or TCP port
 with a single `envbuild context use`. A `tcp` context may carry mutual-TLS files (as buildctl's `--tlscacert`,
 `--tlscert`, `--tlskey`, `--tlsservername`); a `docker-container` one the image, buildkitd.toml and flags its
-container is created with. The file is small and human-editable; every write replaces it atomically so a
-crash never leaves half a file, and a fresh install behaves as if it held only the `default` moby-worker
-context.
+container is created with. The file is small and human-editable; every change is a read-modify-write under a
+lock that replaces the file atomically, so a crash never leaves half a file and two commands never lose each
+other's change. Keys envbuild does not know (a newer version's, or the user's) are written back as they were.
+The `default` moby-worker context always exists, defined in the file or not.
 
 Which builder a command uses is decided here, once, the way BuildKit's own tools decide it (`select`): the
 command's `--context NAME`, else `BUILDKIT_HOST`, else the current context.
@@ -14,13 +15,16 @@ command's `--context NAME`, else `BUILDKIT_HOST`, else the current context.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import re
 import shlex
 import tempfile
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from envbuild.errors import EnvbuildError, UsageError
@@ -52,6 +56,7 @@ class Context:
     builder_image: str = ""
     buildkitd_config: str = ""
     buildkitd_flags: str = ""
+    extra: tuple[tuple[str, Any], ...] = field(default=(), compare=False)  # unknown keys, kept as read
 
     @property
     def address(self) -> str:
@@ -79,7 +84,10 @@ class Context:
     def to_dict(self) -> dict[str, str]:
         """The fields as stored: name, builder and address always, the others only when set."""
         always = ("name", "builder", "builder_address")
-        return {k: v for k, v in asdict(self).items() if k in always or v}
+        return {k: v for k, v in asdict(self).items() if k != "extra" and (k in always or v)}
+
+    def to_yaml(self) -> dict[str, Any]:
+        return {**self.to_dict(), **dict(self.extra)}
 
 
 DEFAULT_CONTEXT = Context(DEFAULT_NAME, "moby-worker", "")
@@ -91,6 +99,7 @@ class ContextStore:
 
     current: str
     contexts: tuple[Context, ...]
+    extra: tuple[tuple[str, Any], ...] = ()  # unknown top-level keys, kept as read
 
     def get(self, name: str) -> Context | None:
         return next((c for c in self.contexts if c.name == name), None)
@@ -148,48 +157,151 @@ def normalize_address(builder: str, address: str) -> str:
 def load() -> ContextStore:
     """Read the file; a missing file is a fresh install with only the default context."""
     path = contexts_file()
-    if not path.exists():
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
         return ContextStore(DEFAULT_NAME, (DEFAULT_CONTEXT,))
+    except OSError as err:
+        raise EnvbuildError(f"cannot read contexts file {path}: {err.strerror}", hint=_FIX) from None
+    return parse(data, path)
+
+
+_FIX = "fix the file, or delete it to start again from the default context"
+_KNOWN = tuple(f.name for f in fields(Context) if f.name != "extra")
+
+
+def parse(data: bytes, path: Path) -> ContextStore:
+    """The store in `data`; every way the file can be wrong is an error naming it (and the line, when YAML
+    or UTF-8 can tell)."""
     import yaml
 
     try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as err:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
         raise EnvbuildError(
-            f"cannot read contexts file {path}: {err}",
-            hint="fix or delete the file to start from the default context",
-        ) from err
-    known = {f.name for f in fields(Context)}
+            f"contexts file {path}:{line}:{column} is not valid UTF-8 (byte 0x{data[err.start]:02x})",
+            hint=_FIX,
+        ) from None
+    if _too_deep(text):
+        raise EnvbuildError(f"contexts file {path} is nested too deeply to be a contexts file", hint=_FIX)
     try:
-        contexts = tuple(
-            Context(**{k: str(v or "") for k, v in c.items() if k in known})
-            for c in data.get("contexts") or ()
-        )
-        current = str(data.get("current") or DEFAULT_NAME)
-    except (KeyError, TypeError, AttributeError) as err:
+        loaded = yaml.safe_load(text) or {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise EnvbuildError(f"contexts file {where} is not valid YAML: {problem}", hint=_FIX) from None
+    except RecursionError:
         raise EnvbuildError(
-            f"contexts file {path} is malformed: expected `current:` and a `contexts:` list of entries",
-            hint="fix or delete the file to start from the default context",
-        ) from err
-    if not any(c.name == DEFAULT_NAME for c in contexts) and current == DEFAULT_NAME:
-        contexts = (DEFAULT_CONTEXT, *contexts)
-    return ContextStore(current, contexts)
+            f"contexts file {path} is nested too deeply to be a contexts file", hint=_FIX
+        ) from None
+    malformed = EnvbuildError(
+        f"contexts file {path} is malformed: expected `current:` and a `contexts:` list of entries, each "
+        "with `name` and `builder`",
+        hint=_FIX,
+    )
+    if not isinstance(loaded, dict) or not isinstance(loaded.get("contexts") or [], list):
+        raise malformed
+    contexts = []
+    for entry in loaded.get("contexts") or []:
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("name"), str | int)
+            or "builder" not in entry
+        ):
+            raise malformed
+        extra = tuple((k, v) for k, v in entry.items() if k not in _KNOWN)
+        known = {k: str(entry.get(k) or "") for k in _KNOWN}
+        contexts.append(Context(**known, extra=extra))
+    current_name = loaded.get("current") or DEFAULT_NAME
+    if not isinstance(current_name, str | int):
+        raise malformed
+    if not any(c.name == DEFAULT_NAME for c in contexts):
+        contexts.insert(0, DEFAULT_CONTEXT)
+    extra = tuple((k, v) for k, v in loaded.items() if k not in ("current", "contexts"))
+    return ContextStore(str(current_name), tuple(contexts), extra)
+
+
+MAX_YAML_DEPTH = 64  # a contexts file nests three levels; PyYAML takes seconds to refuse thousands
+
+
+def _too_deep(text: str) -> bool:
+    """Whether flow brackets or block indentation nest deeper than any contexts file would."""
+    depth = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                return True
+        elif char in "]}":
+            depth -= 1
+    indents = (len(line) - len(line.lstrip(" -")) for line in text.splitlines())
+    return max(indents, default=0) > 2 * MAX_YAML_DEPTH
 
 
 def save(store: ContextStore) -> None:
     """Replace the file atomically (temp file in the same dir, then rename)."""
+    with _locked():
+        _write(store)
+
+
+@contextlib.contextmanager
+def edit() -> Iterator[list[ContextStore]]:
+    """Read-modify-write under the lock: the body replaces `box[0]` with the store to write."""
+    with _locked():
+        box = [load()]
+        before = box[0]
+        yield box
+        if box[0] is not before:
+            _write(box[0])
+
+
+@contextlib.contextmanager
+def _locked() -> Iterator[None]:
+    directory = contexts_file().parent
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as err:
+        raise EnvbuildError(
+            f"cannot use the config directory {directory}: {err.strerror}",
+            hint="fix its permissions, or set ENVBUILD_CONFIG_DIR to a directory envbuild may write",
+        ) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _write(store: ContextStore) -> None:
     import yaml
 
     path = contexts_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    contexts = [c.to_yaml() for c in store.contexts]
     text = yaml.safe_dump(
-        {"current": store.current, "contexts": [c.to_dict() for c in store.contexts]}, sort_keys=False
+        {"current": store.current, "contexts": contexts, **dict(store.extra)},
+        sort_keys=False,
+        allow_unicode=True,
     )
-    fd, tmp = tempfile.mkstemp(prefix=".contexts-", suffix=".yaml", dir=path.parent)
     try:
-        with os.fdopen(fd, "w") as handle:
+        fd, tmp = tempfile.mkstemp(prefix=".contexts-", suffix=".yaml", dir=path.parent)
+    except OSError as err:
+        raise EnvbuildError(
+            f"cannot write contexts file {path}: {err.strerror}",
+            hint="fix the config directory's permissions, or set ENVBUILD_CONFIG_DIR",
+        ) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise EnvbuildError(f"cannot write contexts file {path}: {err.strerror}", hint=_FIX) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -280,7 +392,9 @@ def new(
     kind = normalize_builder(builder)
     address = normalize_address(kind, builder_address)
     checked = _check_settings(kind, settings or BuilderSettings())
-    if load().get(name) is not None:
+    with _locked():  # the config dir checked as every write checks it; `add` checks the name again
+        taken = load().get(name) is not None
+    if taken:
         raise EnvbuildError(
             f"context {name!r} already exists", hint=f"remove it first: envbuild context rm {name}"
         )
@@ -289,17 +403,19 @@ def new(
 
 def add(ctx: Context, *, use: bool = False) -> Context:
     """Save a context from `new`; its buildkitd.toml is copied into the config dir."""
-    store = load()
-    if store.get(ctx.name) is not None:
-        raise EnvbuildError(
-            f"context {ctx.name!r} already exists", hint=f"remove it first: envbuild context rm {ctx.name}"
-        )
-    if ctx.buildkitd_config:
-        copy = _config_copy(ctx.name)
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        copy.write_bytes(Path(ctx.buildkitd_config).read_bytes())
-        ctx = replace(ctx, buildkitd_config=str(copy))
-    save(ContextStore(ctx.name if use else store.current, (*store.contexts, ctx)))
+    with edit() as box:
+        store = box[0]
+        if store.get(ctx.name) is not None:
+            raise EnvbuildError(
+                f"context {ctx.name!r} already exists",
+                hint=f"remove it first: envbuild context rm {ctx.name}",
+            )
+        if ctx.buildkitd_config:
+            copy = _config_copy(ctx.name)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_bytes(Path(ctx.buildkitd_config).read_bytes())
+            ctx = replace(ctx, buildkitd_config=str(copy))
+        box[0] = replace(store, current=ctx.name if use else store.current, contexts=(*store.contexts, ctx))
     return ctx
 
 
@@ -315,11 +431,12 @@ def create(
 
 
 def use(name: str) -> Context:
-    store = load()
-    ctx = store.get(name)
-    if ctx is None:
-        raise UsageError("NAME", name, "one of " + ", ".join(c.name for c in store.contexts))
-    save(ContextStore(name, store.contexts))
+    with edit() as box:
+        store = box[0]
+        ctx = store.get(name)
+        if ctx is None:
+            raise UsageError("NAME", name, "one of " + ", ".join(c.name for c in store.contexts))
+        box[0] = replace(store, current=name)
     return ctx
 
 
@@ -334,14 +451,17 @@ def get(name: str) -> Context:
 
 def remove(name: str) -> Context:
     """Forget a context (not the current one) and return it, so the caller can remove its container."""
-    store = load()
-    ctx = get(name)
-    if name == store.current:
-        raise EnvbuildError(
-            f"context {name!r} is the current one and cannot be removed",
-            hint="switch first: envbuild context use default",
-        )
-    save(ContextStore(store.current, tuple(c for c in store.contexts if c.name != name)))
+    with edit() as box:
+        store = box[0]
+        ctx = store.get(name)
+        if ctx is None:
+            raise UsageError("NAME", name, "one of " + ", ".join(c.name for c in store.contexts))
+        if name == store.current:
+            raise EnvbuildError(
+                f"context {name!r} is the current one and cannot be removed",
+                hint="switch first: envbuild context use default",
+            )
+        box[0] = replace(store, contexts=tuple(c for c in store.contexts if c.name != name))
     if ctx.buildkitd_config == str(_config_copy(name)):
         _config_copy(name).unlink(missing_ok=True)
     return ctx

@@ -6,7 +6,18 @@ exit code, so no stage ever prints a traceback at a user.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
+
+
+def shown_path(path: Path | str) -> str:
+    """A path as errors show it: relative to the working directory when inside it, else absolute."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
 
 
 @dataclass(frozen=True)
@@ -38,13 +49,35 @@ class EnvbuildError(Exception):
         if self.location is not None:
             parts.append(f"{self.location}: error: {self.message}")
             if self.location.source_line:
-                parts.append(f"    {self.location.source_line}")
-                parts.append("    " + " " * max(self.location.column - 1, 0) + "^")
+                line, column = _window(self.location.source_line, self.location.column)
+                parts.append(f"    {line}")
+                parts.append("    " + " " * max(column - 1, 0) + "^")
         else:
             parts.append(f"error: {self.message}")
         if self.hint:
             parts.append(f"hint: {self.hint}")
         return "\n".join(parts)
+
+
+SOURCE_WIDTH = 120
+
+
+def _window(line: str, column: int) -> tuple[str, int]:
+    """At most SOURCE_WIDTH characters of a source line around the column (a generated or hostile file can
+    have a line of megabytes), and the column within them."""
+    if len(line) <= SOURCE_WIDTH:
+        return line, column
+    start = max(0, min(column - 1 - SOURCE_WIDTH // 2, len(line) - SOURCE_WIDTH))
+    shown = line[start : start + SOURCE_WIDTH]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if start + SOURCE_WIDTH < len(line) else ""
+    return prefix + shown + suffix, column - start + len(prefix)
+
+
+class Interrupted(EnvbuildError):
+    """Ctrl-C, reported as what was interrupted and what is left (exit code 130, as shells report it)."""
+
+    exit_code = 130
 
 
 class UsageError(EnvbuildError):

@@ -66,3 +66,9 @@ def test_bad_addresses_say_what_is_allowed(text, says):
 def test_unsupported_docker_host_is_refused():
     with pytest.raises(AddressError, match="DOCKER_HOST"):
         parse_address(None, env={"DOCKER_HOST": "ssh://me@host"})
+
+
+def test_moby_worker_address_names_the_engine_socket():
+    """Daemon-loss messages say `BuildKit at {address}`: the socket is what the user must check."""
+    addr = parse_address("moby-worker://", env={"DOCKER_HOST": "unix:///tmp/d.sock"})
+    assert str(addr) == "moby-worker:// (unix:///tmp/d.sock)"

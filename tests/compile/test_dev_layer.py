@@ -16,6 +16,7 @@ from envbuild.compile.steps import StepEnv
 from envbuild.compile.target import BuildTarget
 from envbuild.errors import EnvbuildError
 from envbuild.graph import Base, Config, Daemon, Graph, InitCommands, Jupyter, Project, Runtime
+from tests.support.elf import X86_64, elf_header
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeyForTests envbuild-test\n"
 
@@ -55,7 +56,7 @@ def exec_scripts(state: llb.State) -> list[str]:
 def standin_file(tmp_path):
     path = tmp_path / "bin" / "horust"
     path.parent.mkdir()
-    path.write_bytes(b"\x7fELF stand-in")
+    path.write_bytes(elf_header(X86_64))
     return path
 
 
@@ -147,14 +148,29 @@ def test_release_horust_is_an_http_source_verified_by_checksum(monkeypatch):
     assert any(c.attemptUnpackDockerCompatibility for c in copies)
 
 
-def test_release_horust_without_checksum_fails_before_any_build(monkeypatch):
-    """The builder resolves Horust with the rest of the target, before it connects to anything."""
+def test_release_horust_checksum_comes_from_the_user_state_and_a_bad_file_fails_before_any_build(
+    monkeypatch, tmp_path
+):
+    """The builder resolves Horust with the rest of the target, before it connects to anything: a checksum
+    learned earlier is used, a nonsense --horust file is refused there."""
     from envbuild.builder import BuildOptions, local_target
+    from envbuild.builder.horust import release_url
+    from envbuild.builder.trust import UserDigests
+    from envbuild.errors import UsageError
 
     monkeypatch.delenv("ENVBUILD_HORUST_SHA256", raising=False)
     monkeypatch.delenv("ENVBUILD_HORUST", raising=False)
-    with pytest.raises(EnvbuildError, match="no verified checksum"):
-        local_target(make_ctx().graph, BuildOptions())
+    graph = make_ctx().graph
+    target, _ = local_target(graph, BuildOptions(platform="linux/amd64"))
+    assert target.horust.kind == "release" and target.horust.checksum is None  # build() learns it
+    digest = "sha256:" + "ef" * 32
+    UserDigests().record(release_url("linux/amd64"), "linux/amd64", digest)
+    target, _ = local_target(graph, BuildOptions(platform="linux/amd64"))
+    assert target.horust.checksum == digest
+    script = tmp_path / "horust.sh"
+    script.write_text("#!/bin/sh\n")
+    with pytest.raises(UsageError, match="it is a script"):
+        local_target(graph, BuildOptions(platform="linux/amd64", horust=str(script)))
 
 
 def test_a_dev_target_without_a_horust_source_is_a_located_error():

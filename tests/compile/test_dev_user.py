@@ -85,3 +85,25 @@ def test_prompts_load_in_bash_zsh_and_fish():
     assert "(envd:${ENVD_ENV})" in lines["bash"]
     assert lines["zsh"].startswith("zsh:(envd:demo) envd@")
     assert lines["fish"].startswith("fish:(envd:demo) envd@")
+
+
+@pytest.mark.parametrize(("uid", "gid"), [(1234, 2345), (0, 0)])
+def test_a_login_shell_opens_in_the_project_with_the_prompt(uid, gid):
+    """As `ssh <env>.envd` starts it: a login shell (reads ~/.profile) for every owner, root included, lands
+    in /home/envd/<env> (envd opens in the project) with envbuild's prompt (issue 13)."""
+    script = (
+        "set -euo pipefail\n"
+        + user.create_user_script(uid, gid, "bash")
+        + user.prompt_script("demo", "bash", uid, gid)
+        + "mkdir -p /home/envd/demo\n"
+        + "cd /home/envd && runuser -u envd -- env -i HOME=/home/envd TERM=dumb bash -lic "
+        "'echo \"pwd:$PWD\"; echo \"ps1:$PS1\"' 2>/dev/null\n"
+        + "cd /home/envd && runuser -u envd -- env -i HOME=/home/envd bash -lc 'echo \"batch:$PWD\"'\n"
+    )
+    out = subprocess.run(["docker", "run", "--rm", BASE, "bash", "-c", script], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = dict(line.split(":", 1) for line in out.stdout.splitlines() if ":" in line)
+    assert lines["pwd"] == "/home/envd/demo"
+    assert "(envd:${ENVD_ENV})" in lines["ps1"]
+    assert lines["batch"] == "/home/envd"  # a command run through ssh stays where it was started

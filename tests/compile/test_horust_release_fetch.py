@@ -9,12 +9,9 @@ http source is fetched by the daemon, on the host's network). The envbuild side 
 
 from __future__ import annotations
 
-import hashlib
-import http.server
 import io
 import subprocess
 import tarfile
-import threading
 from pathlib import Path
 
 import pytest
@@ -27,6 +24,7 @@ from envbuild.buildkit.exports import Export
 from envbuild.buildkit.options import SolveOptions
 from envbuild.compile import horust
 from envbuild.compile.dev.services import install_horust
+from tests.support.horust_release import release_tarball, served_release
 from tests.support.horust_standin.build import build_standin
 
 pytestmark = pytest.mark.docker
@@ -35,30 +33,10 @@ pytestmark = pytest.mark.docker
 
 @pytest.fixture(scope="module")
 def release_server(tmp_path_factory):
-    """Serve horust-x86_64-unknown-linux-musl.tar.gz (stand-in inside) on 127.0.0.1; yields (url, sha256)."""
-    root = tmp_path_factory.mktemp("release")
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        tar.add(build_standin(), arcname="horust")
-        info = tarfile.TarInfo("horustctl")
-        info.size, info.mode = 0, 0o755
-        tar.addfile(info, io.BytesIO())
-    data = buffer.getvalue()
-    (root / "horust-x86_64-unknown-linux-musl.tar.gz").write_bytes(data)
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(root), **kwargs)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/horust-x86_64-unknown-linux-musl.tar.gz"
-    yield url, "sha256:" + hashlib.sha256(data).hexdigest()
-    server.shutdown()
+    """horust-x86_64-unknown-linux-musl.tar.gz (stand-in inside) on 127.0.0.1; yields (url, sha256)."""
+    with served_release(tmp_path_factory.mktemp("release")) as release:
+        digest = release.publish(release_tarball())
+        yield release.url(), digest
 
 
 def fetch(source: horust.HorustSource, out: Path) -> Path:

@@ -8,7 +8,8 @@ import pytest
 
 from envbuild.builder.horust import horust_source
 from envbuild.compile import horust
-from envbuild.errors import EnvbuildError, UsageError
+from envbuild.errors import UsageError
+from tests.support.elf import AARCH64, X86_64, elf_header
 
 PROJECT = "/home/envd/demo"
 
@@ -107,11 +108,37 @@ def test_jupyter_as_root_needs_allow_root():
 # --- which Horust binary --------------------------------------------------------------------------------
 
 
-def test_pinned_release_without_verified_checksum_is_refused(monkeypatch):
-    with pytest.raises(EnvbuildError) as caught:
-        horust_source(None, env={})
-    assert "no verified checksum" in caught.value.message
-    assert "ENVBUILD_HORUST_SHA256" in caught.value.hint and "--horust PATH" in caught.value.hint
+def test_pinned_release_without_a_known_checksum_is_left_for_the_builder_to_learn():
+    source = horust_source(None, env={})
+    assert (source.kind, source.checksum) == ("release", None)
+    assert source.url.endswith("/v0.1.13/horust-x86_64-unknown-linux-musl.tar.gz")
+
+
+class Recorded:
+    where = "recorded"
+
+    def __init__(self, table):
+        self.table = table
+
+    def get(self, url):
+        return self.table.get(url)
+
+    def record(self, url, platform, digest):
+        self.table[url] = digest
+
+    def forget_hint(self, url):
+        return "forget it"
+
+
+def test_pinned_release_takes_a_recorded_digest_and_the_release_base_from_the_environment():
+    env = {"ENVBUILD_HORUST_RELEASE_BASE": "http://127.0.0.1:9/mirror/"}
+    url = "http://127.0.0.1:9/mirror/horust-x86_64-unknown-linux-musl.tar.gz"
+    digest = "sha256:" + "cd" * 32
+    source = horust_source(None, env=env, recorded=Recorded({url: digest}))
+    assert (source.url, source.checksum) == (url, digest)
+    # the environment's checksum comes before a recorded one
+    env["ENVBUILD_HORUST_SHA256"] = "ab" * 32
+    assert horust_source(None, env=env, recorded=Recorded({url: digest})).checksum == "sha256:" + "ab" * 32
 
 
 def test_pinned_release_with_checksum_from_the_environment():
@@ -126,7 +153,7 @@ def test_pinned_release_with_checksum_from_the_environment():
 
 def test_local_file_from_environment_or_flag(tmp_path):
     binary = tmp_path / "horust"
-    binary.write_bytes(b"\x7fELF")
+    binary.write_bytes(elf_header(X86_64))
     assert horust_source(None, env={"ENVBUILD_HORUST": str(binary)}).path == str(binary)
     flag = horust_source(str(binary), env={"ENVBUILD_HORUST": "/nonexistent"})
     assert (flag.kind, flag.path) == ("file", str(binary))
@@ -149,6 +176,36 @@ def test_bad_horust_values_name_the_flag(value, origin):
     with pytest.raises(UsageError) as caught:
         horust_source(value, env={})
     assert caught.value.flag == origin
+
+
+@pytest.mark.parametrize(
+    ("content", "platform", "says"),
+    [
+        (b"#!/bin/sh\nexec horust\n", "linux/amd64", "it is a script, not a compiled program"),
+        (b"\xcf\xfa\xed\xfe" + bytes(40), "linux/amd64", "macOS (Mach-O)"),
+        (b"hello", "linux/amd64", "not an ELF executable"),
+        (None, "linux/arm64", "built for x86-64, and the image is linux/arm64 (AArch64)"),
+        ("object", "linux/amd64", "not an executable"),
+    ],
+)
+def test_a_local_file_must_be_an_elf_executable_for_the_target(tmp_path, content, platform, says):
+    binary = tmp_path / "horust"
+    if content is None:
+        content = elf_header(X86_64)
+    elif content == "object":
+        content = elf_header(X86_64, e_type=1)
+    binary.write_bytes(content)
+    with pytest.raises(UsageError) as caught:
+        horust_source(str(binary), platform=platform, env={})
+    assert caught.value.flag == "--horust"
+    assert says in caught.value.message
+    assert f"a Horust executable for {platform} is needed" in caught.value.message
+
+
+def test_an_arm64_executable_is_accepted_for_arm64(tmp_path):
+    binary = tmp_path / "horust"
+    binary.write_bytes(elf_header(AARCH64))
+    assert horust_source(str(binary), platform="linux/arm64", env={}).kind == "file"
 
 
 def test_bad_environment_value_names_the_variable():

@@ -184,6 +184,7 @@ def test_non_dev_image_keeps_the_base_images_user_entrypoint_and_workdir():
     assert config["ExposedPorts"] == {"8080/tcp": {}}
     labels = config["Labels"]
     assert json.loads(labels["ai.envbuild.graph"])["project"]["name"] == "demo"
+    assert json.loads(labels["ai.envbuild.graph"])["project"]["dir"] == "."  # not the host path /tmp/demo
     assert labels["ai.tensorchord.envd.syntax.version"] == "v1"
 
 

@@ -110,25 +110,19 @@ def _check(root: Path, text: str) -> None:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 10_000), st.integers(0, 10_000)), max_size=6))
 def test_mutated_files_only_raise_envbuild_errors(tmp_path, monkeypatch, edits):
-    from envbuild.lang import evaluator
-
-    monkeypatch.setattr(evaluator, "TIME_LIMIT_SECONDS", 2.0)
+    monkeypatch.setenv("ENVBUILD_EVAL_TIMEOUT", "2")
     _check(tmp_path, _mutate(SEED, edits))
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(TOKENS), max_size=30))
 def test_token_soup_only_raises_envbuild_errors(tmp_path, monkeypatch, tokens):
-    from envbuild.lang import evaluator
-
-    monkeypatch.setattr(evaluator, "TIME_LIMIT_SECONDS", 2.0)
+    monkeypatch.setenv("ENVBUILD_EVAL_TIMEOUT", "2")
     _check(tmp_path, "def build():\n    " + "".join(tokens) + "\n")
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(max_size=200))
 def test_arbitrary_text_only_raises_envbuild_errors(tmp_path, monkeypatch, text):
-    from envbuild.lang import evaluator
-
-    monkeypatch.setattr(evaluator, "TIME_LIMIT_SECONDS", 2.0)
+    monkeypatch.setenv("ENVBUILD_EVAL_TIMEOUT", "2")
     _check(tmp_path, text)

@@ -200,6 +200,25 @@ def test_cache_directory_that_cannot_be_written(project, tmp_path, monkeypatch):
     assert "include()" in err.message and err.location.line == 1
 
 
+def test_git_failure_shows_every_relevant_line(project, tmp_path):
+    """ssh's reason comes before git's last line ("Could not read from remote repository"): show both."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "ssh").write_text(
+        "#!/bin/sh\necho 'git@example.invalid: Permission denied (publickey).' >&2\nexit 255\n"
+    )
+    (fake / "ssh").chmod(0o755)
+    import os
+
+    os.environ["GIT_SSH_COMMAND"] = str(fake / "ssh")
+    try:
+        err = project.error(_build("ssh://git@example.invalid/lib.git"))
+    finally:
+        del os.environ["GIT_SSH_COMMAND"]
+    assert "Permission denied (publickey)" in err.message
+    assert "Could not read from remote repository" in err.message
+
+
 def test_offline_checkout_reads_only_the_cache(project, tmp_path):
     """The language server's mode: no clone → NotCached (nothing written); a cached clone is used as it is,
     even when the repository has moved on."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from envbuild.builder.outputs import OutputSpec
+from envbuild.lock.model import Lock
 from envbuild.progress.events import StatusEvent
 
 
@@ -15,7 +16,10 @@ class BuildOptions:
     """`address` None: BUILDKIT_HOST's builder if set, else the current context's. `outputs` empty: an image
     named `tag` (or `<env>:dev`) in the builder's store. `merge_diff` None: whatever the worker supports.
     `horust`: the `--horust` value (a file, an image, a release URL), else `$ENVBUILD_HORUST`, else the
-    pinned release. `on_status` receives every status event of the solve (the CLI's progress display)."""
+    pinned release. `on_status` receives every status event of the solve (the CLI's progress display).
+    `lock`: the project's envbuild.lock and whether it must be followed exactly (`--locked`). `on_note`
+    receives what the user should know before the build goes on (a learned digest, a lock that does not
+    match)."""
 
     address: str | None = None
     tag: str | None = None
@@ -31,3 +35,15 @@ class BuildOptions:
     ssh_public_key: str | None = None
     horust: str | None = None
     on_status: Callable[[StatusEvent], None] | None = None
+    lock: LockUse | None = None
+    on_note: Callable[[str], None] | None = None
+
+
+@dataclass(frozen=True)
+class LockUse:
+    """The envbuild.lock a build uses (`path`, as read before evaluation: `lock`); `locked`: any difference
+    between it and the build file is an error instead of a note."""
+
+    path: Path
+    lock: Lock
+    locked: bool = False

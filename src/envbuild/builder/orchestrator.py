@@ -12,11 +12,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from envbuild import llb
+from envbuild.builder import pins
 from envbuild.builder.horust import horust_source
+from envbuild.builder.interrupted import ImageNames
 from envbuild.builder.network import NetworkSettings, discover
 from envbuild.builder.options import BuildOptions
 from envbuild.builder.outputs import exporter_for, parse_output, qualify_image_name
 from envbuild.builder.result import BuildResult
+from envbuild.buildkit.errors import SolveCancelledError
 from envbuild.compile.pipeline import base_ref, compile_graph
 from envbuild.compile.steps import CA_SECRET_ID
 from envbuild.compile.target import BaseImageConfig, BuildTarget
@@ -42,15 +45,18 @@ def owner_for(graph: Graph, options: BuildOptions) -> tuple[int, int]:
 
 
 def local_target(
-    graph: Graph, options: BuildOptions, *, merge_diff: bool = True, verified_horust: bool = True
+    graph: Graph, options: BuildOptions, *, merge_diff: bool = True
 ) -> tuple[BuildTarget, NetworkSettings]:
-    """The target as far as this host decides it; the base image's config is left for BuildKit to fill in."""
+    """The target as far as this host decides it; the base image's config is left for BuildKit to fill in
+    (and a Horust checksum nobody recorded yet, for `build` to learn)."""
     platform = options.platform or str(llb.host_platform())
     ca_flag = str(options.ca_bundle) if options.ca_bundle is not None else None
     network = discover(ca_bundle=ca_flag, use_proxy=options.use_proxy)
     uid, gid = owner_for(graph, options)
     horust = (
-        horust_source(options.horust, platform=platform, verified=verified_horust) if graph.base.dev else None
+        horust_source(options.horust, platform=platform, recorded=pins.store_for(options))
+        if graph.base.dev
+        else None
     )
     target = BuildTarget(
         platform=platform,
@@ -71,13 +77,17 @@ def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
     context), and export it.
 
     Raises `EnvbuildError` (from BuildKit: with the failing step, its command and last log lines).
+    With `options.lock`, the lock's pins are applied (and a drift refused under `--locked`).
     """
     from envbuild import buildkit
+    from envbuild.buildkit.errors import SolveError
     from envbuild.buildkit.options import SolveOptions
 
     options = options or BuildOptions()
     outputs = options.outputs or (parse_output("type=image", default_name=options.tag or default_tag(graph)),)
     target, network = local_target(graph, options)
+    graph, lock_plan = pins.apply_lock(graph, target, options)
+    store = pins.store_for(options)
     address = options.address
     if address is None:
         from envbuild import contexts
@@ -93,35 +103,67 @@ def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
 
         plat = llb.Platform.parse(target.platform)
         pb_platform = ops_pb2.Platform(OS=plat.os, Architecture=plat.architecture, Variant=plat.variant)
+        locked_digest = lock_plan.base_digest if lock_plan is not None else None
+        wanted_ref = f"{ref}@{locked_digest}" if locked_digest and "@" not in ref else ref
         try:
-            digest, config = client.resolve_image_config(ref, pb_platform)
+            digest, config = client.resolve_image_config(wanted_ref, pb_platform)
         except EnvbuildError as err:
+            hint = "build or pull it into the builder's image store first (docker images lists Docker's)"
+            if wanted_ref != ref:
+                hint = f"envbuild.lock pins the digest: {hint}, or move the pin: `envbuild lock --upgrade`"
             raise EnvbuildError(
-                f"base image {ref} cannot be found: {err.message}",
-                hint="build or pull it into the builder's image store first (docker images lists Docker's)",
+                f"base image {wanted_ref} cannot be found: {err.message}",
+                hint=hint,
                 location=graph.base.location,
             ) from err
         target = replace(
-            target, merge_diff=merge_diff, base_config=BaseImageConfig.from_oci(config), base_digest=digest
+            target,
+            merge_diff=merge_diff,
+            base_config=BaseImageConfig.from_oci(config),
+            base_digest=locked_digest or digest,
         )
+        target = pins.learn_horust(client, target, store, pins.note_for(options))
+        target = pins.finish_target(target, lock_plan, options)
         compiled = compile_graph(graph, target=target)
         exports = []
         for spec in outputs:
             choice = exporter_for(spec, exporters=caps.exporters, worker=caps.worker)
             exports.append(buildkit.Export(type=choice.type, attrs=choice.attrs, dest=choice.dest))
         ca = network.ca_bundle
-        response = client.solve(
-            compiled.definition,
-            SolveOptions(
-                exports=exports,
-                local_dirs={name: Path(path) for name, path in compiled.local_dirs.items()},
-                secrets={CA_SECRET_ID: ca} if ca is not None else {},
-                cache_imports=[_cache_entry(c) for c in options.cache_imports],
-                cache_exports=[_cache_entry(c) for c in options.cache_exports],
-                image_config=compiled.image_config,
-            ),
-            on_status=options.on_status,
+        watched = ImageNames(
+            address, [s.name for s in outputs if s.type == "image" and s.name and not s.push]
         )
+        try:
+            response = client.solve(
+                compiled.definition,
+                SolveOptions(
+                    exports=exports,
+                    local_dirs={name: Path(path) for name, path in compiled.local_dirs.items()},
+                    secrets={CA_SECRET_ID: ca} if ca is not None else {},
+                    cache_imports=[_cache_entry(c) for c in options.cache_imports],
+                    cache_exports=[_cache_entry(c) for c in options.cache_exports],
+                    image_config=compiled.image_config,
+                ),
+                on_status=options.on_status,
+            )
+        except SolveCancelledError as err:
+            raise watched.interrupted(err) from None
+        except EnvbuildError as err:
+            image_id = watched.named_meanwhile(err)
+            if image_id is None:
+                if isinstance(err, SolveError):
+                    raise (pins.horust_failure(err, client, target, store) or err) from None
+                raise
+            return BuildResult(
+                name=next(s.name for s in outputs if s.type == "image"),
+                digest=None,
+                compiled=compiled,
+                exporter_response={"containerimage.config.digest": image_id},
+                steps=(),
+                notes=(*network.notes, "another build of the same image named it first; using that one"),
+            )
+        finally:
+            watched.close()
     notes = network.notes + _share_registry_caches(compiled.definition, options.cache_exports)
     name = next((s.name for s in outputs if s.type == "image"), None)
     exporter_response = dict(response.exporter_response)

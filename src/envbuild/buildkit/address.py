@@ -50,6 +50,10 @@ class Address:
     text: str = ""
 
     def __str__(self) -> str:
+        """As messages show it: a moby-worker address names the engine's socket, the thing to check when
+        the daemon is gone (`moby-worker://` alone says nothing)."""
+        if self.scheme == "moby-worker" and self.docker_host:
+            return f"{self.text or 'moby-worker://'} ({self.docker_host})"
         return self.text or f"{self.scheme}://{self.host or self.path}"
 
 

@@ -16,6 +16,7 @@ from envbuild.errors import EnvbuildError
 
 COMMAND_MODULES = (  # in the order help lists them: by how often a user needs them
     "envbuild.cli.build",
+    "envbuild.cli.lock",
     "envbuild.cli.up",
     "envbuild.cli.exec",
     "envbuild.cli.destroy",
@@ -57,6 +58,28 @@ for _name in COMMAND_MODULES:
     importlib.import_module(_name).register(app)
 
 
+def _environment_error(err: Exception) -> EnvbuildError | None:
+    """Failures of the machine rather than of envbuild, wherever a command met them: the Docker engine
+    gone or refusing mid-command, a file or directory envbuild may not read or write."""
+    from envbuild.runtime.engine import engine_address, is_engine_loss, lost_engine
+
+    if is_engine_loss(err):
+        return lost_engine(err, "running the command")
+    from docker.errors import APIError
+
+    if isinstance(err, APIError):
+        return EnvbuildError(
+            f"the Docker engine at {engine_address()} refused: {err.explanation or err}",
+            hint="check the engine's state (docker info), then run the command again",
+        )
+    if isinstance(err, OSError) and err.filename:
+        return EnvbuildError(
+            f"cannot use {err.filename}: {err.strerror}",
+            hint="check that it exists and that you may read and write it (HOME, ~/.ssh, ~/.config/envbuild)",
+        )
+    return None
+
+
 def main() -> None:
     """Run the CLI; an `EnvbuildError` becomes its rendered text and exit code, never a traceback.
 
@@ -73,6 +96,10 @@ def main() -> None:
     except Exception as err:  # the last line of defence: one sentence, traceback only on request
         if os.environ.get("ENVBUILD_DEBUG"):
             raise
+        known = _environment_error(err)
+        if known is not None:
+            print(known.render(), file=sys.stderr)
+            sys.exit(known.exit_code)
         print(f"internal error: {type(err).__name__}: {err}", file=sys.stderr)
         print("hint: run again with ENVBUILD_DEBUG=1 for the traceback, and report it", file=sys.stderr)
         sys.exit(70)

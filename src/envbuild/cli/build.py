@@ -33,6 +33,7 @@ def register(app: typer.Typer) -> None:
         owner: building.Owner = None,
         no_merge: Annotated[bool, typer.Option("--no-merge", help="Never use merge ops.")] = False,
         horust: building.Horust = None,
+        locked: project.Locked = False,
         context: builder_flags.ContextName = None,
     ) -> None:
         """Build the environment's image."""
@@ -49,8 +50,12 @@ def register(app: typer.Typer) -> None:
         project.build_file(path, from_)  # --path and --from checked before the other values are parsed
         tag_name = qualify_image_name(tag) if tag else None
         specs = tuple(parse_output(o, default_name=tag_name) for o in output or ())
-        graph = project.load_graph(path, from_)
-        options = replace(options, tag=tag_name, outputs=specs, merge_diff=False if no_merge else None)
+        lock = project.project_lock(path, from_, locked=locked)
+        graph = project.load_graph(path, from_, lock)
+        options = replace(
+            options, tag=tag_name, outputs=specs, merge_diff=False if no_merge else None, lock=lock,
+            on_note=building.note,
+        )
         options = replace(options, address=builder_flags.prepare(choice).address)
         with project.located_from_here(graph):
             result = building.run_build(graph, options, progress)

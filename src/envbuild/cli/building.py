@@ -58,6 +58,11 @@ def check_progress(value: str) -> str:
     return value
 
 
+def note(text: str) -> None:
+    """What the builder wants the user to know before the build goes on, on stderr."""
+    typer.echo(f"note: {text}", err=True)
+
+
 def check_platform(value: str | None) -> str | None:
     if value is not None and not _PLATFORM.match(value):
         raise UsageError("--platform", value, "os/arch such as linux/amd64 or linux/arm64")

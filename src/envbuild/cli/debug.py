@@ -21,8 +21,9 @@ def graph(
     path: project.ProjectPath = Path("."),
     from_: project.From = project.DEFAULT_FROM,
 ) -> None:
-    """Evaluate the build file and print its graph as JSON."""
-    typer.echo(project.load_graph(path, from_).to_json(), nl=False)
+    """Evaluate the build file and print its graph as JSON (includes at envbuild.lock's commits)."""
+    lock = project.project_lock(path, from_)
+    typer.echo(project.load_graph(path, from_, lock).to_json(), nl=False)
 
 
 @debug_app.command("llb")
@@ -36,19 +37,24 @@ def llb(
 ) -> None:
     """Compile the build file and print the LLB (and image config) it becomes; no daemon needed.
 
-    The target is what `envbuild build` would use on this host (platform, owner, CA bundle, Horust), but the
-    base image's own config is not resolved here (that needs BuildKit), so inherited env and entrypoint are
-    missing from the printed image config; the LLB is otherwise what `envbuild build` sends.
+    The target is what `envbuild build` would use on this host (platform, owner, CA bundle, Horust, the pins
+    of envbuild.lock), but the base image's own config is not resolved here (that needs BuildKit), so
+    inherited env and entrypoint are missing from the printed image config; the LLB is otherwise what
+    `envbuild build` sends.
     """
-    from envbuild.builder import BuildOptions
+    from envbuild.builder import BuildOptions, pins
     from envbuild.builder.orchestrator import local_target
-    from envbuild.cli.building import check_owner, check_platform
+    from envbuild.cli.building import check_owner, check_platform, note
     from envbuild.compile import compile_graph
     from envbuild.compile.dump import dump_dot, snapshot
 
-    options = BuildOptions(platform=check_platform(platform), owner=check_owner(owner))
-    graph = project.load_graph(path, from_)
-    target, _ = local_target(graph, options, merge_diff=not no_merge, verified_horust=False)
+    lock = project.project_lock(path, from_)
+    options = BuildOptions(
+        platform=check_platform(platform), owner=check_owner(owner), lock=lock, on_note=note
+    )
+    graph = project.load_graph(path, from_, lock)
+    target, _ = local_target(graph, options, merge_diff=not no_merge)
+    graph, target = pins.without_builder(graph, target, options)
     with project.located_from_here(graph):
         compiled = compile_graph(graph, target=target)
     typer.echo(dump_dot(compiled.definition) if dot else snapshot(compiled), nl=False)

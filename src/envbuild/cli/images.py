@@ -62,7 +62,7 @@ def describe(
     name: str = typer.Argument(..., help="Image name."),
     fmt: str = typer.Option("table", "--format", help="table or json."),
 ) -> None:
-    """Show an image's environment: base, languages, packages."""
+    """Show an image's environment: base, languages, packages, and the envbuild.lock it was built from."""
     from envbuild.cli.envs import graph_summary
     from envbuild.graph import Graph
     from envbuild.runtime import labels
@@ -72,6 +72,7 @@ def describe(
     image = _get(docker_client(), name)
     record = _record(image)
     record.update(graph_summary(Graph.from_json(image.labels[labels.GRAPH])))
+    record["lock"] = image.labels.get(labels.LOCK)  # None: not built from an envbuild.lock
     emit_object(record, fmt)
 
 

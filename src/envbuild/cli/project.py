@@ -7,7 +7,6 @@ flag, whichever command it was given to.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -16,9 +15,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from envbuild.errors import EnvbuildError, UsageError
+from envbuild.errors import EnvbuildError, UsageError, shown_path
 
 if TYPE_CHECKING:
+    from envbuild.builder.options import LockUse
     from envbuild.graph import Graph
 
 DEFAULT_FILE = "build.envd"
@@ -26,6 +26,10 @@ DEFAULT_FUNCTION = "build"
 DEFAULT_FROM = f"{DEFAULT_FILE}:{DEFAULT_FUNCTION}"
 _FROM_ALLOWED = "FILE:FUNCTION, FILE or :FUNCTION, such as build.envd:build or :gpu"
 
+Locked = Annotated[
+    bool,
+    typer.Option("--locked", help="Build exactly what envbuild.lock pins; fail if the build file asks more."),
+]
 ProjectPath = Annotated[Path, typer.Option("--path", "-p", help="Project directory holding the build file.")]
 From = Annotated[str, typer.Option("--from", "-f", help="Build function: FILE[:FUNCTION] in --path.")]
 
@@ -61,12 +65,41 @@ def build_file(path: Path | str, from_: str | None) -> tuple[Path, Path, str]:
     return project, found, function
 
 
-def load_graph(path: Path | str, from_: str | None) -> Graph:
-    """Evaluate the chosen build function (lang evaluates the user's config.envd first, if there is one)."""
+def load_graph(path: Path | str, from_: str | None, lock: LockUse | None = None) -> Graph:
+    """Evaluate the chosen build function (lang evaluates the user's config.envd first, if there is one);
+    with a `lock` for this function, `include()` evaluates the commits it pins."""
     from envbuild.lang import evaluate
 
     project, file, function = build_file(path, from_)
-    return evaluate(file, function, project_dir=project)
+    pins = None
+    held = lock.lock if lock is not None else None
+    if held is not None and (held.build_file, held.function) == (_relative(file, project), function):
+        pins = held.include_pins()
+    return evaluate(file, function, project_dir=project, include_pins=pins)
+
+
+def _relative(file: Path, project: Path) -> str:
+    try:
+        return file.relative_to(project).as_posix()
+    except ValueError:
+        return str(file)
+
+
+def project_lock(path: Path | str, from_: str | None, *, locked: bool = False) -> LockUse | None:
+    """The envbuild.lock beside the build file (None when there is none); `--locked` requires one."""
+    from envbuild import lock as lock_mod
+    from envbuild.builder.options import LockUse
+
+    project, file, _function = build_file(path, from_)
+    found = lock_mod.lock_path(project, _relative(file, project))
+    if not found.is_file():
+        if locked:
+            raise EnvbuildError(
+                f"--locked needs a lock, and there is no {found}",
+                hint="run `envbuild lock` to write it (then commit it with the build file)",
+            )
+        return None
+    return LockUse(found, lock_mod.read(found), locked)
 
 
 @contextmanager
@@ -83,5 +116,5 @@ def located_from_here(graph: Graph) -> Iterator[None]:
         if location is not None and not Path(location.file).is_absolute():
             in_project = Path(graph.project.dir) / location.file
             if in_project.is_file():
-                err.location = replace(location, file=os.path.relpath(in_project))
+                err.location = replace(location, file=shown_path(in_project))
         raise

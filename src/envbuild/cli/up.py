@@ -100,6 +100,7 @@ def register(app: typer.Typer) -> None:
         progress: building.Progress = "auto",
         use_proxy: building.UseProxy = False,
         horust: building.Horust = None,
+        locked: project.Locked = False,
         platform: building.Platform = None,
         no_cache: building.NoCache = False,
         export_cache: building.ExportCache = None,
@@ -130,7 +131,8 @@ def register(app: typer.Typer) -> None:
         choice = contexts.select(context)
         client = docker_client(choice.context)
         env_name = env_name_for(name, str(project_path), client)
-        graph = project.load_graph(project_path, from_)
+        lock = project.project_lock(project_path, from_, locked=locked)
+        graph = project.load_graph(project_path, from_, lock)
         if not graph.base.dev:
             raise EnvbuildError(
                 "`envbuild up` runs dev images only, and this build function's base is not one",
@@ -163,7 +165,10 @@ def register(app: typer.Typer) -> None:
             address = builder_flags.prepare(choice).address
             result = building.run_build(
                 graph,
-                replace(build_options, address=address, tag=tag or None, ssh_public_key=keys.public_text()),
+                replace(
+                    build_options, address=address, tag=tag or None, ssh_public_key=keys.public_text(),
+                    lock=lock, on_note=building.note,
+                ),
                 progress,
             )
             if result.name is None:

@@ -28,6 +28,8 @@ RUN_DIR = "/var/run/horust"
 BINARY_PATH = "/usr/local/bin/horust"
 ENTRYPOINT = (BINARY_PATH, "--services-path", SERVICE_DIR)
 SSHD_CONFIG = "/etc/envbuild/sshd_config"
+#: the name of the step that downloads a Horust release (the builder recognises its failures by it)
+FETCH_STEP = "[internal] fetch Horust"
 
 
 @dataclass(frozen=True)

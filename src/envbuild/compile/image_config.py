@@ -7,6 +7,7 @@ carries over, so tools that read them (envd's `envs`/`images` listings) see pack
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -60,6 +61,13 @@ def exposed_ports(graph: Graph) -> list[str]:
     return [f"{p}/tcp" for p in sorted(ports)]
 
 
+def _shareable(graph: Graph) -> Graph:
+    """The graph as the image label carries it: without the host's absolute project path (a pushed image
+    would tell everyone where the builder kept the project, and the same project built from two checkouts
+    would differ). Nothing reads it back: a container's project is the one `up`/`run` is given."""
+    return dataclasses.replace(graph, project=dataclasses.replace(graph.project, dir="."))
+
+
 def labels(graph: Graph, base: BaseImageConfig, version: str) -> dict[str, str]:
     out = dict(base.labels)
     pypi = [name for call in graph.packages.python for name in call.names]
@@ -72,7 +80,7 @@ def labels(graph: Graph, base: BaseImageConfig, version: str) -> dict[str, str]:
     out.update(
         {
             contract.GRAPH_LABEL: json.dumps(
-                json.loads(graph.to_json()), sort_keys=True, separators=(",", ":")
+                json.loads(_shareable(graph).to_json()), sort_keys=True, separators=(",", ":")
             ),
             contract.VERSION_LABEL: version,
             "ai.tensorchord.envd.syntax.version": graph.syntax,

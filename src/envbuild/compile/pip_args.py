@@ -65,11 +65,13 @@ _UV_FLAGS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class PipArgs:
-    """One call's names as a pip command line: `words` in order, and which of them are requirements."""
+    """One call's names as a pip command line: `words` in order, which of them are requirements, and the
+    options as (option, value or None) pairs."""
 
     words: tuple[str, ...]
     requirements: tuple[str, ...]
     uv_words: tuple[str, ...] | None  # the same line in uv's spelling; None when an option has no uv twin
+    options: tuple[tuple[str, str | None], ...] = ()
 
     @property
     def has_options(self) -> bool:
@@ -96,6 +98,7 @@ def split_names(names: Iterable[str], location: Location | None = None) -> PipAr
     """Split as envd does (join with spaces, shell-word split) and sort out options from requirements."""
     words = tuple(w for name in names for w in _words(name, location))
     requirements: list[str] = []
+    options: list[tuple[str, str | None]] = []
     uv: list[str] | None = []
     i = 0
     while i < len(words):
@@ -117,6 +120,7 @@ def split_names(names: Iterable[str], location: Location | None = None) -> PipAr
             i += 2
         else:
             i += 1
+        options.append((name, value if (eq or name in _VALUED) else None))
         if uv is None:
             continue
         if name in _UV_VALUED and (eq or name in _VALUED):
@@ -125,4 +129,48 @@ def split_names(names: Iterable[str], location: Location | None = None) -> PipAr
             uv += list(_UV_FLAGS[name])
         else:
             uv = None
-    return PipArgs(words, tuple(requirements), tuple(uv) if uv is not None else None)
+    return PipArgs(words, tuple(requirements), tuple(uv) if uv is not None else None, tuple(options))
+
+
+# Options that only change how an install runs, not which distributions it picks.
+_INSTALL_ONLY = {
+    "-q", "--quiet", "-v", "--verbose", "--no-compile", "--disable-pip-version-check", "--no-input",
+    "--no-cache-dir", "--no-warn-script-location", "-U", "--upgrade", "--force-reinstall", "--progress-bar",
+    "--timeout", "--retries",
+}
+
+
+@dataclass(frozen=True)
+class PackageSources:
+    """Where the calls' packages come from, gathered from every call's options, for a resolver that sees
+    them all at once (a lock) and for the install of what it resolved. A call's `--index-url` is one more
+    index here: it names where that call's packages live, not where every other call's do. `unsupported`
+    are options that change what gets installed (`--no-deps`, `-c FILE`, ...), which one set resolved for
+    all calls cannot honour."""
+
+    extra_index_urls: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()
+    trusted_hosts: tuple[str, ...] = ()
+    prerelease: bool = False
+    unsupported: tuple[str, ...] = ()
+
+
+def package_sources(calls: Iterable[PipArgs]) -> PackageSources:
+    indexes: dict[str, None] = {}
+    links: dict[str, None] = {}
+    trusted: dict[str, None] = {}
+    prerelease = False
+    unsupported: dict[str, None] = {}
+    for args in calls:
+        for option, value in args.options:
+            if option in ("-i", "--index-url", "--extra-index-url") and value:
+                indexes.setdefault(value, None)
+            elif option in ("-f", "--find-links") and value:
+                links.setdefault(value, None)
+            elif option == "--trusted-host" and value:
+                trusted.setdefault(value, None)
+            elif option == "--pre":
+                prerelease = True
+            elif option not in _INSTALL_ONLY:
+                unsupported.setdefault(option, None)
+    return PackageSources(tuple(indexes), tuple(links), tuple(trusted), prerelease, tuple(unsupported))

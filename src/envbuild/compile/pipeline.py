@@ -13,19 +13,21 @@ from functools import partial
 from typing import Any
 
 import envbuild
-from envbuild import llb
+from envbuild import contract, llb
 from envbuild._proto.pb import ops_pb2
 from envbuild.compile import agents, dev, languages, python, python_packages, sources
 from envbuild.compile import base as base_mod
 from envbuild.compile import image_config as config_mod
 from envbuild.compile.context import CompileContext
 from envbuild.compile.join import Stage, join_stages
-from envbuild.compile.pip_args import split_names
+from envbuild.compile.located import located
+from envbuild.compile.pip_args import package_sources, split_names
 from envbuild.compile.run_steps import runs
 from envbuild.compile.steps import CA_SECRET_ID, StepEnv, step_location
 from envbuild.compile.system_packages import install_apt_packages
 from envbuild.compile.target import BuildTarget
 from envbuild.graph import Graph
+from envbuild.llb.refs import normalize_image_ref
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,14 @@ def gpu_stack_for(graph: Graph):
 
 
 def base_ref(graph: Graph) -> str:
-    """The image the build starts from: the CUDA table's pick when `install.cuda` is used."""
-    stack = gpu_stack_for(graph)
-    return stack.image.ref if stack is not None else graph.base.image
+    """The image the build starts from: the CUDA table's pick when `install.cuda` is used. A reference that
+    cannot be pulled is an error at the `base()` call."""
+    with located(graph.cuda.location if graph.cuda is not None else None):
+        stack = gpu_stack_for(graph)
+    ref = stack.image.ref if stack is not None else graph.base.image
+    with located(graph.base.location):
+        normalize_image_ref(ref)
+    return ref
 
 
 def cache_scope(graph: Graph) -> str:
@@ -80,7 +87,8 @@ def python_plan(graph: Graph, ref: str) -> python.PythonPlan | None:
         wants_python = bool(graph.packages.python) or (graph.config.jupyter is not None and graph.base.dev)
         if not (wants_python and python.distro_of(ref)):
             return None
-    return python.plan_python(ref, lang.version if lang else None, conda=graph.conda is not None)
+    with located(lang.location if lang else None):
+        return python.plan_python(ref, lang.version if lang else None, conda=graph.conda is not None)
 
 
 def language_needs(graph: Graph, plan: python.PythonPlan | None) -> tuple[tuple[str, ...], tuple, tuple]:
@@ -160,8 +168,7 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
 
     # base → apt source → dev layer
     state = base_mod.base_image(ref, platform=target.platform, digest=target.base_digest)
-    for key, value in env.items():
-        state = state.with_env(key, value)
+    state = state.with_envs(env)
     state = base_mod.apt_source(state, graph.config.apt_source)
     if graph.base.dev:
         state = dev.compile_dev_base(state, ctx)
@@ -239,6 +246,8 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
         entrypoint=entrypoint,
         version=envbuild.version(),
     )
+    if target.lock_digest:
+        image["config"]["Labels"][contract.LOCK_LABEL] = target.lock_digest
     definition = state.marshal(platform=target.platform)
     needs_context = (
         bool(graph.copies and any(not c.image for c in graph.copies))
@@ -275,7 +284,16 @@ def _language_packages(state: llb.State, graph: Graph, ctx: CompileContext) -> l
     if stack is not None and stack.extra_index_url:
         extra = " ".join(u for u in (extra, stack.extra_index_url) if u)
     jupyter = ("jupyterlab",) if graph.config.jupyter is not None and graph.base.dev else ()
-    if graph.packages.python or jupyter:
+    if ctx.target.python_lock is not None and ctx.python is not None:
+        # the names' own options (`torch --index-url …`) were resolved into the lock as extra sources
+        sources_ = package_sources(split_names(c.names, c.location) for c in graph.packages.python)
+        extra = " ".join(u for u in (extra, *sources_.extra_index_urls) if u) or None
+        trust = trust + sources_.trusted_hosts
+        env = python_packages.index_env(
+            url, extra, trust, find_links=sources_.find_links, prerelease=sources_.prerelease
+        )
+        state = _locked_python_packages(state, graph, ctx, ctx.target.python_lock, env)
+    elif graph.packages.python or jupyter:
         uv = python_packages.uv_tool(state, steps) if ctx.python is not None else None
         installer = python_packages.Installer(
             steps,
@@ -319,6 +337,29 @@ def _language_packages(state: llb.State, graph: Graph, ctx: CompileContext) -> l
         state = languages.install_r_packages(state, r_call.names, graph.config.cran_mirror, steps)
     for julia_call in graph.packages.julia:
         state = languages.install_julia_packages(state, julia_call.names, steps)
+    return state
+
+
+def _locked_python_packages(
+    state: llb.State, graph: Graph, ctx: CompileContext, requirements: str, env: dict[str, str]
+) -> llb.State:
+    """The whole Python set of envbuild.lock in one hash-checking install (Jupyter, names and requirements
+    files included: they were resolved together), then the project's local wheels without dependencies
+    (their dependencies are in the locked set)."""
+    steps: StepEnv = ctx.steps
+    installer = python_packages.Installer(
+        steps, python=f"{python.ENV_PREFIX}/bin/python", uv=python_packages.uv_tool(state, steps), env=env
+    )
+    first = graph.packages.python[0].location if graph.packages.python else None
+    if first is None and graph.config.jupyter is not None:
+        first = graph.config.jupyter.location
+    state = installer.locked(state, requirements, location=step_location(first))
+    for call in graph.packages.python:
+        if call.local_wheels:
+            wheels_src = sources.context_source(tuple(call.local_wheels))
+            state = installer.wheels(
+                state, call.local_wheels, wheels_src, location=step_location(call.location), no_deps=True
+            )
     return state
 
 

@@ -28,6 +28,7 @@ PIP_CONF = "/etc/pip.conf"
 UV_VERSION = "0.13.9"
 UV_TOOL_DIR = "/opt/envbuild-uv"
 UV_MOUNT = "/run/envbuild/uv"
+LOCK_MOUNT = "/run/envbuild/lock"
 _PIP_ENV = {"PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_PROGRESS_BAR": "off", "PIP_ROOT_USER_ACTION": "ignore"}
 _UV_ENV = {
     "UV_CACHE_DIR": UV_CACHE,
@@ -48,9 +49,22 @@ def pip_index_config(url: str, extra_url: str | None, trust: bool, hosts: tuple[
     return "\n".join(lines) + "\n"
 
 
-def index_env(url: str | None, extra_url: str | None, trust_hosts: tuple[str, ...]) -> dict[str, str]:
+def index_env(
+    url: str | None,
+    extra_url: str | None,
+    trust_hosts: tuple[str, ...],
+    *,
+    find_links: tuple[str, ...] = (),
+    prerelease: bool = False,
+) -> dict[str, str]:
     """The same index settings for the build's installer (uv does not read pip.conf; pip does, harmlessly)."""
     env: dict[str, str] = {}
+    if find_links:
+        env["UV_FIND_LINKS"] = ",".join(find_links)
+        env["PIP_FIND_LINKS"] = " ".join(find_links)
+    if prerelease:
+        env["UV_PRERELEASE"] = "allow"
+        env["PIP_PRE"] = "1"
     if url:
         env["UV_INDEX_URL"] = env["PIP_INDEX_URL"] = url
     if extra_url:
@@ -136,8 +150,32 @@ class Installer:
         return self._run(state, args, f"pip install -r {path}", [mount], location)
 
     def wheels(
-        self, state: llb.State, wheels: tuple[str, ...], context: llb.State, *, location=None
+        self,
+        state: llb.State,
+        wheels: tuple[str, ...],
+        context: llb.State,
+        *,
+        location=None,
+        no_deps: bool = False,
     ) -> llb.State:
         mount = llb.bind_mount(CONTEXT_MOUNT, context, readonly=True)
         args = " ".join(shlex.quote(f"{CONTEXT_MOUNT}/{w}") for w in wheels)
+        if no_deps:
+            args = "--no-deps " + args
         return self._run(state, args, "pip install " + " ".join(wheels), [mount], location)
+
+    def locked(self, state: llb.State, requirements: str, *, location=None) -> llb.State:
+        """Every package of a lock, each checked against its hashes (`--require-hashes`): what the index
+        serves now is installed only if it is byte for byte what was locked."""
+        files = llb.scratch().mkfile(
+            "/requirements.txt", requirements, mode=0o644, custom_name="[internal] envbuild.lock requirements"
+        )
+        mount = llb.bind_mount(LOCK_MOUNT, files, readonly=True)
+        count = sum(1 for line in requirements.splitlines() if line and not line[0].isspace())
+        return self._run(
+            state,
+            f"--require-hashes -r {LOCK_MOUNT}/requirements.txt",
+            f"pip install {count} packages pinned by envbuild.lock",
+            [mount],
+            location,
+        )

@@ -63,6 +63,10 @@ class BuildTarget:
     `proxy`: proxy variables for build steps (kept out of cache keys).
     `horust`: where a dev image's Horust comes from, resolved by the builder (a release asset with its
     checksum, a local file, an image); None for non-dev builds.
+    `python_lock`: the Python packages pinned by the project's envbuild.lock, as a hash-checking requirements
+    file (`name==version --hash=...` for the whole set): installed in one `--require-hashes` step instead of
+    the build file's own install steps. `lock_digest`: the sha256 of that lock file, for the image label.
+    Both are read from disk by the builder, never here.
     """
 
     platform: str = "linux/amd64"
@@ -76,3 +80,5 @@ class BuildTarget:
     ssh_public_key: str | None = None
     no_cache: bool = False
     horust: HorustSource | None = None
+    python_lock: str | None = None
+    lock_digest: str | None = None

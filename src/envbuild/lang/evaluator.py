@@ -6,22 +6,26 @@ recorder), so evaluations are independent and nothing lives at module level.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
+import stat
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import starlark as sl
 
 from envbuild import graph as g
-from envbuild.errors import EnvbuildError
+from envbuild.errors import EnvbuildError, shown_path
 from envbuild.errors import Location as ErrorLocation
-from envbuild.lang import diagnostics, include
-from envbuild.lang.args import ArgumentError, seconds_from_env
+from envbuild.lang import diagnostics, include, isolation
+from envbuild.lang.args import ArgumentError
 from envbuild.lang.builtins import BUILTINS
+from envbuild.lang.limits import DEPTH_ENV, MAX_FILE_BYTES, Limits, check_nesting
 from envbuild.lang.prelude import DISPATCH, PRINT, prelude_source
 from envbuild.lang.recorder import Recorder
 from envbuild.lang.source import (
@@ -34,8 +38,8 @@ from envbuild.lang.source import (
 )
 
 PRELUDE_FILE = "envbuild-builtins"
-MAX_CALLSTACK = 200
-TIME_LIMIT_SECONDS = seconds_from_env("ENVBUILD_EVAL_TIMEOUT", 60.0)
+BUILD_FILE_SUFFIX = ".envd"
+_SYSTEM_TREES = ("/proc", "/sys", "/dev")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -45,14 +49,27 @@ class _Abort(Exception):
 
 class Evaluation:
     """`overlay` maps files to text that replaces what is on disk (an editor's unsaved buffers); `offline`
-    makes include() read only the local cache."""
+    makes include() read only the local cache; `include_pins` maps an include (url, ref) to the commit to
+    evaluate (an envbuild.lock's pins); `limits` and `channel` are the forked child's (isolation)."""
 
     def __init__(
-        self, project_dir: Path, *, overlay: dict[Path, str] | None = None, offline: bool = False
+        self,
+        project_dir: Path,
+        *,
+        overlay: dict[Path, str] | None = None,
+        offline: bool = False,
+        include_pins: Mapping[tuple[str, str | None], str] | None = None,
+        limits: Limits | None = None,
+        channel: isolation.Channel | None = None,
     ) -> None:
         self.project_dir = project_dir
         self.overlay = overlay or {}
         self.offline = offline
+        self.include_pins = dict(include_pins or {})
+        self.limits = limits or Limits()
+        self.channel = channel
+        self.memory_ceiling = isolation.resident_bytes() + self.limits.memory_mib * 1024 * 1024
+        self.stopped: str | None = None  # "time" or "memory" once check_cancelled has said stop
         self.recorder = Recorder()
         self.globals = sl.Globals.extended_by([sl.LibraryExtension.StructType, sl.LibraryExtension.CallStack])
         self.dialect = sl.Dialect.standard()
@@ -63,15 +80,21 @@ class Evaluation:
         self.loading: list[str] = []
         self.includes: dict[str, IncludeRequest] = {}
         self.pending: EnvbuildError | None = None
-        self.deadline = time.monotonic() + TIME_LIMIT_SECONDS
+        self.deadline = time.monotonic() + self.limits.seconds
         self.prelude = self._make_prelude()
 
     # ------------------------------------------------------------ locations
 
     def _options(self) -> Any:
-        return sl.EvalOptions(
-            check_cancelled=lambda: time.monotonic() > self.deadline, max_callstack_size=MAX_CALLSTACK
-        )
+        return sl.EvalOptions(check_cancelled=self._cancelled, max_callstack_size=self.limits.depth)
+
+    def _cancelled(self) -> bool:
+        """Called by Starlark every thousand or so steps: stop on the clock or the memory ceiling."""
+        if time.monotonic() > self.deadline:
+            self.stopped = "time"
+        elif isolation.resident_bytes() > self.memory_ceiling:
+            self.stopped = "memory"
+        return self.stopped is not None
 
     def error_location(self, display: str, line: int, column: int) -> ErrorLocation | None:
         prepared = self.sources.get(display)
@@ -133,11 +156,7 @@ class Evaluation:
             return str(path)
 
     def _error_name(self, path: Path) -> str:
-        try:
-            rel = os.path.relpath(path)
-        except ValueError:
-            return str(path)
-        return str(path) if rel.startswith("..") else rel
+        return shown_path(path)
 
     def load_file(self, path: Path, display: str | None = None, error_name: str | None = None) -> Any:
         """Evaluate a file once per evaluation and return its frozen module."""
@@ -148,20 +167,20 @@ class Evaluation:
             chain = " → ".join(self.display_name(Path(p)) for p in [*self.loading, key])
             raise EnvbuildError(f"load() cycle: {chain}")
         display = display or self.display_name(path)
-        try:
-            text = self.overlay[path] if path in self.overlay else path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise EnvbuildError(f"build file not found: {path}") from None
-        except (OSError, UnicodeDecodeError) as err:
-            raise EnvbuildError(f"cannot read build file {path}: {err}") from None
         name = error_name or self._error_name(path)
+        text = self.overlay[path] if path in self.overlay else read_build_file(path, name)
         self.files[name] = path
+        echo = path.name.endswith(BUILD_FILE_SUFFIX)
         try:
             prepared = prepare(text, display, include_prefix=str(len(self.sources)))
+            nesting = check_nesting(text, display, self.limits.depth)
+            if nesting is not None:
+                raise nesting
         except EnvbuildError as err:
             if err.location is not None:
                 err.location = dataclasses.replace(err.location, file=name)
-            raise
+            raise err if echo else _redacted(err, name) from None
+        prepared = dataclasses.replace(prepared, echo=echo)
         self.sources[display] = prepared
         self.error_names[display] = name
         for request in prepared.includes:
@@ -169,6 +188,10 @@ class Evaluation:
         self.loading.append(key)
         try:
             module = self._evaluate(prepared, path.parent)
+        except EnvbuildError as err:
+            if echo or err.location is None or err.location.file != name:
+                raise
+            raise _redacted(err, name) from None
         finally:
             self.loading.pop()
         self.modules[key] = module
@@ -224,7 +247,14 @@ class Evaluation:
         if key in self.modules:
             return self.modules[key]
         where = self.error_location(prepared.display, request.line + LINE_OFFSET, request.column)
-        checkout = include.checkout(source, request.ref, location=where, offline=self.offline)
+        pinned = self.include_pins.get((request.url, request.ref))
+        started = time.monotonic()
+        # git has its own timeout (ENVBUILD_GIT_TIMEOUT): the evaluation's clock stops meanwhile
+        with self.channel.paused() if self.channel is not None else contextlib.nullcontext():
+            checkout = include.checkout(
+                source, request.ref, location=where, offline=self.offline, commit=pinned
+            )
+        self.deadline += time.monotonic() - started
         files = sorted(p for p in checkout.root.rglob("*.envd") if p.is_file() and ".git" not in p.parts)
         exported: dict[str, str] = {}
         lines: list[str] = []
@@ -280,12 +310,29 @@ class Evaluation:
         except _Abort:
             aborted, self.pending = self.pending, None
             raise (aborted or EnvbuildError("evaluation aborted")) from None
+        except BaseException as err:
+            # starlark-rust panics (its heap out of memory) arrive as pyo3's PanicException, a BaseException
+            # that would pass every `except Exception` (the language server evaluates in-process)
+            if type(err).__name__ != "PanicException":
+                raise
+            file = next(reversed(self.error_names.values()), "the build file")
+            if "memory" in str(err):
+                raise isolation.memory_error(file, self.limits.memory_mib) from None
+            raise EnvbuildError(f"the Starlark evaluator failed on {file}: {err}") from None
 
     def _starlark_error(self, err: Exception) -> EnvbuildError:
-        text = str(err)
-        if "cancelled" in text.lower() and time.monotonic() > self.deadline:
-            return EnvbuildError(f"evaluation took longer than {TIME_LIMIT_SECONDS:g}s and was stopped")
-        return diagnostics.from_starlark(text, self.error_location, self.frame_location)
+        found = diagnostics.from_starlark(str(err), self.error_location, self.frame_location)
+        file = found.location.file if found.location else "the build file"
+        if self.stopped == "time":
+            return isolation.timeout_error(file, self.limits.seconds, found.location)
+        if self.stopped == "memory":
+            return isolation.memory_error(file, self.limits.memory_mib, found.location)
+        if "call stack overflow" in found.message.lower():
+            found.message = (
+                f"call stack overflow: more than {self.limits.depth} nested calls (endless recursion?)"
+            )
+            found.hint = f"make the recursion stop, or raise the limit with {DEPTH_ENV}"
+        return found
 
     def call(self, module: Any, function: str, display: str) -> None:
         prepared = self.sources[display]
@@ -305,7 +352,7 @@ class Evaluation:
         try:
             self._run_entry(module, function)
         except EnvbuildError as err:
-            if err.location is None:  # the call itself failed (not a function, needs arguments)
+            if err.location is None and self.stopped is None:  # the call failed (not a function, needs args)
                 err.message = f"cannot call `{function}` with no arguments: {err.message}"
                 err.location = self._definition_location(prepared, function)
             raise
@@ -324,6 +371,64 @@ class Evaluation:
             if pattern.match(line):
                 return self.error_location(prepared.display, number + LINE_OFFSET, 1)
         return None
+
+
+def read_build_file(path: Path, name: str) -> str:
+    """The text of a build file: a regular file of at most MAX_FILE_BYTES, in UTF-8.
+
+    load() can name any path, so FIFOs (which block forever), devices (`/dev/zero` never ends) and the
+    kernel's trees (`/proc/self/environ` would be echoed into a syntax error) are refused before reading.
+    """
+    real = os.path.realpath(path)
+    for tree in _SYSTEM_TREES:
+        if real == tree or real.startswith(tree + "/"):
+            raise EnvbuildError(f"{name} is not a build file: {tree} holds the system's files and devices")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise EnvbuildError(f"build file not found: {path}") from None
+    except OSError as err:
+        raise EnvbuildError(f"cannot read build file {name}: {err.strerror}") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise EnvbuildError(f"{name} is {_file_kind(info.st_mode)}; build files must be regular files")
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        mib = MAX_FILE_BYTES // (1024 * 1024)
+        raise EnvbuildError(f"{name} is larger than {mib} MiB; build files are read whole")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        line_start = data.rfind(b"\n", 0, err.start) + 1
+        column = len(data[line_start : err.start].decode("utf-8", errors="replace")) + 1
+        raise EnvbuildError(
+            f"the file is not valid UTF-8: byte 0x{data[err.start]:02x} here cannot be decoded",
+            hint="save the file as UTF-8",
+            location=ErrorLocation(name, line, column),
+        ) from None
+
+
+def _redacted(err: EnvbuildError, name: str) -> EnvbuildError:
+    """An error inside a loaded file that is not a build file: where, but not what (Starlark's messages quote
+    names and tokens, and a file like `.env` or `/etc/shadow` must not be shown)."""
+    location = dataclasses.replace(err.location, source_line="") if err.location else None
+    return EnvbuildError(
+        f"{name} is not a build file (*{BUILD_FILE_SUFFIX}) and does not evaluate; its text is not shown",
+        hint="load() only build files",
+        location=location,
+    )
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
 
 
 def _quote(text: str) -> str:
@@ -346,6 +451,7 @@ def evaluate(
     *,
     config_file: Path | None = None,
     project_dir: Path | None = None,
+    include_pins: Mapping[tuple[str, str | None], str] | None = None,
 ) -> g.Graph:
     """Evaluate `function` of the build file at `path` (a file, or a directory holding build.envd).
 
@@ -359,9 +465,15 @@ def evaluate(
     if not path.is_file():
         raise EnvbuildError(f"build file not found: {path}")
     project = (project_dir or path.parent).absolute()
-    graph = run_evaluation(Evaluation(project), path, function, config_file)
-    assert graph is not None
-    return graph
+    limits = Limits.from_env()
+
+    def work(channel: isolation.Channel | None) -> g.Graph:
+        evaluation = Evaluation(project, include_pins=include_pins, limits=limits, channel=channel)
+        graph = run_evaluation(evaluation, path, function, config_file)
+        assert graph is not None
+        return graph
+
+    return isolation.run(work, shown_path(path), limits)
 
 
 def run_evaluation(

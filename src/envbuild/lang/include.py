@@ -9,6 +9,7 @@ language server) only ever reads the cache.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import logging
@@ -59,10 +60,24 @@ def _git(args: list[str], *, cwd: Path | None = None, timeout: float = CLONE_TIM
     except subprocess.TimeoutExpired:
         raise _GitFailed(f"git {args[0]} timed out after {timeout:g}s") from None
     if done.returncode != 0:
-        raise _GitFailed(
-            (done.stderr or done.stdout).strip().splitlines()[-1] if (done.stderr or done.stdout) else ""
-        )
+        raise _GitFailed(git_message(done.stderr or done.stdout, done.returncode))
     return done.stdout
+
+
+_PROGRESS = re.compile(
+    r"^(Cloning into|remote: (Enumerating|Counting|Compressing|Total)|Receiving |Resolving )"
+)
+MAX_GIT_LINES = 12
+
+
+def git_message(output: str, code: int) -> str:
+    """What git said, minus its progress lines: the reason is often not on the last line (ssh's
+    "Permission denied" comes before git's "Could not read from remote repository")."""
+    lines = [line.rstrip() for line in output.replace("\r", "\n").splitlines()]
+    lines = [line for line in lines if line.strip() and not _PROGRESS.match(line)]
+    if len(lines) > MAX_GIT_LINES:
+        lines = [*lines[: MAX_GIT_LINES // 2], "…", *lines[-MAX_GIT_LINES // 2 :]]
+    return "\n  ".join(lines) if lines else f"git exited with status {code}"
 
 
 class _GitFailed(Exception):
@@ -143,19 +158,29 @@ class NotCached(EnvbuildError):
 
 
 def checkout(
-    url: str, ref: str | None, *, location: ErrorLocation | None = None, offline: bool = False
+    url: str,
+    ref: str | None,
+    *,
+    location: ErrorLocation | None = None,
+    offline: bool = False,
+    commit: str | None = None,
 ) -> Checkout:
     """The library at `url` (pinned to `ref` when given) as a local directory, plus the commit it is.
 
     `offline` uses the cached clone as it is and never runs git against the network: an editor evaluates on
-    every keystroke and must neither wait for nor trigger a fetch.
+    every keystroke and must neither wait for nor trigger a fetch. `commit` (an envbuild.lock pin) is checked
+    out instead of whatever `ref` names now, fetched only when the cached clone lacks it, so a branch that
+    moved upstream is ignored.
     """
     from envbuild.paths import cache_dir
 
     clone = cache_dir() / "include" / cache_key(url) / "repo.git"
+    asked_ref = ref
+    if commit is not None:
+        ref = commit
     pinned_commit = ref is not None and _COMMIT.match(ref) is not None
     if offline:
-        return _cached_checkout(url, ref, clone, location)
+        return dataclasses.replace(_cached_checkout(url, ref, clone, location), ref=asked_ref)
     try:
         if not clone.is_dir():
             _clone(url, clone)
@@ -171,15 +196,22 @@ def checkout(
         raise EnvbuildError(message, location=location) from None
     except _GitFailed as err:
         raise EnvbuildError(
-            f"include(): cannot fetch {url}: {err}",
+            f"include(): cannot fetch {url}:\n  {err}",
             hint="check the URL and your network; a library is used offline only after one successful fetch",
             location=location,
         ) from None
-    commit = _resolve(clone, ref)
-    if commit is None:
+    found = _resolve(clone, ref)
+    if found is None:
+        if commit is not None:
+            raise EnvbuildError(
+                f"include(): {url} has no commit {commit} (pinned by envbuild.lock)",
+                hint="the commit was removed upstream (a force-push?): run `envbuild lock --upgrade URL` to "
+                "pin what the ref names now",
+                location=location,
+            )
         what = f"ref {ref!r}" if ref is not None else "a default branch"
         raise EnvbuildError(f"include(): {url} has no {what}", location=location)
-    return _extracted(url, ref, clone, commit, location)
+    return _extracted(url, asked_ref, clone, found, location)
 
 
 def _cached_checkout(url: str, ref: str | None, clone: Path, location: ErrorLocation | None) -> Checkout:

@@ -56,10 +56,11 @@ class PreparedSource:
     text: str
     includes: tuple[IncludeRequest, ...]
     top_level_names: tuple[str, ...]
+    echo: bool = True  # False for a loaded file that is not a build file: its text never appears in errors
 
     def location(self, line: int, column: int) -> ErrorLocation:
         """An error location in the original file (1-based line and column)."""
-        source_line = self.lines[line - 1].rstrip("\r") if 0 < line <= len(self.lines) else ""
+        source_line = self.lines[line - 1].rstrip("\r") if 0 < line <= len(self.lines) and self.echo else ""
         return ErrorLocation(self.display, line, column, source_line)
 
 

@@ -6,7 +6,6 @@ interrupted `up` leaves nothing behind for the user to clean up.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import socket
 import time
@@ -111,11 +110,26 @@ def list_environments(client) -> list[Environment]:
     return sorted((environment_from_container(c) for c in found), key=lambda e: e.name)
 
 
-def remove(container) -> None:
-    from docker.errors import NotFound
+def remove(container, *, wait: float = 60.0) -> None:
+    """Remove the container; one already gone, or being removed by another envbuild (a concurrent
+    `destroy`), counts as removed once it is gone."""
+    from docker.errors import APIError, NotFound
 
-    with contextlib.suppress(NotFound):
+    try:
         container.remove(force=True, v=True)
+    except NotFound:
+        return
+    except APIError as err:
+        if err.status_code != 409 or "in progress" not in str(err.explanation or err):
+            raise
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                container.reload()
+            except NotFound:
+                return
+            time.sleep(0.2)
+        raise
 
 
 def logs_tail(container, lines: int = LOG_TAIL) -> str:
@@ -161,8 +175,15 @@ def _is_free(port: int, host: str) -> bool:
     return True
 
 
-def create_and_start(client, spec: RunSpec, *, attempts: int = 3):
-    """Create and start the container; retry with fresh ports when another process grabbed a free one."""
+class NameTaken(EnvbuildError):
+    """Another process created a container of this name first (a concurrent `up`)."""
+
+
+def create_and_start(client, spec: RunSpec, *, token: str = "", attempts: int = 3):
+    """Create and start the container; retry with fresh ports when another process grabbed a free one.
+
+    The container starts without a restart policy (see `enable_restart`): a daemon that dies before the
+    environment is ready must not bring a half-started container back on its own."""
     from docker.errors import APIError, ImageNotFound
 
     if spec.gpu is not None:
@@ -171,7 +192,7 @@ def create_and_start(client, spec: RunSpec, *, attempts: int = 3):
         chosen = resolve_ports(spec)
         container = None
         try:
-            container = client.containers.create(**_create_kwargs(spec, chosen))
+            container = client.containers.create(**_create_kwargs(spec, chosen, token))
             container.start()
             return container, chosen
         except ImageNotFound as err:
@@ -179,6 +200,12 @@ def create_and_start(client, spec: RunSpec, *, attempts: int = 3):
         except APIError as err:
             if container is not None:
                 remove(container)
+            if container is None and err.status_code == 409:
+                raise NameTaken(
+                    f"environment {spec.name} was created meanwhile by another `envbuild up`",
+                    hint=f"attach to it with `ssh {spec.name}.envd` once it is up, or replace it with "
+                    "`envbuild up --force`",
+                ) from err
             taken = "port is already allocated" in str(err) or "address already in use" in str(err)
             if taken and attempt + 1 < attempts and not all(p.host_port and p.strict for p in spec.ports):
                 continue
@@ -190,10 +217,18 @@ def create_and_start(client, spec: RunSpec, *, attempts: int = 3):
     raise AssertionError("unreachable")
 
 
-def _create_kwargs(spec: RunSpec, chosen: dict[str, int]) -> dict[str, object]:
+def enable_restart(container, spec: RunSpec) -> None:
+    """Give the ready container the restart policy asked for (`--restart`)."""
+    if spec.restart != "no":
+        container.update(restart_policy={"Name": spec.restart})
+
+
+def _create_kwargs(spec: RunSpec, chosen: dict[str, int], token: str = "") -> dict[str, object]:
     import docker
 
     all_labels = dict(spec.labels)
+    if token:
+        all_labels[labels.UP_TOKEN] = token
     all_labels[labels.SSH_PORT] = str(chosen["ssh"])
     all_labels[labels.PORTS] = json.dumps(chosen, sort_keys=True)
     if "jupyter" in chosen:
@@ -213,7 +248,6 @@ def _create_kwargs(spec: RunSpec, chosen: dict[str, int]) -> dict[str, object]:
         "environment": dict(spec.environment),
         "working_dir": spec.workdir,
         "shm_size": f"{spec.shm_size_mb}m",
-        "restart_policy": {"Name": spec.restart} if spec.restart != "no" else None,
     }
     if spec.nano_cpus:
         kwargs["nano_cpus"] = spec.nano_cpus

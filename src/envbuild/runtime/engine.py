@@ -25,6 +25,29 @@ def docker_base_url(ctx: Context | None = None) -> str | None:
     return None
 
 
+def engine_address(ctx: Context | None = None) -> str:
+    """The engine endpoint as messages name it."""
+    return docker_base_url(ctx) or os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+
+
+def lost_engine(err: BaseException, doing: str) -> EnvbuildError:
+    """The engine stopped answering in the middle of something (dockerd killed or restarted)."""
+    return EnvbuildError(
+        f"lost the Docker engine at {engine_address()} while {doing} ({type(err).__name__})",
+        hint="check that dockerd is running (e.g. `systemctl status docker`), then run the command again",
+    )
+
+
+def is_engine_loss(err: BaseException) -> bool:
+    """A transport failure (socket gone, connection reset, timeout), not an answer from the engine."""
+    import requests
+    from docker.errors import APIError, DockerException
+
+    if isinstance(err, APIError):
+        return False
+    return isinstance(err, requests.exceptions.RequestException | DockerException | ConnectionError)
+
+
 def docker_client(ctx: Context | None = None):
     """A connected `docker.DockerClient`; EnvbuildError when the engine does not answer."""
     import docker
@@ -35,9 +58,8 @@ def docker_client(ctx: Context | None = None):
         client = docker.DockerClient(base_url=base_url) if base_url else docker.from_env()
         client.ping()
     except DockerException as err:
-        where = base_url or os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
         raise EnvbuildError(
-            f"cannot reach the Docker engine at {where}: {err}",
+            f"cannot reach the Docker engine at {engine_address(ctx)}: {err}",
             hint="start dockerd (or set DOCKER_HOST), then try again",
         ) from err
     return client

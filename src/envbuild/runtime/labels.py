@@ -16,4 +16,6 @@ PORTS = PREFIX + "ports"  # JSON {name: host port}
 JUPYTER_URL = PREFIX + "jupyter-url"
 JUPYTER_TOKEN = PREFIX + "jupyter-token"
 COMMANDS = PREFIX + "commands"  # JSON {runtime.command name: command}
+UP_TOKEN = PREFIX + "up-token"  # one per `up`: only the run that made a container may undo it
 GRAPH = contract.GRAPH_LABEL  # the graph JSON: put on images by the compile stage, inherited by containers
+LOCK = contract.LOCK_LABEL  # sha256 of the envbuild.lock an image was built from (absent: not locked)

@@ -34,7 +34,7 @@ def install_horust(state: llb.State, source: horust.HorustSource) -> HorustInsta
     if source.kind == "release":
         assert source.url is not None
         tarball = llb.http(source.url, checksum=source.checksum, filename="horust.tar.gz",
-                           custom_name=f"[internal] fetch Horust {source.version}")
+                           custom_name=f"{horust.FETCH_STEP} {source.version}")
         unpacked = llb.scratch().copy(tarball, "/horust.tar.gz", "/", unpack_archives=True,
                                       custom_name="[internal] unpack Horust")
         out = state.copy(unpacked, f"/{source.member}", horust.BINARY_PATH, mode=0o755, custom_name=name)

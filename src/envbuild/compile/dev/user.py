@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shlex
 
-from envbuild.contract import HOME, USER
+from envbuild.contract import HOME, USER, project_dir
 from envbuild.errors import EnvbuildError
 
 SHELLS = {"bash": "/bin/bash", "zsh": "/usr/bin/zsh", "fish": "/usr/bin/fish"}
@@ -60,8 +60,8 @@ def create_user_script(uid: int, gid: int, shell: str) -> str:
         make
         # '*' rather than useradd's locked '!': sshd refuses keys for a locked account, and no password works.
         + f"usermod -p '*' {USER}\n"
-        f"install -d -o {uid} -g \"$group\" -m 0755 {HOME}\n"
-        f"install -d -o {uid} -g \"$group\" -m 0700 {HOME}/.config {HOME}/.cache\n"
+        f'install -d -o {uid} -g "$group" -m 0755 {HOME}\n'
+        f'install -d -o {uid} -g "$group" -m 0700 {HOME}/.config {HOME}/.cache\n'
         "mkdir -p /etc/sudoers.d\n"
         f"printf '%s\\n' '{USER} ALL=(ALL:ALL) NOPASSWD: ALL' > /etc/sudoers.d/{USER}\n"
         f"chmod 0440 /etc/sudoers.d/{USER}\n"
@@ -100,18 +100,22 @@ def shell_setup(shell: str, *, conda: str | None = None, pixi: bool = False) -> 
 
 
 def prompt_files(env_name: str, shell: str, setup: str = "") -> dict[str, str]:
-    """Shell rc snippets (path → text to append) that show the environment in the prompt, plus `setup`
+    """Shell rc snippets (path → text to append) that show the environment in the prompt and start an
+    interactive login in the project directory (`/home/envd/<env>`), as envd's shell does, plus `setup`
     (see `shell_setup`) for the login shell's file.
 
-    envd downloads starship from GitHub for this; a plain prompt needs nothing from the network.
+    envd downloads starship from GitHub for this; a plain prompt needs nothing from the network. sshd does not
+    pass the container's environment on, so the project path is written in, not read from ENVD_WORKDIR.
     """
     name = shlex.quote(env_name)
+    workdir = shlex.quote(project_dir(env_name))
     files = {
         f"{HOME}/.bashrc": (
             "\n# envbuild prompt\n"
             f"export ENVD_ENV={name}\n"
             r"PS1='\[\e[1;32m\](envd:${ENVD_ENV})\[\e[0m\] \u@\h:\w\$ '"
             "\n"
+            f'case $- in *i*) [ "$PWD" = "$HOME" ] && [ -d {workdir} ] && cd {workdir} ;; esac\n'
         ),
     }
     if shell == "zsh":
@@ -120,6 +124,7 @@ def prompt_files(env_name: str, shell: str, setup: str = "") -> dict[str, str]:
             f"export ENVD_ENV={name}\n"
             "setopt PROMPT_SUBST\n"
             "PROMPT='%F{green}(envd:${ENVD_ENV})%f %n@%m:%~ %# '\n"
+            f'[[ -o interactive && "$PWD" == "$HOME" && -d {workdir} ]] && cd {workdir}\n'
         )
     if shell == "fish":
         files[f"{HOME}/.config/fish/config.fish"] = (
@@ -129,15 +134,29 @@ def prompt_files(env_name: str, shell: str, setup: str = "") -> dict[str, str]:
             "    set_color green; printf '(envd:%s)' $ENVD_ENV; set_color normal\n"
             "    printf ' %s@%s:%s> ' $USER (prompt_hostname) (prompt_pwd)\n"
             "end\n"
+            f'if status is-interactive; and test "$PWD" = "$HOME"; and test -d {workdir}; cd {workdir}; end\n'
         )
     if setup:
         files[RC_FILES[shell]] += setup
     return files
 
 
+# A login shell reads ~/.profile, not ~/.bashrc: useradd -m copies Debian's from /etc/skel, but the home of a
+# root owner (uid 0, made with -M) has none, and its ssh login never showed the prompt.
+PROFILE = '[ -n "$BASH_VERSION" ] && [ -f "$HOME/.bashrc" ] && . "$HOME/.bashrc"\n'
+
+
 def prompt_script(env_name: str, shell: str, uid: int, gid: int, setup: str = "") -> str:
-    """bash that appends the prompt snippets and keeps the rc files owned by the user."""
-    lines = []
+    """bash that appends the prompt snippets, gives the home a ~/.profile that reads ~/.bashrc when it has
+    none, and keeps the rc files owned by the user."""
+    profile = f"{HOME}/.profile"
+    lines = [
+        f"if [ ! -f {profile} ]; then",
+        f"  if [ -f /etc/skel/.profile ]; then cp /etc/skel/.profile {profile};",
+        f"  else printf '%s' {shlex.quote(PROFILE)} > {profile}; fi",
+        f"  chown {uid}:{gid} {profile}",
+        "fi",
+    ]
     for path, text in prompt_files(env_name, shell, setup).items():
         parent = path.rsplit("/", 1)[0]
         lines.append(f"mkdir -p {parent}")
