@@ -72,6 +72,12 @@ def test_image_goes_to_docker_through_moby_and_to_buildkitd_through_image():
     assert choice.attrs == {"name": "docker.io/library/x:y", "push": "true"}
 
 
+def test_an_unpushed_image_from_buildkitd_is_loaded_into_docker():
+    choice = exporter_for(parse_output("type=image,name=x:y"), exporters=BUILDKITD, worker="oci")
+    assert (choice.type, choice.dest) == ("docker", None)
+    assert choice.attrs == {"name": "docker.io/library/x:y"}
+
+
 def test_classic_store_cannot_push_or_write_oci():
     with pytest.raises(EnvbuildError, match="ignores push"):
         exporter_for(parse_output("type=image,name=x,push=true"), exporters=MOBY_CLASSIC, worker="moby")

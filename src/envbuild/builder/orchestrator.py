@@ -106,7 +106,7 @@ def _plan(graph: Graph, options: BuildOptions) -> _Plan:
     if address is None:
         from envbuild import contexts
 
-        address = contexts.current().address
+        address = contexts.select().address
     parsed = parse_address(address)
     local = compile_graph(graph, target=target)
     key = build_key(graph, target, options, outputs, address, local.local_dirs)
@@ -140,7 +140,8 @@ def up_to_date(graph: Graph, options: BuildOptions | None = None) -> BuildResult
 
 
 def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
-    """Build `graph` on the current context's BuildKit (or `options.address`) and export it, in one solve:
+    """Build `graph` on `options.address`, else as `contexts.select` decides (BUILDKIT_HOST, else the current
+    context), and export it, in one solve:
     the worker's merge/diff support and the base image's config are learned inside it, then the graph is
     compiled and solved there (`buildkit.Client.build`). An image for Docker's store gets the build key.
 
@@ -229,16 +230,44 @@ def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
             )
         finally:
             watched.close()
+    compiled = compiled_in_solve[-1]
+    notes = plan.network.notes + _share_registry_caches(compiled.definition, options.cache_exports)
     name = next((s.name for s in plan.outputs if s.type == "image"), None)
     exporter_response = dict(response.exporter_response)
     return BuildResult(
         name=name,
         digest=exporter_response.get("containerimage.digest"),
-        compiled=compiled_in_solve[-1],
+        compiled=compiled,
         exporter_response=exporter_response,
         steps=response.trace.vertex_records(),
-        notes=plan.network.notes,
+        notes=notes,
     )
+
+
+def _share_registry_caches(definition, exports: tuple[dict[str, str], ...]) -> tuple[str, ...]:
+    """Registry caches just exported get both BuildKit generations' keys (`team_cache`); a failure there
+    costs the build nothing but is reported."""
+    from envbuild.builder.team_cache import share_registry_cache
+
+    notes = []
+    for spec in exports:
+        if spec.get("type") != "registry" or not spec.get("ref"):
+            continue
+        try:
+            result = share_registry_cache(
+                definition, spec["ref"], insecure=spec.get("registry.insecure") == "true"
+            )
+        except EnvbuildError as err:
+            notes.append(
+                f"the cache at {spec['ref']} serves only builders of this BuildKit generation: {err.message}"
+            )
+            continue
+        if result.twins:
+            notes.append(
+                f"cache {spec['ref']}: {result.twins} steps also keyed for the other BuildKit generation "
+                "(<= v0.16 / >= v0.17), so builders of both reuse it"
+            )
+    return tuple(notes)
 
 
 def _cache_entry(spec: dict[str, str]):

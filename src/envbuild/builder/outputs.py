@@ -166,8 +166,11 @@ def exporter_for(spec: OutputSpec, *, exporters: frozenset[str], worker: str) ->
     if spec.type == "image":
         if spec.push:
             attrs["push"] = "true"
-        # Docker's engine keeps images in its own store only through `moby`; buildkitd's `image` writes to
-        # containerd directly.
+        # Docker's engine keeps images in its own store only through `moby`. A standalone buildkitd's `image`
+        # exporter writes to its own store, which nobody can run from: there an image is pushed when asked,
+        # else loaded into Docker as a docker tarball (as envd and `buildx --load` do).
+        if "moby" not in exporters and not spec.push and "docker" in exporters:
+            return ExporterChoice("docker", attrs, None)
         kind = "moby" if "moby" in exporters else "image"
         if kind not in exporters:
             raise EnvbuildError(
