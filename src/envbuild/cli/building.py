@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 _PLATFORM = re.compile(r"^linux/(amd64|arm64|arm/v7|arm/v6|ppc64le|s390x|riscv64|386)$")
 _OWNER = re.compile(r"^(\d+)(?::(\d+))?$")
+MAX_ID = 2**32 - 2  # the largest uid/gid; 2**32 - 1 means "no id"
 _CACHE_HELP = "type=registry,ref=HOST/REPO:TAG[,mode=max] or type=inline; repeatable."
 
 # The flags every command that builds takes (`build`, `up`), declared once with envd's names and aliases.
@@ -76,7 +77,10 @@ def check_owner(value: str | None) -> tuple[int, int] | None:
     if not match:
         raise UsageError("--owner", value, "UID or UID:GID as numbers, e.g. 1000:1000")
     uid = int(match.group(1))
-    return uid, int(match.group(2) or uid)
+    gid = int(match.group(2) or uid)
+    if max(uid, gid) > MAX_ID:
+        raise UsageError("--owner", value, f"ids from 0 to {MAX_ID} (Linux ids are 32 bits)")
+    return uid, gid
 
 
 def build_options(
