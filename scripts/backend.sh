@@ -130,3 +130,5 @@ start_dockerd
 make_base_image
 start_registry
 say "ready: dockerd on $SOCK (containerd image store), $BASE_IMAGE, registry $REGISTRY_ADDR"
+# standalone and rootless BuildKit, when the test fixtures ../shared/bin/buildkitd and buildctl exist
+bash "$(dirname "$0")/buildkitd.sh"

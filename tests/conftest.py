@@ -10,6 +10,8 @@ import socket
 
 import pytest
 
+from tests.support.builders import builder  # noqa: F401  (the fixture, for every test area)
+
 DOCKER_SOCKET = "/var/run/docker.sock"
 BASE_IMAGE = "docker.io/library/debian:bookworm"
 REGISTRY = "127.0.0.1:5000"
@@ -41,8 +43,27 @@ def docker_engine() -> str:
     return DOCKER_SOCKET
 
 
-def pytest_collection_modifyitems(items):
-    """Tests marked `docker` get the engine check without having to ask for the fixture."""
+def _backend_param(item) -> str | None:
+    """The backend a test runs against, if it is parametrized over tests.support.builders.BACKENDS."""
+    from tests.support.builders import BACKENDS
+
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return next((v for v in params.values() if isinstance(v, str) and v in BACKENDS), None)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `docker` get the engine check without having to ask for the fixture.
+
+    A test marked `backends("moby", ...)` runs only against those backends: the others are deselected (a
+    choice made for CI's time budget, so it is not reported as a skip).
+    """
+    keep, drop = [], []
     for item in items:
         if item.get_closest_marker("docker") is not None and "docker_engine" not in item.fixturenames:
             item.fixturenames.append("docker_engine")
+        only = item.get_closest_marker("backends")
+        backend = _backend_param(item)
+        (drop if only is not None and backend is not None and backend not in only.args else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep

@@ -2,10 +2,15 @@
 
 A context names a builder kind and an address, like envd's contexts, so a user switches between
 Docker's embedded BuildKit (the moby worker), a `buildkitd` in a container, or one on a socket or TCP port
-with a single `envbuild context use`. The file is small and human-editable; every change is a
-read-modify-write under a lock that replaces the file atomically, so a crash never leaves half a file and two
-commands never lose each other's change. Keys envbuild does not know (a newer version's, or the user's) are
-written back as they were. The `default` moby-worker context always exists, defined in the file or not.
+with a single `envbuild context use`. A `tcp` context may carry mutual-TLS files (as buildctl's `--tlscacert`,
+`--tlscert`, `--tlskey`, `--tlsservername`); a `docker-container` one the image, buildkitd.toml and flags its
+container is created with. The file is small and human-editable; every change is a read-modify-write under a
+lock that replaces the file atomically, so a crash never leaves half a file and two commands never lose each
+other's change. Keys envbuild does not know (a newer version's, or the user's) are written back as they were.
+The `default` moby-worker context always exists, defined in the file or not.
+
+Which builder a command uses is decided here, once, the way BuildKit's own tools decide it (`select`): the
+command's `--context NAME`, else `BUILDKIT_HOST`, else the current context.
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ import contextlib
 import fcntl
 import os
 import re
+import shlex
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from envbuild.errors import EnvbuildError, UsageError
 from envbuild.paths import config_dir
@@ -33,11 +40,22 @@ _HOST_PORT = re.compile(r"^[A-Za-z0-9_.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$
 
 @dataclass(frozen=True)
 class Context:
-    """One named builder choice. `address` is what `envbuild.buildkit.connect()` takes."""
+    """One named builder choice. `address` is what `envbuild.buildkit.connect()` takes.
+
+    The TLS files (absolute paths) belong to `tcp` contexts; `builder_image`, `buildkitd_config` (a copy kept
+    in the config dir) and `buildkitd_flags` to `docker-container` ones. Empty means unset.
+    """
 
     name: str
     builder: str
     builder_address: str = ""
+    tls_ca_cert: str = ""
+    tls_cert: str = ""
+    tls_key: str = ""
+    tls_server_name: str = ""
+    builder_image: str = ""
+    buildkitd_config: str = ""
+    buildkitd_flags: str = ""
     extra: tuple[tuple[str, Any], ...] = field(default=(), compare=False)  # unknown keys, kept as read
 
     @property
@@ -46,11 +64,27 @@ class Context:
             # Empty means "the local Docker engine": connect() then honours DOCKER_HOST or the default socket.
             return "moby-worker://" + self.builder_address.removeprefix("unix://")
         if self.builder == "docker-container":
-            return "docker-container://" + (self.builder_address or DEFAULT_CONTAINER)
-        return f"{self.builder}://{self.builder_address}"
+            return "docker-container://" + self.container_name
+        tls = {
+            key: value
+            for key, value in (
+                ("cacert", self.tls_ca_cert),
+                ("cert", self.tls_cert),
+                ("key", self.tls_key),
+                ("servername", self.tls_server_name),
+            )
+            if value
+        }
+        return f"{self.builder}://{self.builder_address}" + (f"?{urlencode(tls)}" if tls else "")
+
+    @property
+    def container_name(self) -> str:
+        return self.builder_address or DEFAULT_CONTAINER
 
     def to_dict(self) -> dict[str, str]:
-        return {"name": self.name, "builder": self.builder, "builder_address": self.builder_address}
+        """The fields as stored: name, builder and address always, the others only when set."""
+        always = ("name", "builder", "builder_address")
+        return {k: v for k, v in asdict(self).items() if k != "extra" and (k in always or v)}
 
     def to_yaml(self) -> dict[str, Any]:
         return {**self.to_dict(), **dict(self.extra)}
@@ -133,7 +167,7 @@ def load() -> ContextStore:
 
 
 _FIX = "fix the file, or delete it to start again from the default context"
-_KNOWN = ("name", "builder", "builder_address")
+_KNOWN = tuple(f.name for f in fields(Context) if f.name != "extra")
 
 
 def parse(data: bytes, path: Path) -> ContextStore:
@@ -179,9 +213,8 @@ def parse(data: bytes, path: Path) -> ContextStore:
         ):
             raise malformed
         extra = tuple((k, v) for k, v in entry.items() if k not in _KNOWN)
-        contexts.append(
-            Context(str(entry["name"]), str(entry["builder"]), str(entry.get("builder_address") or ""), extra)
-        )
+        known = {k: str(entry.get(k) or "") for k in _KNOWN}
+        contexts.append(Context(**known, extra=extra))
     current_name = loaded.get("current") or DEFAULT_NAME
     if not isinstance(current_name, str | int):
         raise malformed
@@ -286,20 +319,115 @@ def current() -> Context:
     return ctx
 
 
-def create(name: str, builder: str, builder_address: str = "", *, use: bool = False) -> Context:
+@dataclass(frozen=True)
+class BuilderSettings:
+    """What `context create` takes besides name, builder and address (flags named as buildctl and buildx
+    name them). TLS is for `tcp`; image, config and flags are for `docker-container`."""
+
+    tls_ca_cert: str = ""
+    tls_cert: str = ""
+    tls_key: str = ""
+    tls_server_name: str = ""
+    builder_image: str = ""
+    buildkitd_config: str = ""
+    buildkitd_flags: str = ""
+
+
+#: The CLI flag of each setting, for errors that name what the user typed.
+SETTING_FLAGS = {
+    "tls_ca_cert": "--tlscacert",
+    "tls_cert": "--tlscert",
+    "tls_key": "--tlskey",
+    "tls_server_name": "--tlsservername",
+    "builder_image": "--builder-image",
+    "buildkitd_config": "--buildkitd-config",
+    "buildkitd_flags": "--buildkitd-flags",
+}
+_SETTINGS_FOR = {
+    "tcp": {"tls_ca_cert", "tls_cert", "tls_key", "tls_server_name"},
+    "docker-container": {"builder_image", "buildkitd_config", "buildkitd_flags"},
+}
+
+
+def _readable_file(flag: str, value: str) -> str:
+    path = Path(value).expanduser()
+    if not path.is_file() or not os.access(path, os.R_OK):
+        raise UsageError(flag, value, "a readable file")
+    return str(path.resolve())
+
+
+def _check_settings(kind: str, settings: BuilderSettings) -> BuilderSettings:
+    """Refuse settings the builder kind has no use for, and files that cannot be read, naming the flag."""
+    given = {k: v for k, v in asdict(settings).items() if v}
+    for key, value in given.items():
+        if key not in _SETTINGS_FOR.get(kind, set()):
+            allowed = next(b for b, keys in _SETTINGS_FOR.items() if key in keys)
+            raise UsageError(SETTING_FLAGS[key], value, f"only for --builder {allowed}")
+    if bool(settings.tls_cert) != bool(settings.tls_key):
+        flag, other = ("--tlscert", "--tlskey") if settings.tls_cert else ("--tlskey", "--tlscert")
+        raise UsageError(flag, settings.tls_cert or settings.tls_key, f"given together with {other}")
+    for key in ("tls_ca_cert", "tls_cert", "tls_key", "buildkitd_config"):
+        if given.get(key):
+            given[key] = _readable_file(SETTING_FLAGS[key], given[key])
+    if settings.buildkitd_flags:
+        try:
+            shlex.split(settings.buildkitd_flags)
+        except ValueError as err:
+            raise UsageError("--buildkitd-flags", settings.buildkitd_flags, f"shell words ({err})") from err
+    return BuilderSettings(**given)
+
+
+def _config_copy(name: str) -> Path:
+    """Where a docker-container context keeps its buildkitd.toml, so the context does not depend on the file
+    the user named staying put."""
+    return config_dir() / "buildkitd" / f"{name}.toml"
+
+
+def new(
+    name: str, builder: str, builder_address: str = "", settings: BuilderSettings | None = None
+) -> Context:
+    """A checked context that is not saved yet (so a container can be made for it first)."""
     if not _NAME.match(name):
         raise UsageError("--name", name, "letters, digits, '.', '_' or '-', starting with a letter or digit")
     kind = normalize_builder(builder)
     address = normalize_address(kind, builder_address)
-    ctx = Context(name, kind, address)
+    checked = _check_settings(kind, settings or BuilderSettings())
+    with _locked():  # the config dir checked as every write checks it; `add` checks the name again
+        taken = load().get(name) is not None
+    if taken:
+        raise EnvbuildError(
+            f"context {name!r} already exists", hint=f"remove it first: envbuild context rm {name}"
+        )
+    return Context(name, kind, address, **asdict(checked))
+
+
+def add(ctx: Context, *, use: bool = False) -> Context:
+    """Save a context from `new`; its buildkitd.toml is copied into the config dir."""
     with edit() as box:
         store = box[0]
-        if store.get(name) is not None:
+        if store.get(ctx.name) is not None:
             raise EnvbuildError(
-                f"context {name!r} already exists", hint=f"remove it first: envbuild context rm {name}"
+                f"context {ctx.name!r} already exists",
+                hint=f"remove it first: envbuild context rm {ctx.name}",
             )
-        box[0] = replace(store, current=name if use else store.current, contexts=(*store.contexts, ctx))
+        if ctx.buildkitd_config:
+            copy = _config_copy(ctx.name)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_bytes(Path(ctx.buildkitd_config).read_bytes())
+            ctx = replace(ctx, buildkitd_config=str(copy))
+        box[0] = replace(store, current=ctx.name if use else store.current, contexts=(*store.contexts, ctx))
     return ctx
+
+
+def create(
+    name: str,
+    builder: str,
+    builder_address: str = "",
+    *,
+    use: bool = False,
+    settings: BuilderSettings | None = None,
+) -> Context:
+    return add(new(name, builder, builder_address, settings), use=use)
 
 
 def use(name: str) -> Context:
@@ -312,10 +440,21 @@ def use(name: str) -> Context:
     return ctx
 
 
-def remove(name: str) -> None:
+def get(name: str) -> Context:
+    """The named context; a usage error listing the names there are."""
+    store = load()
+    ctx = store.get(name)
+    if ctx is None:
+        raise UsageError("NAME", name, "one of " + ", ".join(c.name for c in store.contexts))
+    return ctx
+
+
+def remove(name: str) -> Context:
+    """Forget a context (not the current one) and return it, so the caller can remove its container."""
     with edit() as box:
         store = box[0]
-        if store.get(name) is None:
+        ctx = store.get(name)
+        if ctx is None:
             raise UsageError("NAME", name, "one of " + ", ".join(c.name for c in store.contexts))
         if name == store.current:
             raise EnvbuildError(
@@ -323,3 +462,46 @@ def remove(name: str) -> None:
                 hint="switch first: envbuild context use default",
             )
         box[0] = replace(store, contexts=tuple(c for c in store.contexts if c.name != name))
+    if ctx.buildkitd_config == str(_config_copy(name)):
+        _config_copy(name).unlink(missing_ok=True)
+    return ctx
+
+
+@dataclass(frozen=True)
+class BuilderChoice:
+    """The builder a command talks to, and why that one: `context` is None when BUILDKIT_HOST chose."""
+
+    address: str
+    context: Context | None
+    reason: str
+
+    def describe(self) -> str:
+        where = f"context {self.context.name}" if self.context is not None else "BUILDKIT_HOST"
+        return f"{where} ({self.address}), chosen by {self.reason}"
+
+
+def select(name: str | None = None, env: Mapping[str, str] | None = None) -> BuilderChoice:
+    """`--context NAME` when given, else `BUILDKIT_HOST` when set, else the current context: the order
+    buildctl (`--addr`, then BUILDKIT_HOST) and docker buildx (`--builder`, then the current one) use."""
+    env = os.environ if env is None else env
+    if name:
+        store = load()
+        ctx = store.get(name)
+        if ctx is None:
+            raise UsageError("--context", name, "one of " + ", ".join(c.name for c in store.contexts))
+        return BuilderChoice(ctx.address, ctx, "--context")
+    host = env.get("BUILDKIT_HOST", "").strip()
+    if host:
+        from envbuild.buildkit.address import parse_address
+        from envbuild.buildkit.errors import AddressError
+
+        try:
+            parse_address(host, env)
+        except AddressError as err:
+            raise EnvbuildError(
+                f"BUILDKIT_HOST is set but unusable: {err.message}",
+                hint="fix it, unset it, or pick a builder with --context",
+            ) from err
+        return BuilderChoice(host, None, "BUILDKIT_HOST (no --context given)")
+    ctx = current()
+    return BuilderChoice(ctx.address, ctx, "the current context (no --context, BUILDKIT_HOST unset)")

@@ -17,6 +17,8 @@ AUTHORIZED_KEYS = "/var/envd/authorized_keys"
 # Image labels the runtime reads back: the graph (ports, mounts, daemons come from it) and who built it.
 GRAPH_LABEL = "ai.envbuild.graph"
 VERSION_LABEL = "ai.envbuild.version"
+# On images `build` puts in Docker's store: the digest of what they were built from (builder/freshness.py).
+BUILD_KEY_LABEL = "ai.envbuild.build-key"
 # The sha256 of the envbuild.lock the image was built from (set only when the build followed it fully).
 LOCK_LABEL = "ai.envbuild.lock"
 

@@ -6,7 +6,18 @@ exit code, so no stage ever prints a traceback at a user.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
+
+
+def shown_path(path: Path | str) -> str:
+    """A path as errors show it: relative to the working directory when inside it, else absolute."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
 
 
 @dataclass(frozen=True)

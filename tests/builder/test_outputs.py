@@ -85,6 +85,12 @@ def test_images_kept_in_the_local_store_get_uncompressed_layers_pushes_keep_the_
     assert "compression" not in exporter_for(tarball, exporters=MOBY_CONTAINERD, worker="moby").attrs
 
 
+def test_an_unpushed_image_from_buildkitd_is_loaded_into_docker():
+    choice = exporter_for(parse_output("type=image,name=x:y"), exporters=BUILDKITD, worker="oci")
+    assert (choice.type, choice.dest) == ("docker", None)
+    assert choice.attrs == {"name": "docker.io/library/x:y", "compression": "uncompressed"}
+
+
 def test_classic_store_cannot_push_or_write_oci():
     with pytest.raises(EnvbuildError, match="ignores push"):
         exporter_for(parse_output("type=image,name=x,push=true"), exporters=MOBY_CLASSIC, worker="moby")

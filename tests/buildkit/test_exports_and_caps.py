@@ -52,13 +52,6 @@ def test_exporters_by_worker_kind():
     assert caps.worker_kind({caps.EXECUTOR_LABEL: "oci"}, is_moby_connection=False) == "buildkitd"
 
 
-def test_merge_diff_probe_declares_its_caps():
-    probe = caps.merge_diff_probe()
-    declared = {cap for md in probe.metadata.values() for cap in md.caps}
-    assert declared == {"mergeop", "diffop"}
-    assert ops_pb2.Op.FromString(list(getattr(probe, "def"))[-1]).inputs  # terminal op names the result
-
-
 def test_image_config_part_is_wrapped_for_this_platform():
     doc = json.loads(image_config_json({"Env": ["A=1"]}))
     assert doc["os"] == "linux" and doc["architecture"] and doc["config"] == {"Env": ["A=1"]}

@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 
 from envbuild import llb
-from envbuild.buildkit import CacheEntry, CapabilityError, Export
+from envbuild.buildkit import CacheEntry, Export
 from envbuild.buildkit.options import SolveOptions
 
 pytestmark = pytest.mark.docker
@@ -104,16 +104,6 @@ def test_inline_cache_with_an_image_export(builder, small_image):
         definition, SolveOptions(exports=[builder.into_docker(name)], cache_exports=[CacheEntry.inline()])
     )
     assert builder.docker("run", "--rm", name, "cat", "/marker").stdout.strip() == marker
-
-
-def test_unknown_exporter_for_this_builder_is_refused_before_solving(builder, small_image):
-    definition, _ = small_image
-    missing = {"moby", "image", "docker", "oci", "local", "tar"} - builder.client.capabilities().exporters
-    if not missing:
-        pytest.skip("this builder has every exporter")
-    kind = sorted(missing)[0]
-    with pytest.raises(CapabilityError, match=f"no '{kind}' exporter"):
-        builder.client.solve(definition, SolveOptions(exports=[Export(kind, {"name": "x"})]))
 
 
 def test_local_cache_export_then_import(builder, tmp_path):

@@ -43,7 +43,8 @@ def test_a_failing_run_step_points_at_its_line_and_leaves_no_image(tmp_path):
         timeout=300,
     )
     assert result.returncode == 1
-    assert result.stderr.startswith("build.envd:3:5: error: ")
+    # named as evaluation errors name files: relative to the working directory when inside it, else in full
+    assert result.stderr.startswith(f"{project / 'build.envd'}:3:5: error: ")
     assert "exit code: 3" in result.stderr and "about to fail" in result.stderr
     assert "Traceback" not in result.stderr
     inspect = subprocess.run(["docker", "image", "inspect", f"docker.io/library/{name}"], capture_output=True)

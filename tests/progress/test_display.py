@@ -393,3 +393,18 @@ def test_renderer_takes_generated_messages_directly():
     v.completed.FromMilliseconds(101_500)
     _, text = render("plain", [msg])
     assert text == "#1 RUN true\n#1 DONE 1.5s\n"
+
+
+def test_a_cache_hit_pulled_later_for_an_export_stays_cached():
+    """An imported cache's hit is re-reported uncached while BuildKit pulls its layers for an export."""
+    from envbuild.progress.trace import Trace
+
+    trace = Trace()
+    trace.apply(StatusEvent(vertexes=(vertex(RUN, RUN_NAME, 1, 1, cached=True),)))
+    for second in (2, 3):
+        trace.apply(StatusEvent(vertexes=(vertex(RUN, RUN_NAME, second),)))
+        trace.apply(StatusEvent(vertexes=(vertex(RUN, RUN_NAME, second, second + 0.5),)))
+    trace.apply(StatusEvent(vertexes=(vertex(COPY, COPY_NAME, 4, 5),)))
+    records = {r.digest: r for r in trace.vertex_records()}
+    assert records[RUN].cached and records[RUN].completed
+    assert not records[COPY].cached

@@ -13,12 +13,13 @@ from envbuild.progress.events import StatusEvent
 
 @dataclass(frozen=True)
 class BuildOptions:
-    """`address` None: the current context's builder. `outputs` empty: an image named `tag` (or
-    `<env>:dev`) in the builder's store. `merge_diff` None: whatever the worker supports. `horust`: the
-    `--horust` value (a file, an image, a release URL), else `$ENVBUILD_HORUST`, else the pinned release.
-    `on_status` receives every status event of the solve (the CLI's progress display). `lock`: the
-    project's envbuild.lock and whether it must be followed exactly (`--locked`). `on_note` receives what
-    the user should know before the build goes on (a learned digest, a lock that does not match)."""
+    """`address` None: BUILDKIT_HOST's builder if set, else the current context's. `outputs` empty: an image
+    named `tag` (or `<env>:dev`) in the builder's store. `merge_diff` None: whatever the worker supports.
+    `horust`: the `--horust` value (a file, an image, a release URL), else `$ENVBUILD_HORUST`, else the
+    pinned release. `on_status` receives every status event of the solve (the CLI's progress display).
+    `lock`: the project's envbuild.lock and whether it must be followed exactly (`--locked`). `on_note`
+    receives what the user should know before the build goes on (a learned digest, a lock that does not
+    match). `force`: build even when `up_to_date` finds the image current."""
 
     address: str | None = None
     tag: str | None = None
@@ -36,6 +37,7 @@ class BuildOptions:
     on_status: Callable[[StatusEvent], None] | None = None
     lock: LockUse | None = None
     on_note: Callable[[str], None] | None = None
+    force: bool = False
 
 
 @dataclass(frozen=True)

@@ -2,29 +2,37 @@
 
 The target is learned in two parts: what the host decides (`local_target`: platform, owner, CA bundle and
 proxy, where Horust comes from) and what only BuildKit knows (merge/diff support, the base image's config and
-digest). `envbuild debug llb` uses the first part alone, so it prints what a build on this host would send.
+digest), learned inside the build's one solve. `envbuild debug llb` uses the first part alone, so it prints
+what a build on this host would send. `up_to_date` answers, before any solve, whether the image in Docker's
+store was built from the same inputs (builder/freshness.py).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from envbuild import llb
 from envbuild.builder import pins
+from envbuild.builder.freshness import build_key, recorded_key, skippable, stored_image, with_key
 from envbuild.builder.horust import horust_source
 from envbuild.builder.interrupted import ImageNames
 from envbuild.builder.network import NetworkSettings, discover
 from envbuild.builder.options import BuildOptions
-from envbuild.builder.outputs import exporter_for, parse_output, qualify_image_name
+from envbuild.builder.outputs import OutputSpec, exporter_for, parse_output, qualify_image_name
 from envbuild.builder.result import BuildResult
 from envbuild.buildkit.errors import SolveCancelledError
-from envbuild.compile.pipeline import base_ref, compile_graph
+from envbuild.compile.pipeline import CompiledBuild, base_ref, compile_graph
 from envbuild.compile.steps import CA_SECRET_ID
 from envbuild.compile.target import BaseImageConfig, BuildTarget
 from envbuild.errors import EnvbuildError
 from envbuild.graph import Graph
+
+if TYPE_CHECKING:
+    from envbuild import buildkit
+    from envbuild.lock.drift import LockPlan
 
 
 def default_tag(graph: Graph) -> str:
@@ -72,40 +80,96 @@ def local_target(
     return target, network
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What a build is, as far as this host knows before asking BuildKit."""
+
+    graph: Graph  # with the lock's download checksums
+    lock_plan: LockPlan | None
+    outputs: tuple[OutputSpec, ...]
+    target: BuildTarget
+    network: NetworkSettings
+    address: str
+    local: CompiledBuild  # compiled for the local target: its local dirs, and the result when up to date
+    key: str
+    store_name: str | None  # the image to look up in Docker's store, when the build can be skipped
+
+
+def _plan(graph: Graph, options: BuildOptions) -> _Plan:
+    from envbuild.buildkit.address import parse_address
+
+    outputs = options.outputs or (parse_output("type=image", default_name=options.tag or default_tag(graph)),)
+    target, network = local_target(graph, options)
+    graph, lock_plan = pins.apply_lock(graph, target, options)
+    target = pins.finish_target(target, lock_plan, options)
+    address = options.address
+    if address is None:
+        from envbuild import contexts
+
+        address = contexts.select().address
+    parsed = parse_address(address)
+    local = compile_graph(graph, target=target)
+    key = build_key(graph, target, options, outputs, address, local.local_dirs)
+    store_name = skippable(outputs, parsed.docker_host if parsed.scheme == "moby-worker" else None)
+    return _Plan(graph, lock_plan, outputs, target, network, address, local, key, store_name)
+
+
+def up_to_date(graph: Graph, options: BuildOptions | None = None) -> BuildResult | None:
+    """The result of building `graph` when the builder's store already holds it (built by envbuild from the
+    same graph, target, options and input files), without any solve; None when a build is needed. The lock's
+    notes are left to the build (a drift under `--locked` is refused here as there)."""
+    options = options or BuildOptions()
+    if options.force:
+        return None
+    plan = _plan(graph, replace(options, on_note=None))
+    if plan.store_name is None or pins.needs_learning(plan.target.horust):
+        return None
+    from envbuild.buildkit.address import parse_address
+
+    image = stored_image(parse_address(plan.address).docker_host, plan.store_name)
+    if image is None or recorded_key(image) != plan.key:
+        return None
+    return BuildResult(
+        name=plan.store_name,
+        digest=image.get("Id"),
+        compiled=plan.local,
+        exporter_response={},
+        notes=plan.network.notes,
+        up_to_date=True,
+    )
+
+
 def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
-    """Build `graph` on the current context's BuildKit (or `options.address`) and export it.
+    """Build `graph` on `options.address`, else as `contexts.select` decides (BUILDKIT_HOST, else the current
+    context), and export it, in one solve:
+    the worker's merge/diff support and the base image's config are learned inside it, then the graph is
+    compiled and solved there (`buildkit.Client.build`). An image for Docker's store gets the build key.
 
     Raises `EnvbuildError` (from BuildKit: with the failing step, its command and last log lines).
     With `options.lock`, the lock's pins are applied (and a drift refused under `--locked`).
     """
     from envbuild import buildkit
+    from envbuild._proto.pb import ops_pb2
     from envbuild.buildkit.errors import SolveError
     from envbuild.buildkit.options import SolveOptions
 
     options = options or BuildOptions()
-    outputs = options.outputs or (parse_output("type=image", default_name=options.tag or default_tag(graph)),)
-    target, network = local_target(graph, options)
-    graph, lock_plan = pins.apply_lock(graph, target, options)
+    plan = _plan(graph, options)
+    graph = plan.graph
     store = pins.store_for(options)
-    address = options.address
-    if address is None:
-        from envbuild import contexts
-
-        address = contexts.current().address
-
     ref = base_ref(graph)
-    with buildkit.connect(address) as client:
-        caps = client.capabilities()
-        wanted = caps.merge_diff if options.merge_diff is None else options.merge_diff
-        merge_diff = wanted and caps.merge_diff
-        from envbuild._proto.pb import ops_pb2
+    plat = llb.Platform.parse(plan.target.platform)
+    pb_platform = ops_pb2.Platform(OS=plat.os, Architecture=plat.architecture, Variant=plat.variant)
+    locked_digest = plan.lock_plan.base_digest if plan.lock_plan is not None else None
+    wanted_ref = f"{ref}@{locked_digest}" if locked_digest and "@" not in ref else ref
+    compiled_in_solve: list[CompiledBuild] = []
 
-        plat = llb.Platform.parse(target.platform)
-        pb_platform = ops_pb2.Platform(OS=plat.os, Architecture=plat.architecture, Variant=plat.variant)
-        locked_digest = lock_plan.base_digest if lock_plan is not None else None
-        wanted_ref = f"{ref}@{locked_digest}" if locked_digest and "@" not in ref else ref
+    def program(
+        frontend: buildkit.Frontend, target: BuildTarget
+    ) -> tuple[ops_pb2.Definition, dict[str, Any]]:
+        merge_diff = options.merge_diff is not False and frontend.merge_diff
         try:
-            digest, config = client.resolve_image_config(wanted_ref, pb_platform)
+            digest, config = frontend.resolve_image_config(wanted_ref, pb_platform)
         except EnvbuildError as err:
             hint = "build or pull it into the builder's image store first (docker images lists Docker's)"
             if wanted_ref != ref:
@@ -115,33 +179,36 @@ def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
                 hint=hint,
                 location=graph.base.location,
             ) from err
-        target = replace(
-            target,
-            merge_diff=merge_diff,
-            base_config=BaseImageConfig.from_oci(config),
-            base_digest=locked_digest or digest,
-        )
-        target = pins.learn_horust(client, target, store, pins.note_for(options))
-        target = pins.finish_target(target, lock_plan, options)
+        base = BaseImageConfig.from_oci(config)
+        target = replace(target, merge_diff=merge_diff, base_config=base, base_digest=locked_digest or digest)
         compiled = compile_graph(graph, target=target)
+        compiled_in_solve.append(compiled)
+        image_config = compiled.image_config
+        if plan.store_name is not None:
+            image_config = with_key(image_config, plan.key)
+        return compiled.definition, image_config
+
+    with buildkit.connect(plan.address) as client:
+        # only on first use of a pinned Horust release nobody recorded a digest for: a fetch of its own
+        target = pins.learn_horust(client, plan.target, store, pins.note_for(options))
+        worker = client.worker()
         exports = []
-        for spec in outputs:
-            choice = exporter_for(spec, exporters=caps.exporters, worker=caps.worker)
+        for spec in plan.outputs:
+            choice = exporter_for(spec, exporters=worker.exporters, worker=worker.kind)
             exports.append(buildkit.Export(type=choice.type, attrs=choice.attrs, dest=choice.dest))
-        ca = network.ca_bundle
+        ca = plan.network.ca_bundle
         watched = ImageNames(
-            address, [s.name for s in outputs if s.type == "image" and s.name and not s.push]
+            plan.address, [s.name for s in plan.outputs if s.type == "image" and s.name and not s.push]
         )
         try:
-            response = client.solve(
-                compiled.definition,
+            response = client.build(
+                lambda frontend: program(frontend, target),
                 SolveOptions(
                     exports=exports,
-                    local_dirs={name: Path(path) for name, path in compiled.local_dirs.items()},
+                    local_dirs={name: Path(path) for name, path in plan.local.local_dirs.items()},
                     secrets={CA_SECRET_ID: ca} if ca is not None else {},
                     cache_imports=[_cache_entry(c) for c in options.cache_imports],
                     cache_exports=[_cache_entry(c) for c in options.cache_exports],
-                    image_config=compiled.image_config,
                 ),
                 on_status=options.on_status,
             )
@@ -154,16 +221,18 @@ def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
                     raise (pins.horust_failure(err, client, target, store) or err) from None
                 raise
             return BuildResult(
-                name=next(s.name for s in outputs if s.type == "image"),
+                name=next(s.name for s in plan.outputs if s.type == "image"),
                 digest=None,
-                compiled=compiled,
+                compiled=compiled_in_solve[-1] if compiled_in_solve else plan.local,
                 exporter_response={"containerimage.config.digest": image_id},
                 steps=(),
-                notes=(*network.notes, "another build of the same image named it first; using that one"),
+                notes=(*plan.network.notes, "another build of the same image named it first; using that one"),
             )
         finally:
             watched.close()
-    name = next((s.name for s in outputs if s.type == "image"), None)
+    compiled = compiled_in_solve[-1]
+    notes = plan.network.notes + _share_registry_caches(compiled.definition, options.cache_exports)
+    name = next((s.name for s in plan.outputs if s.type == "image"), None)
     exporter_response = dict(response.exporter_response)
     return BuildResult(
         name=name,
@@ -171,8 +240,34 @@ def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
         compiled=compiled,
         exporter_response=exporter_response,
         steps=response.trace.vertex_records(),
-        notes=network.notes,
+        notes=notes,
     )
+
+
+def _share_registry_caches(definition, exports: tuple[dict[str, str], ...]) -> tuple[str, ...]:
+    """Registry caches just exported get both BuildKit generations' keys (`team_cache`); a failure there
+    costs the build nothing but is reported."""
+    from envbuild.builder.team_cache import share_registry_cache
+
+    notes = []
+    for spec in exports:
+        if spec.get("type") != "registry" or not spec.get("ref"):
+            continue
+        try:
+            result = share_registry_cache(
+                definition, spec["ref"], insecure=spec.get("registry.insecure") == "true"
+            )
+        except EnvbuildError as err:
+            notes.append(
+                f"the cache at {spec['ref']} serves only builders of this BuildKit generation: {err.message}"
+            )
+            continue
+        if result.twins:
+            notes.append(
+                f"cache {spec['ref']}: {result.twins} steps also keyed for the other BuildKit generation "
+                "(<= v0.16 / >= v0.17), so builders of both reuse it"
+            )
+    return tuple(notes)
 
 
 def _cache_entry(spec: dict[str, str]):

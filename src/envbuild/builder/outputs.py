@@ -172,8 +172,13 @@ def exporter_for(spec: OutputSpec, *, exporters: frozenset[str], worker: str) ->
     if spec.type == "image":
         if spec.push:
             attrs["push"] = "true"
-        # Docker's engine keeps images in its own store only through `moby`; buildkitd's `image` writes to
-        # containerd directly.
+        elif spec.compression is None and "image" in exporters:
+            attrs["compression"] = LOCAL_STORE_COMPRESSION
+        # Docker's engine keeps images in its own store only through `moby`. A standalone buildkitd's `image`
+        # exporter writes to its own store, which nobody can run from: there an image is pushed when asked,
+        # else loaded into Docker as a docker tarball (as envd and `buildx --load` do).
+        if "moby" not in exporters and not spec.push and "docker" in exporters:
+            return ExporterChoice("docker", attrs, None)
         kind = "moby" if "moby" in exporters else "image"
         if kind not in exporters:
             raise EnvbuildError(
@@ -185,8 +190,6 @@ def exporter_for(spec: OutputSpec, *, exporters: frozenset[str], worker: str) ->
                 hint='enable the containerd image store ("features": {"containerd-snapshotter": true}) or '
                 "build with --output type=docker,dest=x.tar and `docker load` + `docker push`",
             )
-        if not spec.push and spec.compression is None and "image" in exporters:
-            attrs["compression"] = LOCAL_STORE_COMPRESSION
         return ExporterChoice(kind, attrs, None)
     if spec.type not in exporters:
         raise EnvbuildError(

@@ -12,7 +12,8 @@ from envbuild.progress.trace import VertexRecord
 class BuildResult:
     """The image built: its fully qualified name (None for file/dir outputs only), digest, what was sent,
     each vertex as the status stream last reported it (cached or run, its log tail), and notes for the
-    user (e.g. a proxy BuildKit cannot reach)."""
+    user (e.g. a proxy BuildKit cannot reach). `up_to_date`: nothing was sent, the image in the store was
+    built from the same inputs (then `compiled` is what this host compiles before asking BuildKit)."""
 
     name: str | None
     digest: str | None
@@ -20,3 +21,4 @@ class BuildResult:
     exporter_response: dict[str, str]
     steps: tuple[VertexRecord, ...] = ()
     notes: tuple[str, ...] = ()
+    up_to_date: bool = False

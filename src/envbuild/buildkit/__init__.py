@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from envbuild.buildkit.capabilities import Capabilities
-    from envbuild.buildkit.client import Client, SolveResult, connect
+    from envbuild.buildkit.client import Client, Frontend, SolveResult, connect
     from envbuild.buildkit.errors import (
         AddressError,
         BuildKitError,
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "connect": "client",
     "Client": "client",
+    "Frontend": "client",
     "SolveResult": "client",
     "Capabilities": "capabilities",
     "Export": "exports",
@@ -51,6 +52,7 @@ __all__ = [
     "Client",
     "EnvSecret",
     "Export",
+    "Frontend",
     "PermissionDeniedError",
     "SolveCancelledError",
     "SolveError",

@@ -1,9 +1,8 @@
 """What the worker can do, found by asking, never by failing a real build.
 
-- merge/diff: Docker with its classic image store disables the `mergeop`/`diffop` LLB capabilities, and
-  refuses a definition that declares them (in its op metadata) when loading it, in ~10 ms. We solve a
-  four-op probe (two mkdirs on scratch, their merge, a diff) declaring both: refused means no merge/diff;
-  accepted costs a few milliseconds of file ops and exports nothing.
+- merge/diff: Docker with its classic image store disables the `mergeop`/`diffop` LLB capabilities (and
+  refuses a definition that declares them). The gateway's Ping lists every LLB capability with its enabled
+  flag, so a frontend learns it within the build's own solve (`client.Frontend.merge_diff`).
 - exporters: BuildKit has no "list exporters" call. The worker labels say which it is: the moby worker
   with the containerd snapshotter has every exporter, with the classic store only moby/tar/local;
   buildkitd has all but moby.
@@ -11,10 +10,7 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-
-from envbuild._proto.pb import ops_pb2
 
 MOBY_LABEL_PREFIX = "org.mobyproject.buildkit.worker.moby."
 SNAPSHOTTER_LABEL = "org.mobyproject.buildkit.worker.snapshotter"
@@ -23,6 +19,16 @@ EXECUTOR_LABEL = "org.mobyproject.buildkit.worker.executor"
 ALL_EXPORTERS = frozenset({"moby", "image", "docker", "oci", "local", "tar"})
 CLASSIC_MOBY_EXPORTERS = frozenset({"moby", "local", "tar"})
 BUILDKITD_EXPORTERS = ALL_EXPORTERS - {"moby"}
+
+
+@dataclass(frozen=True)
+class Worker:
+    """What the worker's labels tell without a solve: "moby" (Docker's embedded BuildKit) or "buildkitd",
+    and the exporters it offers."""
+
+    kind: str
+    exporters: frozenset[str]
+    snapshotter: str = ""
 
 
 @dataclass(frozen=True)
@@ -50,41 +56,3 @@ def exporters_for(kind: str, labels: dict[str, str]) -> frozenset[str]:
     if labels.get(EXECUTOR_LABEL) == "containerd" or any(".containerd." in k for k in labels):
         return ALL_EXPORTERS
     return CLASSIC_MOBY_EXPORTERS
-
-
-def _digest(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def merge_diff_probe() -> ops_pb2.Definition:
-    """A tiny definition using a merge and a diff. No op sets `platform`, so Python's field order is Go's."""
-
-    def mkdir(path: str) -> bytes:
-        action = ops_pb2.FileAction(
-            input=-1, secondaryInput=-1, output=0, mkdir=ops_pb2.FileActionMkDir(path=path, mode=0o755)
-        )
-        return ops_pb2.Op(file=ops_pb2.FileOp(actions=[action])).SerializeToString()
-
-    a, b = mkdir("/envbuild-probe-a"), mkdir("/envbuild-probe-b")
-    merge = ops_pb2.Op(
-        inputs=[ops_pb2.Input(digest=_digest(a)), ops_pb2.Input(digest=_digest(b))],
-        merge=ops_pb2.MergeOp(inputs=[ops_pb2.MergeInput(input=0), ops_pb2.MergeInput(input=1)]),
-    ).SerializeToString()
-    diff = ops_pb2.Op(
-        inputs=[ops_pb2.Input(digest=_digest(a)), ops_pb2.Input(digest=_digest(merge))],
-        diff=ops_pb2.DiffOp(lower=ops_pb2.LowerDiffInput(input=0), upper=ops_pb2.UpperDiffInput(input=1)),
-    ).SerializeToString()
-    terminal = ops_pb2.Op(inputs=[ops_pb2.Input(digest=_digest(diff))]).SerializeToString()
-    definition = ops_pb2.Definition()
-    getattr(definition, "def").extend([a, b, merge, diff, terminal])  # `def` is a Python keyword
-    # The server checks capabilities only where the definition declares them, as the Go client does.
-    definition.metadata[_digest(merge)].caps["mergeop"] = True
-    definition.metadata[_digest(diff)].caps["diffop"] = True
-    return definition
-
-
-def refuses_merge_diff(message: str) -> bool:
-    text = message.lower()
-    return ("mergeop" in text or "diffop" in text or "merge" in text or "diff" in text) and (
-        "disabled" in text or "not supported" in text or "unsupported" in text
-    )

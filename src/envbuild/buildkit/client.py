@@ -4,6 +4,10 @@ A solve with an image config runs like BuildKit's Go `client.Build`: the Control
 and we act as the frontend over the LLBBridge, solving our definition there and returning its result with the
 image config JSON as `containerimage.config` metadata. Every image exporter (Docker's classic `moby` one
 included, which ignores export attributes it does not know) reads the config from that metadata.
+
+`Client.build` lets the caller decide the definition inside that same solve: its program gets a `Frontend`
+(the worker's LLB capabilities, image configs) and returns what to solve, so a build that must first learn
+merge/diff support and its base image's config still costs one Control.Solve.
 """
 
 from __future__ import annotations
@@ -28,12 +32,19 @@ from envbuild.buildkit import capabilities as caps
 from envbuild.buildkit.address import parse_address
 from envbuild.buildkit.connection import Connection
 from envbuild.buildkit.content_store import LocalStore
-from envbuild.buildkit.errors import BuildKitError, CapabilityError, SolveCancelledError, UnreachableError
+from envbuild.buildkit.errors import (
+    BuildKitError,
+    CapabilityError,
+    SolveCancelledError,
+    SolveError,
+    UnreachableError,
+)
 from envbuild.buildkit.exports import IMAGE_CONFIG_KEY, CacheEntry, Export
 from envbuild.buildkit.options import SolveOptions
 from envbuild.buildkit.secrets import SecretSource
 from envbuild.buildkit.session import ExportTarget, Session, SessionOptions
 from envbuild.buildkit.solve_errors import rpc_status, to_solve_error
+from envbuild.errors import EnvbuildError
 from envbuild.llb.platforms import host_platform
 from envbuild.progress.events import StatusEvent, from_status_response
 from envbuild.progress.trace import Trace
@@ -62,12 +73,54 @@ class SolveResult:
         return self.exporter_response.get("containerimage.digest", "")
 
 
+class Frontend:
+    """The gateway of one running build, for a `Client.build` program: what it may ask BuildKit before it
+    decides the definition to solve. Every call rides in the build's own Control.Solve."""
+
+    def __init__(self, client: Client, metadata: list[tuple[str, str]]):
+        self._client = client
+        self._metadata = metadata
+        self._pong: gateway_pb2.PongResponse | None = None
+
+    def llb_caps(self) -> dict[str, bool]:
+        """LLB capability id → enabled on this worker (e.g. `mergeop`, off with Docker's classic store)."""
+        if self._pong is None:
+            self._pong = self._client._gw_ping(gateway_pb2.PingRequest(), metadata=self._metadata, timeout=60)
+        return {cap.ID: cap.Enabled for cap in self._pong.LLBCaps}
+
+    @property
+    def merge_diff(self) -> bool:
+        found = self.llb_caps()
+        return found.get("mergeop", False) and found.get("diffop", False)
+
+    def resolve_image_config(
+        self, ref: str, platform: ops_pb2.Platform | None = None, *, resolve_mode: str = "default"
+    ) -> tuple[str, dict[str, Any]]:
+        """(manifest digest, image config) of `ref` as the worker sees it: local-only images need no
+        registry."""
+        request = gateway_pb2.ResolveImageConfigRequest(
+            Ref=ref, ResolveMode=resolve_mode, LogName=f"resolve {ref}"
+        )
+        if platform is not None:
+            request.Platform.CopyFrom(platform)
+        try:
+            response = self._client._gw_resolve(request, metadata=self._metadata, timeout=300)
+        except grpc.RpcError as exc:
+            raise SolveError(exc.details() or str(exc.code()), name=f"resolve {ref}") from exc
+        return response.Digest, json.loads(response.Config or b"{}")
+
+
+#: what a `Client.build` program returns: the definition to solve and the image config (None: not an image)
+Program = Callable[[Frontend], tuple[ops_pb2.Definition, Mapping[str, Any] | None]]
+
+
 class Client:
     """Use as a context manager; `connect()` builds one from an address."""
 
     def __init__(self, connection: Connection):
         self.connection = connection
         self._caps: caps.Capabilities | None = None
+        self._worker: caps.Worker | None = None
         ch = connection.channel
 
         def unary(service: str, method: str, req: Any, resp: Any) -> Any:
@@ -97,6 +150,7 @@ class Client:
         )
         self._gw_solve = unary(bridge, "Solve", gateway_pb2.SolveRequest, gateway_pb2.SolveResponse)
         self._gw_return = unary(bridge, "Return", gateway_pb2.ReturnRequest, gateway_pb2.ReturnResponse)
+        self._gw_ping = unary(bridge, "Ping", gateway_pb2.PingRequest, gateway_pb2.PongResponse)
         self._gw_resolve = unary(
             bridge,
             "ResolveImageConfig",
@@ -149,52 +203,62 @@ class Client:
 
     # --- capabilities ---------------------------------------------------------------------------------------
 
-    def capabilities(self) -> caps.Capabilities:
-        if self._caps is None:
+    def worker(self) -> caps.Worker:
+        """Which worker this is and the exporters it offers, from its labels (no solve)."""
+        if self._worker is None:
             workers = self.list_workers()
             labels = dict(workers[0].Labels) if workers else {}
             kind = caps.worker_kind(labels, self.connection.is_moby)
-            self._caps = caps.Capabilities(
-                merge_diff=self._probe_merge_diff(),
+            self._worker = caps.Worker(
+                kind=kind,
                 exporters=caps.exporters_for(kind, labels),
-                worker=kind,
-                version=self.info(),
                 snapshotter=labels.get(caps.SNAPSHOTTER_LABEL, ""),
             )
-        return self._caps
+        return self._worker
 
-    def _probe_merge_diff(self) -> bool:
-        request = control_pb2.SolveRequest(Ref=f"envbuild-probe-{pysecrets.token_hex(8)}")
-        request.Cache.SetInParent()  # BuildKit v0.17 dereferences Cache without a nil check
-        request.Definition.CopyFrom(caps.merge_diff_probe())
-        try:
-            self._solve(request, timeout=60)
-        except grpc.RpcError as exc:
-            if caps.refuses_merge_diff(exc.details() or ""):
-                return False
-            raise self._transport_error(exc) from exc
-        return True
+    def capabilities(self) -> caps.Capabilities:
+        """Everything about the worker, merge/diff support included (that takes a solve: `build` learns it
+        inside its own instead)."""
+        if self._caps is None:
+            worker = self.worker()
+            box: dict[str, bool] = {}
+
+            def program(frontend: Frontend) -> None:
+                box["merge_diff"] = frontend.merge_diff
+
+            self._run(None, SolveOptions(), frontend=self._frontend_only(program))
+            self._caps = caps.Capabilities(
+                merge_diff=box["merge_diff"],
+                exporters=worker.exporters,
+                worker=worker.kind,
+                version=self.info(),
+                snapshotter=worker.snapshotter,
+            )
+        return self._caps
 
     # --- image config ---------------------------------------------------------------------------------------
 
     def resolve_image_config(
         self, ref: str, platform: ops_pb2.Platform | None = None, *, resolve_mode: str = "default"
     ) -> tuple[str, dict[str, Any]]:
-        """(manifest digest, image config) of `ref` through BuildKit: local-only images need no registry."""
-        box: dict[str, Any] = {}
+        """(manifest digest, image config) of `ref` through BuildKit, in a solve of its own (`build` asks its
+        `Frontend` instead)."""
+        box: dict[str, tuple[str, dict[str, Any]]] = {}
 
-        def frontend(build_id: str, metadata: list[tuple[str, str]]) -> gateway_pb2.Result | None:
-            request = gateway_pb2.ResolveImageConfigRequest(
-                Ref=ref, ResolveMode=resolve_mode, LogName=f"resolve {ref}"
-            )
-            if platform is not None:
-                request.Platform.CopyFrom(platform)
-            box["response"] = self._gw_resolve(request, metadata=metadata, timeout=300)
+        def program(frontend: Frontend) -> None:
+            box["found"] = frontend.resolve_image_config(ref, platform, resolve_mode=resolve_mode)
+
+        self._run(None, SolveOptions(), frontend=self._frontend_only(program))
+        return box["found"]
+
+    def _frontend_only(
+        self, program: Callable[[Frontend], None]
+    ) -> Callable[[str, list[tuple[str, str]]], gateway_pb2.Result | None]:
+        def frontend(build_id: str, metadata: list[tuple[str, str]]) -> gateway_pb2.Result:
+            program(Frontend(self, metadata))
             return gateway_pb2.Result()
 
-        self._run(None, SolveOptions(), frontend=frontend)
-        response = box["response"]
-        return response.Digest, json.loads(response.Config or b"{}")
+        return frontend
 
     # --- solve ----------------------------------------------------------------------------------------------
 
@@ -212,22 +276,53 @@ class Client:
         failed step from the client's own `Trace` whatever the caller shows.
         """
         options = options or SolveOptions()
+        if options.image_config is None:
+            return self._solve_with(definition, None, options, on_status=on_status, cancel=cancel)
+        image_config = options.image_config
+        return self.build(lambda _: (definition, image_config), options, on_status=on_status, cancel=cancel)
+
+    def build(
+        self,
+        program: Program,
+        options: SolveOptions | None = None,
+        *,
+        on_status: StatusCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> SolveResult:
+        """One Control.Solve in which `program` (run as the frontend, with a `Frontend` to ask the worker)
+        decides the definition and image config; then `options.exports` run as for `solve`. An image config
+        in `options` is ignored: the program's is the one."""
+        return self._solve_with(None, program, options or SolveOptions(), on_status=on_status, cancel=cancel)
+
+    def _solve_with(
+        self,
+        definition: ops_pb2.Definition | None,
+        program: Program | None,
+        options: SolveOptions,
+        *,
+        on_status: StatusCallback | None,
+        cancel: threading.Event | None,
+    ) -> SolveResult:
         _check_inputs(options.local_dirs, options.secrets)
         self._check_exports(options.exports)
         cache_imports, cache_exports, cache_dirs = _local_caches(options.cache_imports, options.cache_exports)
         options = replace(options, cache_imports=cache_imports, cache_exports=cache_exports)
+        sent: list[ops_pb2.Definition] = [definition] if definition is not None else []
         frontend = None
-        if options.image_config is not None:
-            config_json = image_config_json(options.image_config)
+        if program is not None:
 
             def frontend(build_id: str, metadata: list[tuple[str, str]]) -> gateway_pb2.Result:
+                solved, image_config = program(Frontend(self, metadata))
+                sent.append(solved)
                 request = gateway_pb2.SolveRequest(allowResultReturn=True, allowResultArrayRef=True)
-                request.Definition.CopyFrom(definition)
+                request.Definition.CopyFrom(solved)
                 request.CacheImports.extend(
                     gateway_pb2.CacheOptionsEntry(Type=c.type, Attrs=dict(c.attrs)) for c in cache_imports
                 )
                 response = self._gw_solve(request, metadata=metadata)
-                result = gateway_pb2.Result(metadata={IMAGE_CONFIG_KEY: config_json})
+                result = gateway_pb2.Result()
+                if image_config is not None:
+                    result.metadata[IMAGE_CONFIG_KEY] = image_config_json(image_config)
                 result.ref.CopyFrom(response.result.ref)
                 return result
 
@@ -238,12 +333,13 @@ class Client:
             on_status=on_status,
             cancel=cancel,
             cache_dirs=cache_dirs,
+            sent=sent,
         )
 
     def _check_exports(self, exports: Sequence[Export]) -> None:
         if not exports:
             return
-        available = self.capabilities().exporters
+        available = self.worker().exporters
         for export in exports:
             if export.type not in available:
                 raise CapabilityError(
@@ -261,9 +357,10 @@ class Client:
         on_status: StatusCallback | None = None,
         cancel: threading.Event | None = None,
         cache_dirs: Mapping[Path, str] | None = None,
+        sent: Sequence[ops_pb2.Definition] = (),
     ) -> SolveResult:
         """Run one solve: `definition` is what the Solve sends (None when `frontend` solves it over the
-        gateway) and what failures are located in."""
+        gateway); failures are located in the definition `sent` holds once the frontend has decided it."""
         ref = pysecrets.token_hex(13)
         loads: list[Path] = []
         targets = []
@@ -329,10 +426,12 @@ class Client:
                     f"({exc.details()})",
                     hint="check that the daemon is still running, then build again",
                 ) from None
+            if frontend_error and isinstance(frontend_error[0], EnvbuildError):
+                raise frontend_error[0] from None  # the program's own, already worded for the user
             error = (
                 frontend_error[0] if frontend_error and isinstance(frontend_error[0], grpc.RpcError) else exc
             )
-            raise to_solve_error(error, trace, definition) from None
+            raise to_solve_error(error, trace, sent[0] if sent else definition) from None
         except BaseException:
             session.discard()
             raise
@@ -387,7 +486,7 @@ class Client:
                 code=exc.code().value[0], message=exc.details() or ""
             )
             request.error.CopyFrom(status)
-        except Exception as exc:  # our own bug: still end the build so the Solve does not hang
+        except Exception as exc:  # the program refused (EnvbuildError) or our bug: end the build, no hang
             errors.append(exc)
             request.error.CopyFrom(status_pb2.Status(code=2, message=f"envbuild frontend failed: {exc}"))
         with contextlib.suppress(grpc.RpcError):

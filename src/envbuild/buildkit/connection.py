@@ -209,7 +209,9 @@ class Connection:
             _check_socket(addr.path)
             return grpc.insecure_channel(f"unix:{addr.path}", options=CHANNEL_OPTIONS)
         if addr.scheme == "tcp":
-            _check_tcp(addr.host)
+            from envbuild.buildkit.tcp_probe import probe
+
+            probe(addr)
             if addr.tls is None:
                 channel = grpc.insecure_channel(addr.host, options=CHANNEL_OPTIONS)
             else:
@@ -281,18 +283,6 @@ def _check_socket(path: str) -> None:
         ) from exc
     finally:
         probe.close()
-
-
-def _check_tcp(hostport: str) -> None:
-    """A refused or unroutable port fails now, in one sentence, instead of after the gRPC ready timeout."""
-    host, _, port = hostport.rpartition(":")
-    try:
-        socket.create_connection((host, int(port)), timeout=READY_TIMEOUT).close()
-    except OSError as exc:
-        raise UnreachableError(
-            f"buildkitd does not answer at tcp://{hostport} ({exc.strerror or exc})",
-            hint="check that buildkitd listens there (`buildkitd --addr tcp://...`)",
-        ) from exc
 
 
 def _check_container(name: str) -> None:

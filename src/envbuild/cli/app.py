@@ -1,7 +1,8 @@
 """The `envbuild` console script: builds the typer app and renders errors.
 
 Each command module exposes `register(app)`; this file only lists them, so commands stay in modules named for
-what they do and no command's imports slow the others down.
+what they do. Only the module of the command being run is imported (all of them for the top-level help and
+shell completion): a command pays for its own imports, never for the others'.
 """
 
 from __future__ import annotations
@@ -9,10 +10,14 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-
-import typer
+from typing import TYPE_CHECKING, NoReturn
 
 from envbuild.errors import EnvbuildError
+
+if TYPE_CHECKING:
+    import typer
+
+HELP = "Build and run development environments from envd v1 build files, on BuildKit."
 
 COMMAND_MODULES = (  # in the order help lists them: by how often a user needs them
     "envbuild.cli.build",
@@ -33,29 +38,74 @@ COMMAND_MODULES = (  # in the order help lists them: by how often a user needs t
     "envbuild.cli.version",
 )
 
-app = typer.Typer(
-    name="envbuild",
-    help="Build and run development environments from envd v1 build files, on BuildKit.",
-    no_args_is_help=True,
-    add_completion=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+# every command name (envd's hidden aliases too) → the module that registers it
+COMMANDS = {
+    "build": "envbuild.cli.build",
+    "lock": "envbuild.cli.lock",
+    "up": "envbuild.cli.up",
+    "exec": "envbuild.cli.exec",
+    "destroy": "envbuild.cli.destroy",
+    "down": "envbuild.cli.destroy",
+    "run": "envbuild.cli.run",
+    "envs": "envbuild.cli.envs",
+    "env": "envbuild.cli.envs",
+    "images": "envbuild.cli.images",
+    "image": "envbuild.cli.images",
+    "context": "envbuild.cli.context",
+    "pause": "envbuild.cli.pause",
+    "resume": "envbuild.cli.pause",
+    "init": "envbuild.cli.init",
+    "bootstrap": "envbuild.cli.bootstrap",
+    "prune": "envbuild.cli.prune",
+    "debug": "envbuild.cli.debug",
+    "lsp": "envbuild.cli.lsp",
+    "version": "envbuild.cli.version",
+}
 
 
+def modules_for(argv: list[str]) -> list[str]:
+    """The command modules a run with these arguments needs: the named command's, else all of them.
 
-@app.callback()
-def _root(
-    debug: bool = typer.Option(False, "--debug", help="Tracebacks for internal errors (ENVBUILD_DEBUG=1)."),
-) -> None:
-    """Build and run development environments from envd v1 build files, on BuildKit."""
-    if debug:
-        os.environ["ENVBUILD_DEBUG"] = "1"
+    The root takes no option with a value, so the first argument not starting with `-` names the command.
+    Shell completion (click's `_ENVBUILD_COMPLETE`) and anything unknown (for click's "no such command"
+    message) get every command.
+    """
+    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    if command in COMMANDS and "_ENVBUILD_COMPLETE" not in os.environ:
+        return [COMMANDS[command]]
+    return list(COMMAND_MODULES)
 
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(_name).register(app)
+def make_app(modules: list[str]) -> typer.Typer:
+    """The typer app with the commands of these modules registered."""
+    import typer
+
+    from envbuild.cli import plain_params
+
+    plain_params.install()
+    app = typer.Typer(
+        name="envbuild",
+        help=HELP,
+        no_args_is_help=True,
+        add_completion=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+    @app.callback()
+    def _root(
+        debug: bool = typer.Option(
+            False, "--debug", help="Tracebacks for internal errors (ENVBUILD_DEBUG=1)."
+        ),
+    ) -> None:
+        """Build and run development environments from envd v1 build files, on BuildKit."""
+        if debug:
+            os.environ["ENVBUILD_DEBUG"] = "1"
+
+    for name in modules:
+        importlib.import_module(name).register(app)
+    return app
 
 
 def _environment_error(err: Exception) -> EnvbuildError | None:
@@ -80,26 +130,71 @@ def _environment_error(err: Exception) -> EnvbuildError | None:
     return None
 
 
+def __getattr__(name: str) -> typer.Typer:
+    """`app`: the typer app with every command, built on first use (for CliRunner and embedding)."""
+    if name == "app":
+        return make_app(list(COMMAND_MODULES))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def main() -> None:
     """Run the CLI; an `EnvbuildError` becomes its rendered text and exit code, never a traceback.
 
     Click (standalone mode) reports its own usage errors; everything else that escapes a command lands here.
     """
     try:
-        app()
+        make_app(modules_for(sys.argv[1:]))(prog_name="envbuild")
+        code = 0
+    except SystemExit as done:  # click ends every run this way
+        code = _exit_code(done.code)
     except EnvbuildError as err:
         print(err.render(), file=sys.stderr)
-        sys.exit(err.exit_code)
+        code = err.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        sys.exit(130)
+        code = 130
     except Exception as err:  # the last line of defence: one sentence, traceback only on request
         if os.environ.get("ENVBUILD_DEBUG"):
             raise
         known = _environment_error(err)
         if known is not None:
             print(known.render(), file=sys.stderr)
-            sys.exit(known.exit_code)
-        print(f"internal error: {type(err).__name__}: {err}", file=sys.stderr)
-        print("hint: run again with ENVBUILD_DEBUG=1 for the traceback, and report it", file=sys.stderr)
-        sys.exit(70)
+            code = known.exit_code
+        else:
+            print(f"internal error: {type(err).__name__}: {err}", file=sys.stderr)
+            print("hint: run again with ENVBUILD_DEBUG=1 for the traceback, and report it", file=sys.stderr)
+            code = 70
+    leave(code)
+
+
+def _exit_code(code: object) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def leave(code: int) -> NoReturn:
+    """End the process as `sys.exit` would, minus the interpreter's finalization.
+
+    Tearing down the modules a build loads (grpc, protobuf, docker-py) and their objects took 0.1-0.5 s after
+    the command had finished, for nothing a one-shot CLI needs. What finalization would do that matters still
+    happens: other threads that are not daemons are waited for, atexit handlers run, the streams are flushed.
+    """
+    import atexit
+    import threading
+
+    # the interpreter's own first step at exit: threading's exit hooks (which stop idle executor workers),
+    # then a join of every thread that is not a daemon
+    wait_for_threads = getattr(threading, "_shutdown", None)
+    if wait_for_threads is not None:
+        wait_for_threads()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`envbuild ... | head`) or stream
+            code = code or 1
+    os._exit(code)

@@ -7,10 +7,15 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
+from envbuild.cli import builder_flags
 from envbuild.errors import EnvbuildError, UsageError
+
+if TYPE_CHECKING:
+    from envbuild.contexts import BuilderChoice
 
 SHELLS = ("bash", "zsh", "fish")
 
@@ -43,36 +48,35 @@ def install_completion(shell: str) -> Path:
     return path
 
 
-def check_builder() -> str:
-    """Connect to the current context's BuildKit and describe it."""
-    from envbuild import buildkit, contexts
+def check_builder(choice: BuilderChoice) -> str:
+    """Connect to the chosen BuildKit and describe it."""
+    from envbuild import buildkit
 
-    ctx = contexts.current()
+    where = f"context {choice.context.name}" if choice.context else "BUILDKIT_HOST"
     try:
-        with buildkit.connect(ctx.address) as client:
+        with buildkit.connect(choice.address) as client:
             caps = client.capabilities()
     except EnvbuildError as err:
         raise EnvbuildError(
-            f"builder of context {ctx.name} ({ctx.address}) does not answer: {err.message}",
-            hint="start it, or switch context with `envbuild context use`",
+            f"builder of {where} ({choice.address}) does not answer: {err.message}",
+            hint="start it, or pick another with --context, BUILDKIT_HOST or `envbuild context use`",
         ) from err
     merge = "merge/diff" if caps.merge_diff else "sequential (no merge/diff)"
-    return f"context {ctx.name}: {caps.worker} BuildKit {caps.version} at {ctx.address}, {merge}"
+    return f"{where}: {caps.worker} BuildKit {caps.version} at {choice.address}, {merge}"
 
 
-def describe_backends() -> list[str]:
-    """Lines for `version --detail`: context, builder and engine, each saying so when it does not answer."""
-    from envbuild import contexts
-
-    lines = [f"context {contexts.current().name} ({contexts.current().address})"]
+def describe_backends(choice: BuilderChoice) -> list[str]:
+    """Lines for `version --detail`: which builder and why, the builder and the engine, each saying so when
+    it does not answer."""
+    lines = [f"builder {choice.describe()}"]
     try:
-        lines.append(f"builder {check_builder()}")
+        lines.append(f"builder {check_builder(choice)}")
     except EnvbuildError as err:
         lines.append(f"builder unavailable: {err.message}")
     try:
         from envbuild.runtime.engine import docker_client
 
-        version = docker_client().version()
+        version = docker_client(choice.context).version()
         lines.append(f"docker engine {version.get('Version')} (API {version.get('ApiVersion')})")
     except EnvbuildError as err:
         lines.append(f"docker unavailable: {err.message}")
@@ -89,6 +93,7 @@ def register(app: typer.Typer) -> None:
         ),
         shell: str = typer.Option("", "--shell", help="bash, zsh or fish (default: from $SHELL)."),
         check: bool = typer.Option(True, "--check/--no-check", help="Check the builder and Docker engine."),
+        context: builder_flags.ContextName = None,
     ) -> None:
         """Create the ssh key, install shell completion, and check the builder and the Docker engine."""
         from envbuild.runtime.keys import ensure_key_pair
@@ -108,6 +113,7 @@ def register(app: typer.Typer) -> None:
         if check:
             from envbuild.runtime.engine import docker_client
 
-            version = docker_client().version()
+            choice = builder_flags.choose(context)
+            version = docker_client(choice.context).version()
             typer.echo(f"docker      engine {version.get('Version')} (API {version.get('ApiVersion')})")
-            typer.echo(f"builder     {check_builder()}")
+            typer.echo(f"builder     {check_builder(choice)}")

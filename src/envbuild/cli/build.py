@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from envbuild.cli import building, project
+from envbuild.cli import builder_flags, building, project
 
 _OUTPUT_HELP = "type=image|docker|oci|tar|local[,name=...][,push=true][,dest=...]; repeatable."
 
@@ -34,16 +34,22 @@ def register(app: typer.Typer) -> None:
         no_merge: Annotated[bool, typer.Option("--no-merge", help="Never use merge ops.")] = False,
         horust: building.Horust = None,
         locked: project.Locked = False,
+        context: builder_flags.ContextName = None,
+        force: Annotated[
+            bool, typer.Option("--force", help="Build even if the image is up to date (same inputs).")
+        ] = False,
     ) -> None:
         """Build the environment's image."""
         from dataclasses import replace
 
+        from envbuild import contexts
         from envbuild.builder.outputs import parse_output, qualify_image_name
 
         options = building.build_options(
             progress=progress, platform=platform, no_cache=no_cache, export_cache=export_cache,
             import_cache=import_cache, owner=owner, use_proxy=use_proxy, ca_bundle=ca_bundle, horust=horust,
         )
+        choice = contexts.select(context)
         project.build_file(path, from_)  # --path and --from checked before the other values are parsed
         tag_name = qualify_image_name(tag) if tag else None
         specs = tuple(parse_output(o, default_name=tag_name) for o in output or ())
@@ -51,8 +57,9 @@ def register(app: typer.Typer) -> None:
         graph = project.load_graph(path, from_, lock)
         options = replace(
             options, tag=tag_name, outputs=specs, merge_diff=False if no_merge else None, lock=lock,
-            on_note=building.note,
+            on_note=building.note, force=force,
         )
+        options = replace(options, address=builder_flags.prepare(choice).address)
         with project.located_from_here(graph):
             result = building.run_build(graph, options, progress)
         for note in result.notes:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from envbuild.errors import UsageError
-from envbuild.progress.display import MODES as PROGRESS_MODES
+from envbuild.progress import MODES as PROGRESS_MODES
 
 if TYPE_CHECKING:
     from envbuild.builder import BuildOptions, BuildResult
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 _PLATFORM = re.compile(r"^linux/(amd64|arm64|arm/v7|arm/v6|ppc64le|s390x|riscv64|386)$")
 _OWNER = re.compile(r"^(\d+)(?::(\d+))?$")
+MAX_ID = 2**32 - 2  # the largest uid/gid; 2**32 - 1 means "no id"
 _CACHE_HELP = "type=registry,ref=HOST/REPO:TAG[,mode=max] or type=inline; repeatable."
 
 # The flags every command that builds takes (`build`, `up`), declared once with envd's names and aliases.
@@ -76,7 +77,10 @@ def check_owner(value: str | None) -> tuple[int, int] | None:
     if not match:
         raise UsageError("--owner", value, "UID or UID:GID as numbers, e.g. 1000:1000")
     uid = int(match.group(1))
-    return uid, int(match.group(2) or uid)
+    gid = int(match.group(2) or uid)
+    if max(uid, gid) > MAX_ID:
+        raise UsageError("--owner", value, f"ids from 0 to {MAX_ID} (Linux ids are 32 bits)")
+    return uid, gid
 
 
 def build_options(
@@ -109,8 +113,19 @@ def build_options(
 
 
 def run_build(graph: Graph, options: BuildOptions, progress: str) -> BuildResult:
-    """Build with a display for `progress`; outputs with `dest=-` go to stdout once the build is done."""
-    from envbuild.builder import build
+    """Build with a display for `progress`; outputs with `dest=-` go to stdout once the build is done.
+
+    An image already in the store from the same inputs is the result as it is (unless `options.force`):
+    no display, no BuildKit connection, which is what makes a no-op `build` or `up` cheap.
+    """
+    from envbuild.builder import build, up_to_date
+
+    check_progress(progress)
+    current = up_to_date(graph, options)
+    if current is not None:
+        if progress != "quiet":
+            print(f"{current.name} is up to date (same inputs; --force rebuilds)", file=sys.stderr)
+        return current
     from envbuild.progress.display import ProgressRenderer
 
     to_stdout: list[Path] = []

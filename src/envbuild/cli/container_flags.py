@@ -18,6 +18,9 @@ Volume = Annotated[
 ]
 Detach = Annotated[bool, typer.Option("--detach", help="Do not attach a shell.")]
 Force = Annotated[bool, typer.Option("--force", help="Recreate the environment if it exists.")]
+UpForce = Annotated[  # `up` builds too: envd's `up --force` rebuilds and recreates
+    bool, typer.Option("--force", help="Rebuild even if the image is up to date; recreate the environment.")
+]
 Gpus = Annotated[int | None, typer.Option("--gpus", help="Number of GPUs (overrides config.gpu).")]
 GpuSet = Annotated[str, typer.Option("--gpu-set", help="GPUs as docker --gpus takes them: all, device=0,1.")]
 NoGpu = Annotated[bool, typer.Option("--no-gpu", help="Run without GPUs even for a GPU image.")]

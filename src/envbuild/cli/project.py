@@ -7,7 +7,6 @@ flag, whichever command it was given to.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from envbuild.errors import EnvbuildError, UsageError
+from envbuild.errors import EnvbuildError, UsageError, shown_path
 
 if TYPE_CHECKING:
     from envbuild.builder.options import LockUse
@@ -117,5 +116,5 @@ def located_from_here(graph: Graph) -> Iterator[None]:
         if location is not None and not Path(location.file).is_absolute():
             in_project = Path(graph.project.dir) / location.file
             if in_project.is_file():
-                err.location = replace(location, file=os.path.relpath(in_project))
+                err.location = replace(location, file=shown_path(in_project))
         raise

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from envbuild.cli import builder_flags
 from envbuild.cli.output import check_format, emit
 from envbuild.errors import UsageError
 
@@ -36,9 +37,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
         dry_run: bool = typer.Option(False, "--dry-run", help="Only list what could be removed."),
         fmt: str = typer.Option("table", "--format", help="table or json."),
+        context: builder_flags.ContextName = None,
     ) -> None:
         """Remove BuildKit cache records (of the current context's builder) that no build uses."""
-        from envbuild import buildkit, contexts
+        from envbuild import buildkit
 
         check_format(fmt)
         if keep_storage < 0:
@@ -46,7 +48,7 @@ def register(app: typer.Typer) -> None:
         for value in filters or ():
             if "=" not in value:
                 raise UsageError("--filter", value, "KEY==VALUE (or KEY=VALUE), e.g. type==regular")
-        with buildkit.connect(contexts.current().address) as client:
+        with buildkit.connect(builder_flags.choose(context).address) as client:
             if dry_run:
                 records = [r for r in client.disk_usage(filters or ()) if not r.InUse]
             else:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from envbuild.cli import building, project
+from envbuild.cli import builder_flags, building, project
 from envbuild.cli import container_flags as flags
 from envbuild.errors import EnvbuildError
 
@@ -83,7 +83,7 @@ def register(app: typer.Typer) -> None:
         name: flags.Name = "",
         volume: flags.Volume = None,
         detach: flags.Detach = False,
-        force: flags.Force = False,
+        force: flags.UpForce = False,
         gpus: flags.Gpus = None,
         gpu_set: flags.GpuSet = "",
         no_gpu: flags.NoGpu = False,
@@ -111,10 +111,12 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option("--private-key", "-k", help="Your SSH key for it (with <file>.pub beside it)."),
         ] = None,
+        context: builder_flags.ContextName = None,
     ) -> None:
         """Build the environment and start it; attach with ssh unless --detach."""
         from dataclasses import replace
 
+        from envbuild import contexts
         from envbuild.runtime import lifecycle
         from envbuild.runtime.engine import docker_client
         from envbuild.runtime.keys import ensure_key_pair, given_key_pair
@@ -126,7 +128,8 @@ def register(app: typer.Typer) -> None:
         )
         keys = given_key_pair(private_key) if private_key is not None else None
         project_path = project.project_dir(path)
-        client = docker_client()
+        choice = contexts.select(context)
+        client = docker_client(choice.context)
         env_name = env_name_for(name, str(project_path), client)
         lock = project.project_lock(project_path, from_, locked=locked)
         graph = project.load_graph(project_path, from_, lock)
@@ -159,11 +162,12 @@ def register(app: typer.Typer) -> None:
             # every flag (and the GPUs they ask for) checked before the build starts
             spec = without_unavailable_gpu(client, plan(options, graph, public_key=keys.public))
             old = lifecycle.check_can_start(client, env_name, force=force, keys=keys)
+            address = builder_flags.prepare(choice).address
             result = building.run_build(
                 graph,
                 replace(
-                    build_options, tag=tag or None, ssh_public_key=keys.public_text(), lock=lock,
-                    on_note=building.note,
+                    build_options, address=address, tag=tag or None, ssh_public_key=keys.public_text(),
+                    lock=lock, on_note=building.note, force=force,
                 ),
                 progress,
             )

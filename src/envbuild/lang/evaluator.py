@@ -20,7 +20,7 @@ from typing import Any
 import starlark as sl
 
 from envbuild import graph as g
-from envbuild.errors import EnvbuildError
+from envbuild.errors import EnvbuildError, shown_path
 from envbuild.errors import Location as ErrorLocation
 from envbuild.lang import diagnostics, include, isolation
 from envbuild.lang.args import ArgumentError
@@ -371,15 +371,6 @@ class Evaluation:
             if pattern.match(line):
                 return self.error_location(prepared.display, number + LINE_OFFSET, 1)
         return None
-
-
-def shown_path(path: Path) -> str:
-    """A path as errors show it: relative to the working directory when inside it, else absolute."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
 
 
 def read_build_file(path: Path, name: str) -> str:

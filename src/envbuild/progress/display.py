@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from envbuild.errors import Location, UsageError
+from envbuild.progress import MODES
 from envbuild.progress.events import (
     LogChunk,
     ProgressGroup,
@@ -58,7 +59,6 @@ __all__ = [
     "from_status_response",
 ]
 
-MODES = ("auto", "tty", "plain", "quiet", "rawjson")
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,9 @@ class StepChange:
 
 @dataclass(frozen=True)
 class VertexRecord:
-    """One vertex as the stream last reported it, with the tail of what its step printed."""
+    """One vertex as the stream last reported it, with the tail of what its step printed. `cached` once it
+    completed from the cache: a hit in an imported cache is reported again, uncached, for each layer BuildKit
+    then pulls lazily for an export, and that pull is no re-run."""
 
     digest: str
     name: str
@@ -130,6 +132,7 @@ class Trace:
         #: digests in the order their steps first started (the order every display lists them in)
         self.order: list[str] = []
         self._last_vertex: dict[str, VertexUpdate] = {}
+        self._cached: set[str] = set()
         self._group_of: dict[str, str] = {}
         self._group_members: dict[str, dict[str, VertexUpdate]] = {}
 
@@ -168,7 +171,12 @@ class Trace:
         with self.lock:
             return tuple(
                 VertexRecord(
-                    v.digest, v.name, v.cached, v.completed is not None, v.error, "\n".join(self.log_tail(d))
+                    v.digest,
+                    v.name,
+                    v.cached or d in self._cached,
+                    v.completed is not None,
+                    v.error,
+                    "\n".join(self.log_tail(d)),
                 )
                 for d, v in self._last_vertex.items()
             )
@@ -246,6 +254,8 @@ class Trace:
         """Record a vertex; return the digest of the step whose display changed, if it did."""
         previous = self._last_vertex.get(vertex.digest)
         self._last_vertex[vertex.digest] = vertex
+        if vertex.cached and vertex.completed is not None:
+            self._cached.add(vertex.digest)
         if vertex.progress_group is not None:
             return self._apply_group_member(vertex)
         step = self.steps.get(vertex.digest)

@@ -22,11 +22,13 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from envbuild._proto.apicaps import caps_pb2 as envbuild_dot___proto_dot_apicaps_dot_caps__pb2
 from envbuild._proto.pb import ops_pb2 as envbuild_dot___proto_dot_pb_dot_ops__pb2
+from envbuild._proto.types import worker_pb2 as envbuild_dot___proto_dot_types_dot_worker__pb2
 from google.rpc import status_pb2 as google_dot_rpc_dot_status__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%envbuild/_proto/gateway/gateway.proto\x12\x19moby.buildkit.v1.frontend\x1a\x1c\x65nvbuild/_proto/pb/ops.proto\x1a\x17google/rpc/status.proto\"\xb5\x01\n\x06Result\x12-\n\x03ref\x18\x03 \x01(\x0b\x32\x1e.moby.buildkit.v1.frontend.RefH\x00\x12\x41\n\x08metadata\x18\n \x03(\x0b\x32/.moby.buildkit.v1.frontend.Result.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x0c:\x02\x38\x01\x42\x08\n\x06result\".\n\x03Ref\x12\n\n\x02id\x18\x01 \x01(\t\x12\x1b\n\x03\x64\x65\x66\x18\x02 \x01(\x0b\x32\x0e.pb.Definition\"e\n\rReturnRequest\x12\x31\n\x06result\x18\x01 \x01(\x0b\x32!.moby.buildkit.v1.frontend.Result\x12!\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x12.google.rpc.Status\"\x10\n\x0eReturnResponse\"\xa8\x01\n\x19ResolveImageConfigRequest\x12\x0b\n\x03Ref\x18\x01 \x01(\t\x12\x1e\n\x08Platform\x18\x02 \x01(\x0b\x32\x0c.pb.Platform\x12\x13\n\x0bResolveMode\x18\x03 \x01(\t\x12\x0f\n\x07LogName\x18\x04 \x01(\t\x12\x14\n\x0cResolverType\x18\x05 \x01(\x05\x12\x11\n\tSessionID\x18\x06 \x01(\t\x12\x0f\n\x07StoreID\x18\x07 \x01(\t\"I\n\x1aResolveImageConfigResponse\x12\x0e\n\x06\x44igest\x18\x01 \x01(\t\x12\x0e\n\x06\x43onfig\x18\x02 \x01(\x0c\x12\x0b\n\x03Ref\x18\x03 \x01(\t\"\xfa\x02\n\x0cSolveRequest\x12\"\n\nDefinition\x18\x01 \x01(\x0b\x32\x0e.pb.Definition\x12\x10\n\x08\x46rontend\x18\x02 \x01(\t\x12M\n\x0b\x46rontendOpt\x18\x03 \x03(\x0b\x32\x38.moby.buildkit.v1.frontend.SolveRequest.FrontendOptEntry\x12\x19\n\x11\x61llowResultReturn\x18\x05 \x01(\x08\x12\x1b\n\x13\x61llowResultArrayRef\x18\x06 \x01(\x08\x12\r\n\x05\x46inal\x18\n \x01(\x08\x12\x14\n\x0c\x45xporterAttr\x18\x0b \x01(\x0c\x12\x42\n\x0c\x43\x61\x63heImports\x18\x0c \x03(\x0b\x32,.moby.buildkit.v1.frontend.CacheOptionsEntry\x12\x10\n\x08\x45valuate\x18\x0e \x01(\x08\x1a\x32\n\x10\x46rontendOptEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x97\x01\n\x11\x43\x61\x63heOptionsEntry\x12\x0c\n\x04Type\x18\x01 \x01(\t\x12\x46\n\x05\x41ttrs\x18\x02 \x03(\x0b\x32\x37.moby.buildkit.v1.frontend.CacheOptionsEntry.AttrsEntry\x1a,\n\nAttrsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"O\n\rSolveResponse\x12\x0b\n\x03ref\x18\x01 \x01(\t\x12\x31\n\x06result\x18\x03 \x01(\x0b\x32!.moby.buildkit.v1.frontend.Result2\xca\x02\n\tLLBBridge\x12\x81\x01\n\x12ResolveImageConfig\x12\x34.moby.buildkit.v1.frontend.ResolveImageConfigRequest\x1a\x35.moby.buildkit.v1.frontend.ResolveImageConfigResponse\x12Z\n\x05Solve\x12\'.moby.buildkit.v1.frontend.SolveRequest\x1a(.moby.buildkit.v1.frontend.SolveResponse\x12]\n\x06Return\x12(.moby.buildkit.v1.frontend.ReturnRequest\x1a).moby.buildkit.v1.frontend.ReturnResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%envbuild/_proto/gateway/gateway.proto\x12\x19moby.buildkit.v1.frontend\x1a\"envbuild/_proto/apicaps/caps.proto\x1a\x1c\x65nvbuild/_proto/pb/ops.proto\x1a\"envbuild/_proto/types/worker.proto\x1a\x17google/rpc/status.proto\"\r\n\x0bPingRequest\"\xb3\x01\n\x0cPongResponse\x12\x39\n\x0f\x46rontendAPICaps\x18\x01 \x03(\x0b\x32 .moby.buildkit.v1.apicaps.APICap\x12\x31\n\x07LLBCaps\x18\x02 \x03(\x0b\x32 .moby.buildkit.v1.apicaps.APICap\x12\x35\n\x07Workers\x18\x03 \x03(\x0b\x32$.moby.buildkit.v1.types.WorkerRecord\"\xb5\x01\n\x06Result\x12-\n\x03ref\x18\x03 \x01(\x0b\x32\x1e.moby.buildkit.v1.frontend.RefH\x00\x12\x41\n\x08metadata\x18\n \x03(\x0b\x32/.moby.buildkit.v1.frontend.Result.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x0c:\x02\x38\x01\x42\x08\n\x06result\".\n\x03Ref\x12\n\n\x02id\x18\x01 \x01(\t\x12\x1b\n\x03\x64\x65\x66\x18\x02 \x01(\x0b\x32\x0e.pb.Definition\"e\n\rReturnRequest\x12\x31\n\x06result\x18\x01 \x01(\x0b\x32!.moby.buildkit.v1.frontend.Result\x12!\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x12.google.rpc.Status\"\x10\n\x0eReturnResponse\"\xa8\x01\n\x19ResolveImageConfigRequest\x12\x0b\n\x03Ref\x18\x01 \x01(\t\x12\x1e\n\x08Platform\x18\x02 \x01(\x0b\x32\x0c.pb.Platform\x12\x13\n\x0bResolveMode\x18\x03 \x01(\t\x12\x0f\n\x07LogName\x18\x04 \x01(\t\x12\x14\n\x0cResolverType\x18\x05 \x01(\x05\x12\x11\n\tSessionID\x18\x06 \x01(\t\x12\x0f\n\x07StoreID\x18\x07 \x01(\t\"I\n\x1aResolveImageConfigResponse\x12\x0e\n\x06\x44igest\x18\x01 \x01(\t\x12\x0e\n\x06\x43onfig\x18\x02 \x01(\x0c\x12\x0b\n\x03Ref\x18\x03 \x01(\t\"\xfa\x02\n\x0cSolveRequest\x12\"\n\nDefinition\x18\x01 \x01(\x0b\x32\x0e.pb.Definition\x12\x10\n\x08\x46rontend\x18\x02 \x01(\t\x12M\n\x0b\x46rontendOpt\x18\x03 \x03(\x0b\x32\x38.moby.buildkit.v1.frontend.SolveRequest.FrontendOptEntry\x12\x19\n\x11\x61llowResultReturn\x18\x05 \x01(\x08\x12\x1b\n\x13\x61llowResultArrayRef\x18\x06 \x01(\x08\x12\r\n\x05\x46inal\x18\n \x01(\x08\x12\x14\n\x0c\x45xporterAttr\x18\x0b \x01(\x0c\x12\x42\n\x0c\x43\x61\x63heImports\x18\x0c \x03(\x0b\x32,.moby.buildkit.v1.frontend.CacheOptionsEntry\x12\x10\n\x08\x45valuate\x18\x0e \x01(\x08\x1a\x32\n\x10\x46rontendOptEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x97\x01\n\x11\x43\x61\x63heOptionsEntry\x12\x0c\n\x04Type\x18\x01 \x01(\t\x12\x46\n\x05\x41ttrs\x18\x02 \x03(\x0b\x32\x37.moby.buildkit.v1.frontend.CacheOptionsEntry.AttrsEntry\x1a,\n\nAttrsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"O\n\rSolveResponse\x12\x0b\n\x03ref\x18\x01 \x01(\t\x12\x31\n\x06result\x18\x03 \x01(\x0b\x32!.moby.buildkit.v1.frontend.Result2\xa3\x03\n\tLLBBridge\x12\x81\x01\n\x12ResolveImageConfig\x12\x34.moby.buildkit.v1.frontend.ResolveImageConfigRequest\x1a\x35.moby.buildkit.v1.frontend.ResolveImageConfigResponse\x12Z\n\x05Solve\x12\'.moby.buildkit.v1.frontend.SolveRequest\x1a(.moby.buildkit.v1.frontend.SolveResponse\x12W\n\x04Ping\x12&.moby.buildkit.v1.frontend.PingRequest\x1a\'.moby.buildkit.v1.frontend.PongResponse\x12]\n\x06Return\x12(.moby.buildkit.v1.frontend.ReturnRequest\x1a).moby.buildkit.v1.frontend.ReturnResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,30 +41,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SOLVEREQUEST_FRONTENDOPTENTRY']._serialized_options = b'8\001'
   _globals['_CACHEOPTIONSENTRY_ATTRSENTRY']._loaded_options = None
   _globals['_CACHEOPTIONSENTRY_ATTRSENTRY']._serialized_options = b'8\001'
-  _globals['_RESULT']._serialized_start=124
-  _globals['_RESULT']._serialized_end=305
-  _globals['_RESULT_METADATAENTRY']._serialized_start=248
-  _globals['_RESULT_METADATAENTRY']._serialized_end=295
-  _globals['_REF']._serialized_start=307
-  _globals['_REF']._serialized_end=353
-  _globals['_RETURNREQUEST']._serialized_start=355
-  _globals['_RETURNREQUEST']._serialized_end=456
-  _globals['_RETURNRESPONSE']._serialized_start=458
-  _globals['_RETURNRESPONSE']._serialized_end=474
-  _globals['_RESOLVEIMAGECONFIGREQUEST']._serialized_start=477
-  _globals['_RESOLVEIMAGECONFIGREQUEST']._serialized_end=645
-  _globals['_RESOLVEIMAGECONFIGRESPONSE']._serialized_start=647
-  _globals['_RESOLVEIMAGECONFIGRESPONSE']._serialized_end=720
-  _globals['_SOLVEREQUEST']._serialized_start=723
-  _globals['_SOLVEREQUEST']._serialized_end=1101
-  _globals['_SOLVEREQUEST_FRONTENDOPTENTRY']._serialized_start=1051
-  _globals['_SOLVEREQUEST_FRONTENDOPTENTRY']._serialized_end=1101
-  _globals['_CACHEOPTIONSENTRY']._serialized_start=1104
-  _globals['_CACHEOPTIONSENTRY']._serialized_end=1255
-  _globals['_CACHEOPTIONSENTRY_ATTRSENTRY']._serialized_start=1211
-  _globals['_CACHEOPTIONSENTRY_ATTRSENTRY']._serialized_end=1255
-  _globals['_SOLVERESPONSE']._serialized_start=1257
-  _globals['_SOLVERESPONSE']._serialized_end=1336
-  _globals['_LLBBRIDGE']._serialized_start=1339
-  _globals['_LLBBRIDGE']._serialized_end=1669
+  _globals['_PINGREQUEST']._serialized_start=195
+  _globals['_PINGREQUEST']._serialized_end=208
+  _globals['_PONGRESPONSE']._serialized_start=211
+  _globals['_PONGRESPONSE']._serialized_end=390
+  _globals['_RESULT']._serialized_start=393
+  _globals['_RESULT']._serialized_end=574
+  _globals['_RESULT_METADATAENTRY']._serialized_start=517
+  _globals['_RESULT_METADATAENTRY']._serialized_end=564
+  _globals['_REF']._serialized_start=576
+  _globals['_REF']._serialized_end=622
+  _globals['_RETURNREQUEST']._serialized_start=624
+  _globals['_RETURNREQUEST']._serialized_end=725
+  _globals['_RETURNRESPONSE']._serialized_start=727
+  _globals['_RETURNRESPONSE']._serialized_end=743
+  _globals['_RESOLVEIMAGECONFIGREQUEST']._serialized_start=746
+  _globals['_RESOLVEIMAGECONFIGREQUEST']._serialized_end=914
+  _globals['_RESOLVEIMAGECONFIGRESPONSE']._serialized_start=916
+  _globals['_RESOLVEIMAGECONFIGRESPONSE']._serialized_end=989
+  _globals['_SOLVEREQUEST']._serialized_start=992
+  _globals['_SOLVEREQUEST']._serialized_end=1370
+  _globals['_SOLVEREQUEST_FRONTENDOPTENTRY']._serialized_start=1320
+  _globals['_SOLVEREQUEST_FRONTENDOPTENTRY']._serialized_end=1370
+  _globals['_CACHEOPTIONSENTRY']._serialized_start=1373
+  _globals['_CACHEOPTIONSENTRY']._serialized_end=1524
+  _globals['_CACHEOPTIONSENTRY_ATTRSENTRY']._serialized_start=1480
+  _globals['_CACHEOPTIONSENTRY_ATTRSENTRY']._serialized_end=1524
+  _globals['_SOLVERESPONSE']._serialized_start=1526
+  _globals['_SOLVERESPONSE']._serialized_end=1605
+  _globals['_LLBBRIDGE']._serialized_start=1608
+  _globals['_LLBBRIDGE']._serialized_end=2027
 # @@protoc_insertion_point(module_scope)

@@ -1,4 +1,6 @@
+from envbuild._proto.apicaps import caps_pb2 as _caps_pb2
 from envbuild._proto.pb import ops_pb2 as _ops_pb2
+from envbuild._proto.types import worker_pb2 as _worker_pb2
 from google.rpc import status_pb2 as _status_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -7,6 +9,20 @@ from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class PingRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class PongResponse(_message.Message):
+    __slots__ = ("FrontendAPICaps", "LLBCaps", "Workers")
+    FRONTENDAPICAPS_FIELD_NUMBER: _ClassVar[int]
+    LLBCAPS_FIELD_NUMBER: _ClassVar[int]
+    WORKERS_FIELD_NUMBER: _ClassVar[int]
+    FrontendAPICaps: _containers.RepeatedCompositeFieldContainer[_caps_pb2.APICap]
+    LLBCaps: _containers.RepeatedCompositeFieldContainer[_caps_pb2.APICap]
+    Workers: _containers.RepeatedCompositeFieldContainer[_worker_pb2.WorkerRecord]
+    def __init__(self, FrontendAPICaps: _Optional[_Iterable[_Union[_caps_pb2.APICap, _Mapping]]] = ..., LLBCaps: _Optional[_Iterable[_Union[_caps_pb2.APICap, _Mapping]]] = ..., Workers: _Optional[_Iterable[_Union[_worker_pb2.WorkerRecord, _Mapping]]] = ...) -> None: ...
 
 class Result(_message.Message):
     __slots__ = ("ref", "metadata")

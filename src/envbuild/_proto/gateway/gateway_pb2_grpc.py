@@ -44,6 +44,11 @@ class LLBBridgeStub:
                 request_serializer=envbuild_dot___proto_dot_gateway_dot_gateway__pb2.SolveRequest.SerializeToString,
                 response_deserializer=envbuild_dot___proto_dot_gateway_dot_gateway__pb2.SolveResponse.FromString,
                 _registered_method=True)
+        self.Ping = channel.unary_unary(
+                '/moby.buildkit.v1.frontend.LLBBridge/Ping',
+                request_serializer=envbuild_dot___proto_dot_gateway_dot_gateway__pb2.PingRequest.SerializeToString,
+                response_deserializer=envbuild_dot___proto_dot_gateway_dot_gateway__pb2.PongResponse.FromString,
+                _registered_method=True)
         self.Return = channel.unary_unary(
                 '/moby.buildkit.v1.frontend.LLBBridge/Return',
                 request_serializer=envbuild_dot___proto_dot_gateway_dot_gateway__pb2.ReturnRequest.SerializeToString,
@@ -61,6 +66,12 @@ class LLBBridgeServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Solve(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Ping(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -84,6 +95,11 @@ def add_LLBBridgeServicer_to_server(servicer, server):
                     servicer.Solve,
                     request_deserializer=envbuild_dot___proto_dot_gateway_dot_gateway__pb2.SolveRequest.FromString,
                     response_serializer=envbuild_dot___proto_dot_gateway_dot_gateway__pb2.SolveResponse.SerializeToString,
+            ),
+            'Ping': grpc.unary_unary_rpc_method_handler(
+                    servicer.Ping,
+                    request_deserializer=envbuild_dot___proto_dot_gateway_dot_gateway__pb2.PingRequest.FromString,
+                    response_serializer=envbuild_dot___proto_dot_gateway_dot_gateway__pb2.PongResponse.SerializeToString,
             ),
             'Return': grpc.unary_unary_rpc_method_handler(
                     servicer.Return,
@@ -145,6 +161,33 @@ class LLBBridge:
             '/moby.buildkit.v1.frontend.LLBBridge/Solve',
             envbuild_dot___proto_dot_gateway_dot_gateway__pb2.SolveRequest.SerializeToString,
             envbuild_dot___proto_dot_gateway_dot_gateway__pb2.SolveResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Ping(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moby.buildkit.v1.frontend.LLBBridge/Ping',
+            envbuild_dot___proto_dot_gateway_dot_gateway__pb2.PingRequest.SerializeToString,
+            envbuild_dot___proto_dot_gateway_dot_gateway__pb2.PongResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,101 @@
+"""The build key: what makes a build up to date, and what any change to it does.
+
+Pure tests of the key and of when a build may be skipped; the real skip (and its bypasses) on Docker's store
+is tests/e2e/test_build_skip.py.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+
+from envbuild import contract
+from envbuild.builder import BuildOptions
+from envbuild.builder.freshness import build_key, skippable, tree_digest, with_key
+from envbuild.builder.outputs import parse_output
+from envbuild.compile.target import BuildTarget
+from envbuild.graph import Graph
+from envbuild.lang import evaluate
+
+IMAGE = (parse_output("type=image", default_name="docker.io/library/x:dev"),)
+
+
+def _graph(tmp_path, body: str = '    base(image="debian:bookworm", dev=False)\n') -> Graph:
+    (tmp_path / "build.envd").write_text("def build():\n" + body)
+    return evaluate(tmp_path / "build.envd", "build")
+
+
+def test_a_tree_digest_sees_content_size_mtime_and_names(tmp_path):
+    (tmp_path / "sub").mkdir()
+    data = tmp_path / "sub" / "data.txt"
+    data.write_text("one")
+    os.utime(data, ns=(1_000_000_000, 1_000_000_000))
+    first = tree_digest(tmp_path)
+    assert tree_digest(tmp_path) == first
+    data.write_text("two")  # same size, new mtime
+    os.utime(data, ns=(2_000_000_000, 2_000_000_000))
+    assert tree_digest(tmp_path) != first
+    os.utime(data, ns=(1_000_000_000, 1_000_000_000))
+    assert tree_digest(tmp_path) == first  # same size and mtime: treated as unchanged (the cheap check)
+    data.rename(tmp_path / "sub" / "renamed.txt")
+    assert tree_digest(tmp_path) != first
+    (tmp_path / "sub" / "renamed.txt").rename(data)
+    (tmp_path / "new").write_text("")
+    assert tree_digest(tmp_path) != first
+
+
+def test_the_key_changes_with_graph_target_options_outputs_address_and_inputs(tmp_path):
+    graph = _graph(tmp_path)
+    target = BuildTarget()
+    options = BuildOptions()
+    inputs = {"context": tmp_path}
+    key = build_key(graph, target, options, IMAGE, "moby-worker://", inputs)
+    assert key.startswith("sha256:")
+    assert build_key(graph, target, options, IMAGE, "moby-worker://", inputs) == key
+
+    other_dir = tmp_path / "other"
+    other_dir.mkdir()
+    changed = [
+        build_key(_graph(other_dir, '    base(image="debian:bookworm", dev=True)\n'), target, options, IMAGE,
+                  "moby-worker://", inputs),
+        build_key(graph, replace(target, uid=4242), options, IMAGE, "moby-worker://", inputs),
+        build_key(graph, target, replace(options, no_cache=True), IMAGE, "moby-worker://", inputs),
+        build_key(graph, target, options, (parse_output("type=image", default_name="docker.io/library/y:1"),),
+                  "moby-worker://", inputs),
+        build_key(graph, target, options, IMAGE, "unix:///run/buildkit.sock", inputs),
+    ]
+    (tmp_path / "added.txt").write_text("x")
+    changed.append(build_key(graph, target, options, IMAGE, "moby-worker://", inputs))
+    assert key not in changed and len(set(changed)) == len(changed)
+
+
+def test_progress_notes_and_force_are_not_part_of_the_key(tmp_path):
+    graph = _graph(tmp_path)
+    key = build_key(graph, BuildTarget(), BuildOptions(), IMAGE, "moby-worker://", {})
+    quiet = BuildOptions(on_status=print, on_note=print, force=True)
+    same = build_key(graph, BuildTarget(), quiet, IMAGE, "moby-worker://", {})
+    assert same == key
+
+
+def test_the_key_rides_in_the_image_config_labels():
+    doc = {"os": "linux", "config": {"Env": ["A=1"], "Labels": {"a": "b"}}}
+    out = with_key(doc, "sha256:k")
+    assert out["config"]["Labels"] == {"a": "b", contract.BUILD_KEY_LABEL: "sha256:k"}
+    assert out["config"]["Env"] == ["A=1"] and doc["config"]["Labels"] == {"a": "b"}
+
+
+def test_only_an_image_for_docker_s_store_can_be_skipped():
+    sock = "unix:///var/run/docker.sock"
+    assert skippable(IMAGE, sock) == "docker.io/library/x:dev"
+    assert skippable(IMAGE, None) is None  # buildkitd: no store we can ask
+    assert skippable((parse_output("type=image,name=r:1,push=true"),), sock) is None
+    assert skippable((parse_output("type=tar,dest=/tmp/x.tar"),), sock) is None
+    assert skippable(IMAGE * 2, sock) is None
+
+
+def test_store_lookups_use_docker_s_familiar_names():
+    from envbuild.builder.freshness import _familiar
+
+    assert _familiar("docker.io/library/x:dev") == "x:dev"
+    assert _familiar("docker.io/team/x:1") == "team/x:1"
+    assert _familiar("127.0.0.1:5000/team/x:1") == "127.0.0.1:5000/team/x:1"

@@ -1,0 +1,137 @@
+"""One Control.Solve per build, and no solve at all when nothing changed, on the real moby worker.
+
+Solves are counted at the gRPC call the client makes to the daemon (`Control.Solve`), so a probe or a
+separate resolve session would show up. The skip is checked in-process (where calls can be counted) and
+once through the console entry (`--force`, the message).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+
+from envbuild import contract
+from envbuild.builder import BuildOptions, build
+from envbuild.buildkit import client as client_mod
+from envbuild.cli.building import run_build
+from envbuild.lang import evaluate
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+BUILD = (
+    "def build():\n"
+    '    base(image="debian:bookworm", dev=False)\n'
+    '    io.copy(source="data.txt", target="/opt/data.txt")\n'
+    '    run(commands=["echo {marker} > /opt/marker"])\n'
+)
+
+
+class _Counted:
+    """Wraps the client's Control.Solve callable: every call (blocking or future) is one solve."""
+
+    def __init__(self, inner, calls: list[str]):
+        self._inner, self._calls = inner, calls
+
+    def __call__(self, request, **kwargs):
+        self._calls.append(request.Ref)
+        return self._inner(request, **kwargs)
+
+    def future(self, request, **kwargs):
+        self._calls.append(request.Ref)
+        return self._inner.future(request, **kwargs)
+
+
+@pytest.fixture
+def solves(monkeypatch) -> list[str]:
+    calls: list[str] = []
+    original = client_mod.Client.__init__
+
+    def init(self, connection):
+        original(self, connection)
+        self._solve = _Counted(self._solve, calls)
+
+    monkeypatch.setattr(client_mod.Client, "__init__", init)
+    return calls
+
+
+@pytest.fixture
+def image() -> Iterator[str]:
+    name = f"docker.io/library/envbuild-test-skip-{secrets.token_hex(4)}:dev"
+    yield name
+    subprocess.run(["docker", "image", "rm", "-f", name], capture_output=True)
+
+
+def _project(tmp_path, marker: str = "one"):
+    build_file = tmp_path / "build.envd"
+    text = BUILD.format(marker=marker)
+    if not build_file.exists() or build_file.read_text() != text:  # rewriting it would be a change too
+        build_file.write_text(text)
+    if not (tmp_path / "data.txt").exists():
+        (tmp_path / "data.txt").write_text("first\n")
+    return evaluate(tmp_path / "build.envd", "build")
+
+
+def _cat(name: str, path: str) -> str:
+    run = subprocess.run(["docker", "run", "--rm", name, "cat", path], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
+def test_a_build_is_one_solve_and_labels_the_image_with_its_key(tmp_path, solves, image):
+    result = build(_project(tmp_path), BuildOptions(tag=image, address="moby-worker://"))
+    assert len(solves) == 1, f"{len(solves)} Control.Solve calls: {solves}"
+    assert result.digest and not result.up_to_date
+    inspect = json.loads(subprocess.run(["docker", "image", "inspect", image], capture_output=True).stdout)
+    assert inspect[0]["Config"]["Labels"][contract.BUILD_KEY_LABEL].startswith("sha256:")
+
+
+def test_nothing_changed_means_no_solve_and_any_change_rebuilds(tmp_path, solves, image):
+    options = BuildOptions(tag=image, address="moby-worker://")
+    first = run_build(_project(tmp_path), options, "quiet")
+    assert len(solves) == 1 and not first.up_to_date
+
+    again = run_build(_project(tmp_path), options, "quiet")
+    assert len(solves) == 1, "an up-to-date build still solved"
+    assert again.up_to_date and again.name == image and again.digest == first.digest
+
+    forced = run_build(_project(tmp_path), replace(options, force=True), "quiet")
+    assert len(solves) == 2 and not forced.up_to_date
+    assert forced.digest == first.digest  # same inputs, same image: --force only skips the check
+
+    (tmp_path / "data.txt").write_text("second, longer\n")  # a context file the build sends
+    changed_input = run_build(_project(tmp_path), options, "quiet")
+    assert len(solves) == 3 and not changed_input.up_to_date
+    assert _cat(image, "/opt/data.txt") == "second, longer\n"
+
+    changed_graph = run_build(_project(tmp_path, marker="two"), options, "quiet")
+    assert len(solves) == 4 and not changed_graph.up_to_date
+    assert _cat(image, "/opt/marker") == "two\n"
+    assert run_build(_project(tmp_path, marker="two"), options, "quiet").up_to_date
+    assert len(solves) == 4
+
+    other_options = run_build(_project(tmp_path, marker="two"), replace(options, owner=(4242, 4242)), "quiet")
+    assert len(solves) == 5 and not other_options.up_to_date
+
+
+def test_the_cli_says_up_to_date_and_force_rebuilds(tmp_path, image):
+    _project(tmp_path)
+
+    def cli(*extra: str) -> subprocess.CompletedProcess[str]:
+        args = [sys.executable, "-m", "envbuild.cli", "build", "-p", str(tmp_path), "-t", image, *extra]
+        return subprocess.run(args, capture_output=True, text=True, timeout=600)
+
+    first = cli("--progress", "plain")
+    assert first.returncode == 0, first.stderr
+    assert "up to date" not in first.stderr
+    second = cli()
+    assert second.returncode == 0, second.stderr
+    assert "is up to date" in second.stderr and second.stdout == first.stdout
+    forced = cli("--force", "--progress", "plain")
+    assert forced.returncode == 0, forced.stderr
+    assert "up to date" not in forced.stderr and "#1 " in forced.stderr  # it talked to BuildKit
