@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from envbuild.buildkit import connect
-from envbuild.compile.python_env import UV_VERSION
+from envbuild.compile.python_env import PIP_VERSION, UV_VERSION
 from tests.support.dedicated_buildkitd import REGISTRY, dedicated_buildkitd, missing
 from tests.support.pyindex import served_index
 
@@ -125,7 +125,9 @@ def test_a_locked_project_builds_the_same_on_a_cleared_cache(tmp_path):
             served_index(tmp_path / "index") as index,
             dedicated_buildkitd(tmp_path / "buildkitd") as address,
         ):
-            index.add_downloaded(f"uv=={UV_VERSION}")  # the build installs its uv from this index too
+            # the build installs its uv, and the environment's pip, from this index too
+            index.add_downloaded(f"uv=={UV_VERSION}")
+            index.add_downloaded(f"pip=={PIP_VERSION}")
             index.publish("envbuild-lock-dep", "1.0")
             index.publish("envbuild-lock-demo", "1.0", requires=("envbuild-lock-dep>=1.0",))
             project = tmp_path / "project"

@@ -30,6 +30,9 @@ from envbuild.compile.target import BuildTarget
 from envbuild.graph import Graph
 
 UV_VERSION = "0.13.9"
+#: the pip release put into the environment: pinned, so the environment is the same on every machine and
+#: a private index (`config.pip_index`) knows what it must serve besides the packages: uv and this pip
+PIP_VERSION = "26.3"
 UV_TOOL_DIR = "/opt/envbuild-uv"
 UV_MOUNT = "/run/envbuild/uv"
 #: apt packages of the tool state: an interpreter for uv to create the environment with, pip to fetch uv
@@ -103,7 +106,7 @@ def create_environment(
     return steps.sh(
         state,
         f"{uv} venv --quiet --python /usr/bin/python3 {ENV_PREFIX}\n"
-        f"{uv} pip install --quiet --python {ENV_PREFIX}/bin/python pip\n" + WRAPPERS,
+        f"{uv} pip install --quiet --python {ENV_PREFIX}/bin/python pip=={PIP_VERSION}\n" + WRAPPERS,
         name=f"[internal] create python environment {ENV_PREFIX}",
         env={**UV_ENV, **index_env},
         mounts=[uv_mount(tool), *uv_mounts(steps.scope)],
