@@ -6,7 +6,12 @@ tests marked `docker` check once that the real engine from scripts/backend.sh an
 
 from __future__ import annotations
 
+import shutil
+import signal
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +20,33 @@ from tests.support.builders import builder  # noqa: F401  (the fixture, for ever
 DOCKER_SOCKET = "/var/run/docker.sock"
 BASE_IMAGE = "docker.io/library/debian:bookworm"
 REGISTRY = "127.0.0.1:5000"
+DOCKER_ROOT = Path("/var/lib/docker")
+#: below this much free space under Docker's data root, the build cache is pruned between test modules
+LOW_DISK_BYTES = 20 * 2**30
+
+
+def pytest_configure(config):
+    """Tests send SIGINT to the processes they start, as a terminal does. A shell that runs pytest in the
+    background starts it with SIGINT ignored, which every child would inherit across exec (and Python then
+    installs no KeyboardInterrupt handler): give pytest Python's own handler, so children start with the
+    default whatever started the run."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _disk_headroom():
+    """The machines' disk is shared, and its free space varies from run to run: after a module, when Docker's
+    data root runs low, the build cache and dangling images go (the base images stay), so the modules after
+    it rebuild more but still have room. Said on the terminal, since it changes the run's timing."""
+    yield
+    if not DOCKER_ROOT.is_dir() or shutil.disk_usage(DOCKER_ROOT).free >= LOW_DISK_BYTES:
+        return
+    free = shutil.disk_usage(DOCKER_ROOT).free / 2**30
+    print(f"\n[disk] {free:.1f} GiB free under {DOCKER_ROOT}: pruning the build cache", file=sys.__stderr__)
+    for what in ("builder", "image"):
+        prune = ["docker", what, "prune", "--force", *(["--all"] if what == "builder" else [])]
+        subprocess.run(prune, capture_output=True, timeout=600, check=False)
 
 
 @pytest.fixture(autouse=True)
