@@ -19,6 +19,7 @@ from pathlib import Path
 
 from envbuild._proto.fsutil import types_pb2
 from envbuild.buildkit.patterns import PathFilter
+from envbuild.protowire import varint
 
 Packet = types_pb2.Packet
 STAT, REQ, DATA, FIN, ERR = (
@@ -155,30 +156,21 @@ def walk(root: Path, filt: PathFilter) -> Iterator[Entry]:
 # of each data chunk. Packet: type = 1 (varint), stat = 2 (message), ID = 3 (varint), data = 4 (bytes).
 
 
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while value > 0x7F:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
 def stat_packet(stat: types_pb2.Stat | None) -> bytes:
     """A STAT packet (type 0 is the default, so only the stat field is written); None: end of listing."""
     if stat is None:
         return b""
     body = stat.SerializeToString()
-    return b"\x12" + _varint(len(body)) + body
+    return b"\x12" + varint(len(body)) + body
 
 
 def data_packet(file_id: int, data: bytes = b"") -> bytes:
     """A DATA packet with a chunk of file `file_id`; empty data ends that file."""
     out = b"\x08\x02"
     if file_id:
-        out += b"\x18" + _varint(file_id)
+        out += b"\x18" + varint(file_id)
     if data:
-        out += b"\x22" + _varint(len(data)) + data
+        out += b"\x22" + varint(len(data)) + data
     return out
 
 
@@ -187,7 +179,7 @@ FIN_PACKET = b"\x08\x03"
 
 def error_packet(message: str) -> bytes:
     data = message.encode()
-    return b"\x08\x04\x22" + _varint(len(data)) + data
+    return b"\x08\x04\x22" + varint(len(data)) + data
 
 
 def send(root: Path, filt: PathFilter, requests: Iterable[Packet]) -> Iterator[bytes]:

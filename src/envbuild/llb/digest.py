@@ -18,17 +18,9 @@ from __future__ import annotations
 import hashlib
 
 from envbuild._proto.pb import ops_pb2 as pb
+from envbuild.protowire import varint
 
 _OP_KIND_FIELD = {field.name: field.number for field in pb.Op.DESCRIPTOR.oneofs_by_name["op"].fields}
-
-
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while value > 0x7F:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
 
 
 def encode_parts(head: pb.Op, kind: str | None, body) -> bytes:
@@ -37,8 +29,8 @@ def encode_parts(head: pb.Op, kind: str | None, body) -> bytes:
     if kind is None:
         return data
     payload = body.SerializeToString(deterministic=True)
-    tag = _varint((_OP_KIND_FIELD[kind] << 3) | 2)
-    return data + tag + _varint(len(payload)) + payload
+    tag = varint((_OP_KIND_FIELD[kind] << 3) | 2)
+    return data + tag + varint(len(payload)) + payload
 
 
 def encode_op(op: pb.Op) -> bytes:
