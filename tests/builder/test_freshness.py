@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from envbuild import contract
 from envbuild.builder import BuildOptions
-from envbuild.builder.freshness import build_key, skippable, tree_digest, with_key
+from envbuild.builder.freshness import CONTENT_LIMIT, build_key, skippable, tree_digest, with_key
 from envbuild.builder.outputs import parse_output
 from envbuild.compile.target import BuildTarget
 from envbuild.graph import Graph
@@ -25,23 +25,48 @@ def _graph(tmp_path, body: str = '    base(image="debian:bookworm", dev=False)\n
     return evaluate(tmp_path / "build.envd", "build")
 
 
-def test_a_tree_digest_sees_content_size_mtime_and_names(tmp_path):
+def test_a_tree_digest_sees_content_and_names_not_a_rewrite(tmp_path):
     (tmp_path / "sub").mkdir()
     data = tmp_path / "sub" / "data.txt"
     data.write_text("one")
     os.utime(data, ns=(1_000_000_000, 1_000_000_000))
     first = tree_digest(tmp_path)
     assert tree_digest(tmp_path) == first
-    data.write_text("two")  # same size, new mtime
-    os.utime(data, ns=(2_000_000_000, 2_000_000_000))
-    assert tree_digest(tmp_path) != first
+    data.write_text("one")  # rewritten with the same bytes (an editor's save, a checkout): same key
+    assert tree_digest(tmp_path) == first
+    data.write_text("two")  # same size, same mtime, other bytes: still seen
     os.utime(data, ns=(1_000_000_000, 1_000_000_000))
-    assert tree_digest(tmp_path) == first  # same size and mtime: treated as unchanged (the cheap check)
+    assert tree_digest(tmp_path) != first
+    data.write_text("one")
+    data.chmod(0o600)
+    assert tree_digest(tmp_path) != first
+    data.chmod(0o644)
+    assert tree_digest(tmp_path) == first
     data.rename(tmp_path / "sub" / "renamed.txt")
     assert tree_digest(tmp_path) != first
     (tmp_path / "sub" / "renamed.txt").rename(data)
     (tmp_path / "new").write_text("")
     assert tree_digest(tmp_path) != first
+
+
+def test_small_files_are_read_once_and_large_ones_never(tmp_path, monkeypatch):
+    small, large = tmp_path / "small.py", tmp_path / "weights.bin"
+    small.write_text("print(1)\n")
+    large.write_bytes(b"\0" * (CONTENT_LIMIT + 1))
+    for path in (small, large):  # old enough to be kept in the cache (not a racy mtime)
+        os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    first = tree_digest(tmp_path)
+    opened = []
+    real_open = open
+    monkeypatch.setattr("builtins.open", lambda path, *a, **k: opened.append(path) or real_open(path, *a, **k))
+    assert tree_digest(tmp_path) == first
+    assert opened == []  # the unchanged small file came from the cache, the large one is never read
+    os.utime(large, ns=(2_000_000_000, 2_000_000_000))  # touched: a large file counts by its mtime
+    assert tree_digest(tmp_path) != first
+    assert opened == []
+    small.write_text("print(2)\n")
+    assert tree_digest(tmp_path) != first
+    assert opened == [str(small)]
 
 
 def test_the_key_changes_with_graph_target_options_outputs_address_and_inputs(tmp_path):

@@ -68,10 +68,7 @@ def image() -> Iterator[str]:
 
 
 def _project(tmp_path, marker: str = "one"):
-    build_file = tmp_path / "build.envd"
-    text = BUILD.format(marker=marker)
-    if not build_file.exists() or build_file.read_text() != text:  # rewriting it would be a change too
-        build_file.write_text(text)
+    (tmp_path / "build.envd").write_text(BUILD.format(marker=marker))  # rewritten each time, as editors do
     if not (tmp_path / "data.txt").exists():
         (tmp_path / "data.txt").write_text("first\n")
     return evaluate(tmp_path / "build.envd", "build")
@@ -99,6 +96,10 @@ def test_nothing_changed_means_no_solve_and_any_change_rebuilds(tmp_path, solves
     again = run_build(_project(tmp_path), options, "quiet")
     assert len(solves) == 1, "an up-to-date build still solved"
     assert again.up_to_date and again.name == image and again.digest == first.digest
+
+    (tmp_path / "data.txt").write_text("first\n")  # the same bytes again: a new mtime, no change
+    assert run_build(_project(tmp_path), options, "quiet").up_to_date
+    assert len(solves) == 1
 
     forced = run_build(_project(tmp_path), replace(options, force=True), "quiet")
     assert len(solves) == 2 and not forced.up_to_date

@@ -2,10 +2,14 @@
 
 The key is a digest of everything a build depends on that this host knows before talking to BuildKit: the
 graph, the target as far as the host decides it (platform, owner, proxy, Horust, ssh key, ...), the build
-options, the builder's address, envbuild's version, and the local directories the build sends (each file's
-path, size, mode and modification time: a changed file changes its mtime, and reading contents would cost
-more than the build we are trying to skip). `build` writes it into the image's labels; before the next build,
-an image of that name in the builder's store with the same key means it is up to date.
+options, the builder's address, envbuild's version, and the local directories the build sends. A file
+counts by its content up to `CONTENT_LIMIT` (editors, `git checkout` and generators rewrite files with the
+same bytes, and BuildKit would find such a build fully cached: so must we), and above it by size and
+modification time (datasets and checkpoints are never read for this). Contents are hashed once: each small
+file's digest is kept under the cache directory with the stat it was read at, so an unchanged tree costs a
+walk and no reads.
+`build` writes the key into the image's labels; before the next build, an image of that name in the builder's
+store with the same key means it is up to date.
 
 Only an image in Docker's own store (the moby worker) can be looked up this way: BuildKit keeps no image store
 we could ask, and an export to a registry or a file has to run anyway. The base image is named by reference in
@@ -19,6 +23,7 @@ import hashlib
 import json
 import os
 import stat
+import time
 from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import Path
@@ -39,8 +44,17 @@ if TYPE_CHECKING:
 _SKIP = ("on_status", "on_note", "force")
 
 
+#: files up to this size are identified by content, larger ones by size and modification time
+CONTENT_LIMIT = 1 << 20
+#: a file modified this recently may still change within the filesystem's timestamp granularity: its digest is
+#: used but not kept
+_RACY_NS = 2_000_000_000
+
+
 def tree_digest(root: Path) -> str:
-    """Digest of a directory's file list with sizes, modes and mtimes (symlinks by target, not followed)."""
+    """Digest of a directory's tree: names, modes, symlink targets, and each file's content (small files) or
+    size and mtime (large ones). Symlinks are not followed."""
+    known = _HashCache.load(root)
     digest = hashlib.sha256()
     stack = [root]
     while stack:
@@ -61,9 +75,60 @@ def tree_digest(root: Path) -> str:
                 stack.append(Path(entry.path))
             elif stat.S_ISLNK(info.st_mode):
                 digest.update(f"l {rel} {os.readlink(entry.path)}\n".encode())
-            else:
+            elif info.st_size > CONTENT_LIMIT or not stat.S_ISREG(info.st_mode):
                 digest.update(f"f {rel} {info.st_mode:o} {info.st_size} {info.st_mtime_ns}\n".encode())
+            else:
+                digest.update(f"c {rel} {info.st_mode:o} {known.content(rel, entry.path, info)}\n".encode())
+    known.save()
     return digest.hexdigest()
+
+
+class _HashCache:
+    """Content digests of one tree's small files, each with the (size, mtime, inode) it was read at."""
+
+    def __init__(self, path: Path, entries: dict[str, list[Any]]) -> None:
+        self.path, self.entries = path, entries
+        self.seen: dict[str, list[Any]] = {}
+        self.start_ns = time.time_ns()
+
+    @classmethod
+    def load(cls, root: Path) -> _HashCache:
+        from envbuild import paths
+
+        name = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:32]
+        path = paths.cache_dir() / "tree-hashes" / f"{name}.json"
+        try:
+            entries = json.loads(path.read_text())
+        except (OSError, ValueError):
+            entries = {}
+        return cls(path, entries if isinstance(entries, dict) else {})
+
+    def content(self, rel: str, path: str, info: os.stat_result) -> str:
+        seen = [info.st_size, info.st_mtime_ns, info.st_ino]
+        cached = self.entries.get(rel)
+        if isinstance(cached, list) and len(cached) == 4 and cached[:3] == seen:
+            self.seen[rel] = cached
+            return str(cached[3])
+        try:
+            with open(path, "rb") as file:
+                value = hashlib.file_digest(file, "sha256").hexdigest()
+        except OSError as err:  # unreadable: BuildKit's transfer will say so; here it just is not cached
+            return f"!{err.errno} {info.st_size} {info.st_mtime_ns}"
+        if info.st_mtime_ns < self.start_ns - _RACY_NS:
+            self.seen[rel] = [*seen, value]
+        return value
+
+    def save(self) -> None:
+        """Keep what this walk saw (files gone since are dropped); best effort, a cache only."""
+        if self.seen == self.entries:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            temp.write_text(json.dumps(self.seen, separators=(",", ":")))
+            os.replace(temp, self.path)
+        except OSError:
+            pass
 
 
 def build_key(
