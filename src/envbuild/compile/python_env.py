@@ -35,8 +35,10 @@ UV_VERSION = "0.13.9"
 PIP_VERSION = "26.3"
 UV_TOOL_DIR = "/opt/envbuild-uv"
 UV_MOUNT = "/run/envbuild/uv"
-#: apt packages of the tool state: an interpreter for uv to create the environment with, pip to fetch uv
-TOOL_APT = ("python3", "python3-pip")
+#: apt packages of the tool state: an interpreter for uv to create the environment with, and pip's wheel to fetch
+#: uv with (pip runs from its wheel: python3-pip would add setuptools, wheel and distutils to install and
+#: byte-compile, beside the user's apt step on the same cores)
+TOOL_APT = ("python3", "python3-pip-whl")
 #: apt caches of the tool state, shared by every environment (its packages do not depend on the project)
 TOOL_CACHE_SCOPE = "envbuild-python-tool"
 PIP_ENV = {
@@ -61,7 +63,7 @@ def tool_root(base: llb.State, target: BuildTarget, graph: Graph) -> llb.State:
 
 
 def uv_tool(root: llb.State, steps: StepEnv, index_env: dict[str, str]) -> llb.State:
-    """`root` plus the distribution's python3 and pip and uv under /opt/envbuild-uv: a state the install
+    """`root` plus the distribution's python3 and pip's wheel and uv under /opt/envbuild-uv: a state the install
     steps mount uv from and the environment is created on, never exported. It depends on the base image,
     the apt source and the pip index alone, so it is built once per base image."""
     tool = install_apt_packages(
@@ -73,7 +75,8 @@ def uv_tool(root: llb.State, steps: StepEnv, index_env: dict[str, str]) -> llb.S
     )
     return steps.sh(
         tool,
-        f"python3 -m pip install --quiet --no-cache-dir --target {UV_TOOL_DIR} uv=={UV_VERSION}\n",
+        "set -- /usr/share/python-wheels/pip-*.whl\n"
+        f'python3 "$1/pip" install --quiet --no-cache-dir --target {UV_TOOL_DIR} uv=={UV_VERSION}\n',
         name=f"[internal] fetch uv {UV_VERSION} (not part of the image)",
         # --target installs outside the system's packages, which PEP 668's marker guards
         env={**PIP_ENV, "PIP_BREAK_SYSTEM_PACKAGES": "1", **index_env},
