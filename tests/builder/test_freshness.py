@@ -58,7 +58,11 @@ def test_small_files_are_read_once_and_large_ones_never(tmp_path, monkeypatch):
     first = tree_digest(tmp_path)
     opened = []
     real_open = open
-    monkeypatch.setattr("builtins.open", lambda path, *a, **k: opened.append(path) or real_open(path, *a, **k))
+    def recording_open(path, *args, **kwargs):
+        opened.append(path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", recording_open)
     assert tree_digest(tmp_path) == first
     assert opened == []  # the unchanged small file came from the cache, the large one is never read
     os.utime(large, ns=(2_000_000_000, 2_000_000_000))  # touched: a large file counts by its mtime

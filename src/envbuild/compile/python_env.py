@@ -35,9 +35,9 @@ UV_VERSION = "0.13.9"
 PIP_VERSION = "26.3"
 UV_TOOL_DIR = "/opt/envbuild-uv"
 UV_MOUNT = "/run/envbuild/uv"
-#: apt packages of the tool state: an interpreter for uv to create the environment with, and pip's wheel to fetch
-#: uv with (pip runs from its wheel: python3-pip would add setuptools, wheel and distutils to install and
-#: byte-compile, beside the user's apt step on the same cores)
+#: apt packages of the tool state: an interpreter for uv to create the environment with, and pip's wheel to
+#: fetch uv with (pip runs from its wheel: python3-pip would add setuptools, wheel and distutils to install
+#: and byte-compile, beside the user's apt step on the same cores)
 TOOL_APT = ("python3", "python3-pip-whl")
 #: apt caches of the tool state, shared by every environment (its packages do not depend on the project)
 TOOL_CACHE_SCOPE = "envbuild-python-tool"
@@ -63,9 +63,9 @@ def tool_root(base: llb.State, target: BuildTarget, graph: Graph) -> llb.State:
 
 
 def uv_tool(root: llb.State, steps: StepEnv, index_env: dict[str, str]) -> llb.State:
-    """`root` plus the distribution's python3 and pip's wheel and uv under /opt/envbuild-uv: a state the install
-    steps mount uv from and the environment is created on, never exported. It depends on the base image,
-    the apt source and the pip index alone, so it is built once per base image."""
+    """`root` plus the distribution's python3, pip's wheel, and uv under /opt/envbuild-uv: a state the
+    install steps mount uv from and the environment is created on, never exported. It depends on the base
+    image, the apt source and the pip index alone, so it is built once per base image."""
     tool = install_apt_packages(
         root,
         TOOL_APT,
