@@ -63,7 +63,9 @@ class SocketPipe(Pipe):
         self.sock.close()
 
 
-def _copy(src: Pipe, dst: Pipe, done: Callable[[], None]) -> None:
+def _copy(src: Pipe, dst: Pipe, done: Callable[[bool], None]) -> None:
+    """Copy until `src` ends (then half-close `dst`, as the peer did) or either side fails."""
+    failed = False
     try:
         while True:
             data = src.recv()
@@ -72,13 +74,15 @@ def _copy(src: Pipe, dst: Pipe, done: Callable[[], None]) -> None:
             dst.send(data)
         dst.close_write()
     except (OSError, ValueError):
-        pass
+        failed = True
     finally:
-        done()
+        done(failed)
 
 
 def join(a: Pipe, b: Pipe, *, name: str = "relay") -> threading.Event:
-    """Copy bytes a→b and b→a on two daemon threads; both ends close when either direction fails or both end.
+    """Copy bytes a→b and b→a on two daemon threads. Both ends close when both directions have ended, or
+    at once when either fails: a daemon killed mid-stream resets its connection, and grpcio, which sees
+    only our end, would otherwise wait on it for ever (no half-close reaches it, no keepalive is set).
 
     Returns an event set once both ends are closed.
     """
@@ -86,14 +90,15 @@ def join(a: Pipe, b: Pipe, *, name: str = "relay") -> threading.Event:
     lock = threading.Lock()
     remaining = [2]
 
-    def one_done() -> None:
+    def one_done(failed: bool) -> None:
         with lock:
             remaining[0] -= 1
-            last = remaining[0] == 0
-        if last:
+            close = (remaining[0] == 0 or failed) and not finished.is_set()
+            if close:
+                finished.set()
+        if close:
             a.close()
             b.close()
-            finished.set()
 
     for src, dst, tag in ((a, b, "a>b"), (b, a, "b>a")):
         threading.Thread(target=_copy, args=(src, dst, one_done), name=f"{name}-{tag}", daemon=True).start()
