@@ -38,17 +38,12 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 _HOST_PORT = re.compile(r"^[A-Za-z0-9_.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$")
 
 
-@dataclass(frozen=True)
-class Context:
-    """One named builder choice. `address` is what `envbuild.buildkit.connect()` takes.
+@dataclass(frozen=True, kw_only=True)
+class BuilderSettings:
+    """What `context create` takes besides name, builder and address (flags named as buildctl and buildx
+    name them), and what a context keeps of it. TLS is for `tcp`; image, config and flags are for
+    `docker-container`. Empty means unset."""
 
-    The TLS files (absolute paths) belong to `tcp` contexts; `builder_image`, `buildkitd_config` (a copy kept
-    in the config dir) and `buildkitd_flags` to `docker-container` ones. Empty means unset.
-    """
-
-    name: str
-    builder: str
-    builder_address: str = ""
     tls_ca_cert: str = ""
     tls_cert: str = ""
     tls_key: str = ""
@@ -56,6 +51,19 @@ class Context:
     builder_image: str = ""
     buildkitd_config: str = ""
     buildkitd_flags: str = ""
+
+
+@dataclass(frozen=True)
+class Context(BuilderSettings):
+    """One named builder choice. `address` is what `envbuild.buildkit.connect()` takes.
+
+    The TLS files (absolute paths) belong to `tcp` contexts; `builder_image`, `buildkitd_config` (a copy kept
+    in the config dir) and `buildkitd_flags` to `docker-container` ones (the settings are keyword-only).
+    """
+
+    name: str
+    builder: str
+    builder_address: str = ""
     extra: tuple[tuple[str, Any], ...] = field(default=(), compare=False)  # unknown keys, kept as read
 
     @property
@@ -83,8 +91,8 @@ class Context:
 
     def to_dict(self) -> dict[str, str]:
         """The fields as stored: name, builder and address always, the others only when set."""
-        always = ("name", "builder", "builder_address")
-        return {k: v for k, v in asdict(self).items() if k != "extra" and (k in always or v)}
+        stored = {"name": self.name, "builder": self.builder, "builder_address": self.builder_address}
+        return {**stored, **{f.name: v for f in fields(BuilderSettings) if (v := getattr(self, f.name))}}
 
     def to_yaml(self) -> dict[str, Any]:
         return {**self.to_dict(), **dict(self.extra)}
@@ -317,20 +325,6 @@ def current() -> Context:
             hint="run `envbuild context use default` or create it with `envbuild context create`",
         )
     return ctx
-
-
-@dataclass(frozen=True)
-class BuilderSettings:
-    """What `context create` takes besides name, builder and address (flags named as buildctl and buildx
-    name them). TLS is for `tcp`; image, config and flags are for `docker-container`."""
-
-    tls_ca_cert: str = ""
-    tls_cert: str = ""
-    tls_key: str = ""
-    tls_server_name: str = ""
-    builder_image: str = ""
-    buildkitd_config: str = ""
-    buildkitd_flags: str = ""
 
 
 #: The CLI flag of each setting, for errors that name what the user typed.
