@@ -31,11 +31,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from envbuild._proto.pb import ops_pb2 as pb  # noqa: E402
 from envbuild.builder import BuildOptions, BuildResult, build  # noqa: E402
 from envbuild.builder.outputs import parse_output  # noqa: E402
 from envbuild.lang import evaluate  # noqa: E402
-from envbuild.llb import digest_of  # noqa: E402
 
 REGISTRY = "127.0.0.1:5000"
 BASE = f"{REGISTRY}/library/debian:bookworm"
@@ -59,14 +57,8 @@ class Run:
 
 
 def build_steps(result: BuildResult) -> tuple[int, int, list[str]]:
-    """(build steps, those taken from the cache, names of the others): vertices of exec, file, merge and diff
-    ops (sources, cache import and export vertices are not build steps)."""
-    kinds = {}
-    for raw in list(getattr(result.compiled.definition, "def"))[:-1]:
-        op = pb.Op()
-        op.ParseFromString(raw)
-        kinds[digest_of(raw)] = op.WhichOneof("op")
-    steps = [s for s in result.steps if kinds.get(s.digest) in ("exec", "file", "merge", "diff")]
+    """(build steps, those taken from the cache, names of the others)."""
+    steps = result.build_steps()
     return len(steps), sum(s.cached for s in steps), [s.name for s in steps if not s.cached]
 
 

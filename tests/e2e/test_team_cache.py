@@ -16,11 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from envbuild._proto.pb import ops_pb2 as pb
 from envbuild.builder import BuildOptions, build
 from envbuild.builder.outputs import parse_output
 from envbuild.lang import evaluate
-from envbuild.llb import digest_of
 from tests.support.builders import REGISTRY, address_of, base_in_registry
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.buildkitd]
@@ -54,12 +52,7 @@ def steps_from_cache(path: Path, address: str, ref: str) -> tuple[int, list[str]
         address=address, ca_bundle=CA, outputs=(parse_output(f"type=tar,dest={path / 'imported.tar'}"),),
         cache_imports=({"type": "registry", "ref": ref},),
     ))
-    kinds = {}
-    for raw in list(getattr(result.compiled.definition, "def"))[:-1]:
-        op = pb.Op()
-        op.ParseFromString(raw)
-        kinds[digest_of(raw)] = op.WhichOneof("op")
-    steps = [s for s in result.steps if kinds.get(s.digest) in ("exec", "file", "merge", "diff")]
+    steps = result.build_steps()
     return len(steps), [s.name for s in steps if not s.cached]
 
 

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from envbuild.compile.pipeline import CompiledBuild
 from envbuild.progress.trace import VertexRecord
 
+#: the ops whose vertices are build steps (sources, cache import and export vertices are not)
+_STEP_OPS = ("exec", "file", "merge", "diff")
+
 
 @dataclass(frozen=True)
 class BuildResult:
@@ -22,3 +25,16 @@ class BuildResult:
     steps: tuple[VertexRecord, ...] = ()
     notes: tuple[str, ...] = ()
     up_to_date: bool = False
+
+    def build_steps(self) -> tuple[VertexRecord, ...]:
+        """The records of this build's steps (exec, file, merge and diff ops): what "N of M steps came from
+        the cache" counts."""
+        from envbuild._proto.pb import ops_pb2 as pb
+        from envbuild.llb import digest_of
+
+        kinds = {}
+        for raw in list(getattr(self.compiled.definition, "def"))[:-1]:  # the last is the terminal
+            op = pb.Op()
+            op.ParseFromString(raw)
+            kinds[digest_of(raw)] = op.WhichOneof("op")
+        return tuple(step for step in self.steps if kinds.get(step.digest) in _STEP_OPS)
