@@ -42,6 +42,8 @@ def _gone(state, name: str) -> bool:
 
 
 def test_ctrl_c_while_the_container_starts_says_what_was_removed(up):
+    """A real SIGINT to `envbuild up` once its container exists (the build is cached by now): exit 130, and
+    neither the container nor the ssh entry is left."""
     name = f"envbuild-test-rint-{uuid.uuid4().hex[:6]}"
     proc = subprocess.Popen(
         [sys.executable, "-m", "envbuild.cli", "up", "--detach", "--tag", TAG, "--name", name],

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -198,34 +197,6 @@ def test_run_image_starts_a_second_environment_from_labels_alone(up, tmp_path):
         }
     finally:
         up.envbuild("destroy", "--name", name)
-
-
-def test_ctrl_c_during_up_leaves_nothing(up, tmp_path):
-    """A real SIGINT to `envbuild up` once its container exists (the build is cached by now)."""
-    name = f"envbuild-test-int-{uuid.uuid4().hex[:6]}"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "envbuild.cli", "up", "--detach", "--tag", TAG, "--name", name],
-        cwd=up.project,
-        env=up.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and proc.poll() is None:
-        if subprocess.run(["docker", "inspect", name], capture_output=True).returncode == 0:
-            proc.send_signal(signal.SIGINT)
-            break
-        time.sleep(0.05)
-    _, err = proc.communicate(timeout=120)
-    if proc.returncode == 0:
-        up.envbuild("destroy", "--name", name)
-        pytest.skip("up finished before the interrupt landed; nothing to check this time")
-    assert proc.returncode == 130, err
-    assert "Traceback" not in err
-    assert subprocess.run(["docker", "inspect", name], capture_output=True).returncode != 0
-    assert f"{name}.envd" not in up.ssh_config.read_text()
 
 
 def test_up_force_on_a_terminal_recreates_and_attaches_a_shell(up):
