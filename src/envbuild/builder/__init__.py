@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from envbuild.builder.options import BuildOptions  # noqa: F401
-    from envbuild.builder.orchestrator import build, local_target, up_to_date  # noqa: F401
+    from envbuild.builder.orchestrator import build, local_target, plan_build, up_to_date  # noqa: F401
     from envbuild.builder.result import BuildResult  # noqa: F401
 
 _EXPORTS = {
@@ -20,6 +20,7 @@ _EXPORTS = {
     "BuildResult": "envbuild.builder.result",
     "build": "envbuild.builder.orchestrator",
     "local_target": "envbuild.builder.orchestrator",
+    "plan_build": "envbuild.builder.orchestrator",
     "up_to_date": "envbuild.builder.orchestrator",
 }
 

@@ -81,8 +81,9 @@ def local_target(
 
 
 @dataclass(frozen=True)
-class _Plan:
-    """What a build is, as far as this host knows before asking BuildKit."""
+class BuildPlan:
+    """What a build is, as far as this host knows before asking BuildKit: made once, by `plan_build`, for
+    both the up-to-date check and the build."""
 
     graph: Graph  # with the lock's download checksums
     lock_plan: LockPlan | None
@@ -95,7 +96,9 @@ class _Plan:
     store_name: str | None  # the image to look up in Docker's store, when the build can be skipped
 
 
-def _plan(graph: Graph, options: BuildOptions) -> _Plan:
+def plan_build(graph: Graph, options: BuildOptions) -> BuildPlan:
+    """The plan of building `graph` with `options` (a `--locked` drift is refused here; another drift is
+    kept in the plan and reported by the build)."""
     from envbuild.buildkit.address import parse_address
 
     outputs = options.outputs or (parse_output("type=image", default_name=options.tag or default_tag(graph)),)
@@ -111,17 +114,15 @@ def _plan(graph: Graph, options: BuildOptions) -> _Plan:
     local = compile_graph(graph, target=target)
     key = build_key(graph, target, options, outputs, address, local.local_dirs)
     store_name = skippable(outputs, parsed.docker_host if parsed.scheme == "moby-worker" else None)
-    return _Plan(graph, lock_plan, outputs, target, network, address, local, key, store_name)
+    return BuildPlan(graph, lock_plan, outputs, target, network, address, local, key, store_name)
 
 
-def up_to_date(graph: Graph, options: BuildOptions | None = None) -> BuildResult | None:
-    """The result of building `graph` when the builder's store already holds it (built by envbuild from the
-    same graph, target, options and input files), without any solve; None when a build is needed. The lock's
-    notes are left to the build (a drift under `--locked` is refused here as there)."""
-    options = options or BuildOptions()
+def up_to_date(plan: BuildPlan, options: BuildOptions) -> BuildResult | None:
+    """The result of the planned build when the builder's store already holds it (built by envbuild from
+    the same graph, target, options and input files), without any solve; None when a build is needed. The
+    lock's notes are left to the build."""
     if options.force:
         return None
-    plan = _plan(graph, replace(options, on_note=None))
     if plan.store_name is None or pins.needs_learning(plan.target.horust):
         return None
     from envbuild.buildkit.address import parse_address
@@ -139,14 +140,15 @@ def up_to_date(graph: Graph, options: BuildOptions | None = None) -> BuildResult
     )
 
 
-def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
+def build(graph: Graph, options: BuildOptions | None = None, plan: BuildPlan | None = None) -> BuildResult:
     """Build `graph` on `options.address`, else as `contexts.select` decides (BUILDKIT_HOST, else the current
     context), and export it, in one solve:
     the worker's merge/diff support and the base image's config are learned inside it, then the graph is
     compiled and solved there (`buildkit.Client.build`). An image for Docker's store gets the build key.
 
     Raises `EnvbuildError` (from BuildKit: with the failing step, its command and last log lines).
-    With `options.lock`, the lock's pins are applied (and a drift refused under `--locked`).
+    With `options.lock`, the lock's pins are applied (and a drift refused under `--locked`, else reported).
+    `plan`: what `plan_build` made of the same graph and options, when the caller already asked for it.
     """
     from envbuild import buildkit
     from envbuild._proto.pb import ops_pb2
@@ -154,7 +156,8 @@ def build(graph: Graph, options: BuildOptions | None = None) -> BuildResult:
     from envbuild.buildkit.options import SolveOptions
 
     options = options or BuildOptions()
-    plan = _plan(graph, options)
+    plan = plan or plan_build(graph, options)
+    pins.report_drift(plan.lock_plan, options)
     graph = plan.graph
     store = pins.store_for(options)
     ref = base_ref(graph)

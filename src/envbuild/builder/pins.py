@@ -1,10 +1,10 @@
 """What a build takes from the project's lock and from the digests learned on first use.
 
 `envbuild.builder.build` calls these at fixed points: before connecting (`store_for`, `apply_lock`: the lock
-compared with the graph, drift refused under `--locked` or reported), once connected (`learn_horust`: the
-pinned Horust asset without a known checksum is fetched once through BuildKit and its digest recorded), when
-the target is complete (`finish_target`: the locked Python set and the lock's digest), and when the solve
-fails (`horust_failure`: a changed or unreachable Horust asset explained).
+compared with the graph, drift refused under `--locked`, else reported by `report_drift`), once connected
+(`learn_horust`: the pinned Horust asset without a known checksum is fetched once through BuildKit and its
+digest recorded), when the target is complete (`finish_target`: the locked Python set and the lock's digest),
+and when the solve fails (`horust_failure`: a changed or unreachable Horust asset explained).
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ def apply_lock(
     graph: Graph, target: BuildTarget, options: BuildOptions
 ) -> tuple[Graph, lock_drift.LockPlan | None]:
     """The graph with the lock's download checksums filled in, and the plan; `--locked` and a drift (or a
-    pinned Horust asset the lock has no digest for) is a `LockDriftError` naming every difference."""
+    pinned Horust asset the lock has no digest for) is a `LockDriftError` naming every difference. Without
+    `--locked` the drift stays in the plan, for `report_drift` when the build really runs."""
     use = options.lock
     if use is None:
         return graph, None
@@ -62,7 +63,6 @@ def apply_lock(
     if drift:
         if use.locked:
             raise lock_drift.drift_error(use.path.name, drift)
-        note_for(options)(lock_drift.drift_note(use.path.name, drift))
         plan = replace(plan, drift=drift)
     if plan.downloads:
         graph = replace(
@@ -77,10 +77,17 @@ def apply_lock(
     return graph, plan
 
 
+def report_drift(plan: lock_drift.LockPlan | None, options: BuildOptions) -> None:
+    """Say what the build file asks for that the lock does not hold (the build follows the file)."""
+    if plan is not None and plan.drift and options.lock is not None:
+        note_for(options)(lock_drift.drift_note(options.lock.path.name, plan.drift))
+
+
 def without_builder(graph: Graph, target: BuildTarget, options: BuildOptions) -> tuple[Graph, BuildTarget]:
     """What the lock decides with no BuildKit at hand (`debug llb`): download checksums, the base digest,
     the Python set and the label."""
     graph, plan = apply_lock(graph, target, options)
+    report_drift(plan, options)
     target = finish_target(target, plan, options)
     if plan is not None and plan.base_digest:
         target = replace(target, base_digest=plan.base_digest)

@@ -118,16 +118,9 @@ def run_build(graph: Graph, options: BuildOptions, progress: str) -> BuildResult
     An image already in the store from the same inputs is the result as it is (unless `options.force`):
     no display, no BuildKit connection, which is what makes a no-op `build` or `up` cheap.
     """
-    from envbuild.builder import build, up_to_date
+    from envbuild.builder import build, plan_build, up_to_date
 
     check_progress(progress)
-    current = up_to_date(graph, options)
-    if current is not None:
-        if progress != "quiet":
-            print(f"{current.name} is up to date (same inputs; --force rebuilds)", file=sys.stderr)
-        return current
-    from envbuild.progress.display import ProgressRenderer
-
     to_stdout: list[Path] = []
     outputs = []
     for spec in options.outputs:
@@ -138,8 +131,17 @@ def run_build(graph: Graph, options: BuildOptions, progress: str) -> BuildResult
             spec = replace(spec, dest=name)
         outputs.append(spec)
     try:
+        options = replace(options, outputs=tuple(outputs))
+        plan = plan_build(graph, options)
+        current = up_to_date(plan, options)
+        if current is not None:
+            if progress != "quiet":
+                print(f"{current.name} is up to date (same inputs; --force rebuilds)", file=sys.stderr)
+            return current
+        from envbuild.progress.display import ProgressRenderer
+
         with ProgressRenderer(check_progress(progress)) as display:
-            result = build(graph, replace(options, outputs=tuple(outputs), on_status=display.update))
+            result = build(graph, replace(options, on_status=display.update), plan)
         for path in to_stdout:
             with path.open("rb") as fh:
                 shutil.copyfileobj(fh, sys.stdout.buffer)
