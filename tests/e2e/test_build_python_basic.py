@@ -21,7 +21,7 @@ import pytest
 from envbuild.builder import BuildOptions, build
 from envbuild.builder.outputs import parse_output
 from envbuild.lang import evaluate
-from tests.support.mirror import release_gpg_url
+from tests.support.mirror import debian_mirror, release_gpg_url
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -165,10 +165,15 @@ def test_one_more_package_reruns_only_what_follows(project, images, first, token
 
 @pytest.fixture(scope="module")
 def own_scope(tmp_path_factory, token) -> Path:
-    """python-basic under a name of its own: the cache ids of its apt step are keyed by the project, so that
-    step is new to BuildKit and really runs, whatever the cache holds from earlier test runs."""
+    """python-basic with an apt source of its own (the machine's mirror, plus a comment naming this run), so
+    its apt step is new to BuildKit and really runs, whatever the cache holds from earlier test runs. A
+    project name of its own is not enough: BuildKit leaves cache mount ids out of a step's cache key."""
     root = tmp_path_factory.mktemp("e2e-apt") / f"pybasic-apt-{token}"
     shutil.copytree(EXAMPLES / "python-basic", root)
+    source = f"deb {debian_mirror()} bookworm main\\n# envbuild test run {token}"
+    text = (root / "build.envd").read_text()
+    line = f'    config.apt_source(source="{source}")\n'
+    (root / "build.envd").write_text(text.replace("    install.python(", line + "    install.python(", 1))
     return root
 
 
