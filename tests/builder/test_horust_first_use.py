@@ -45,7 +45,7 @@ def target():
 
 
 def solve_horust(client, source, out):
-    state = install_horust(llb.scratch(), source).state
+    state = install_horust(llb.scratch(), source)
     client.solve(state.marshal(platform="linux/amd64"), SolveOptions(exports=[Export.local(out)]))
     return out / horust.BINARY_PATH.lstrip("/")
 

@@ -10,7 +10,7 @@ import pytest
 from envbuild import llb
 from envbuild._proto.pb import ops_pb2
 from envbuild.builder.horust import horust_source
-from envbuild.compile import dev, horust
+from envbuild.compile import dev, horust, inputs
 from envbuild.compile.context import CompileContext
 from envbuild.compile.steps import StepEnv
 from envbuild.compile.target import BuildTarget
@@ -124,8 +124,10 @@ def test_user_layer_writes_services_sshd_config_and_key(standin_file):
 
 
 def test_local_horust_file_is_sent_as_a_local_source(standin_file):
-    layer = build(make_ctx(), standin_file)
-    assert layer.local_dirs == {"envbuild-horust": str(standin_file.parent)}
+    ctx = make_ctx()
+    layer = build(ctx, standin_file)
+    target = replace(ctx.target, horust=horust_source(str(standin_file)))
+    assert inputs.local_dirs(ctx.graph, target) == {"envbuild-horust": str(standin_file.parent)}
     sources = [op.source for op in ops(layer.state) if op.HasField("source")]
     local = [s for s in sources if s.identifier == "local://envbuild-horust"]
     assert len(local) == 1 and '"horust"' in local[0].attrs["local.includepattern"]
@@ -137,8 +139,9 @@ def test_local_horust_file_is_sent_as_a_local_source(standin_file):
 def test_release_horust_is_an_http_source_verified_by_checksum(monkeypatch):
     digest = "sha256:" + "1f" * 32
     monkeypatch.setenv("ENVBUILD_HORUST_SHA256", digest)
-    layer = build(make_ctx(), "release")
-    assert layer.local_dirs == {}
+    ctx = make_ctx()
+    layer = build(ctx, "release")
+    assert inputs.local_dirs(ctx.graph, replace(ctx.target, horust=horust_source("release"))) == {}
     (http,) = [op.source for op in ops(layer.state) if op.HasField("source")
                and op.source.identifier.startswith("https://")]
     assert http.identifier.endswith("/horust-x86_64-unknown-linux-musl.tar.gz")

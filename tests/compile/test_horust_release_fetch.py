@@ -40,9 +40,9 @@ def release_server(tmp_path_factory):
 
 
 def fetch(source: horust.HorustSource, out: Path) -> Path:
-    installed = install_horust(llb.scratch(), source)
+    state = install_horust(llb.scratch(), source)
     with connect() as client:
-        definition = installed.state.marshal(platform="linux/amd64")
+        definition = state.marshal(platform="linux/amd64")
         client.solve(definition, SolveOptions(exports=[Export.local(out)]))
     return out / horust.BINARY_PATH.lstrip("/")
 

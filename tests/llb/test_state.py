@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from envbuild import llb
+from envbuild.platforms import PlatformError
 
 
 def test_state_is_immutable():
@@ -41,7 +42,7 @@ def test_platform_parsing():
     assert str(llb.Platform.parse("linux/x86_64")) == "linux/amd64"
     assert str(llb.Platform.parse("linux/arm64/v8")) == "linux/arm64"
     assert str(llb.Platform.parse("linux/arm/v7")) == "linux/arm/v7"
-    with pytest.raises(llb.LLBError):
+    with pytest.raises(PlatformError):
         llb.Platform.parse("amd64")
 
 

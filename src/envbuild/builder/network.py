@@ -1,6 +1,6 @@
 """Finding the CA bundle and proxy settings that build steps need behind a corporate (TLS-intercepting) proxy.
 
-The bundle only ever reaches build steps as a BuildKit secret (`steps.CA_SECRET_ID`, mounted at
+The bundle only ever reaches build steps as a BuildKit secret (`inputs.CA_SECRET_ID`, mounted at
 `steps.CA_MOUNT_PATH` with the variables apt, pip, curl, git and node read), never as a file in a layer: a
 pushed image must not carry a company's CA, and a rotated CA must not bust the cache.
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from envbuild.compile.steps import CA_SECRET_ID
+from envbuild.compile.inputs import CA_SECRET_ID
 from envbuild.errors import EnvbuildError, UsageError
 
 CA_ENV_VARS = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "PIP_CERT", "CURL_CA_BUNDLE")

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from envbuild.builder.outputs import OutputSpec
-from envbuild.lock.model import Lock
-from envbuild.progress.events import StatusEvent
+if TYPE_CHECKING:
+    from envbuild.builder.outputs import OutputSpec
+    from envbuild.lock.model import Lock
+    from envbuild.progress.events import StatusEvent
 
 
 @dataclass(frozen=True)

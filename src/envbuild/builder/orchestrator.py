@@ -5,33 +5,36 @@ proxy, where Horust comes from) and what only BuildKit knows (merge/diff support
 digest), learned inside the build's one solve. `envbuild debug llb` uses the first part alone, so it prints
 what a build on this host would send. `up_to_date` answers, before any solve, whether the image in Docker's
 store was built from the same inputs (builder/freshness.py).
+
+Planning and the up-to-date check load neither the LLB API nor the compiler (`compile/inputs.py` names the
+directories a build reads): a no-op build pays for neither. They are imported where a build compiles.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from envbuild import llb
+from envbuild import platforms
 from envbuild.builder import pins
 from envbuild.builder.freshness import build_key, recorded_key, skippable, stored_image, with_key
 from envbuild.builder.horust import horust_source
-from envbuild.builder.interrupted import ImageNames
 from envbuild.builder.network import NetworkSettings, discover
 from envbuild.builder.options import BuildOptions
 from envbuild.builder.outputs import OutputSpec, exporter_for, parse_output, qualify_image_name
 from envbuild.builder.result import BuildResult
-from envbuild.buildkit.errors import SolveCancelledError
-from envbuild.compile.pipeline import CompiledBuild, base_ref, compile_graph
-from envbuild.compile.steps import CA_SECRET_ID
+from envbuild.compile import inputs
 from envbuild.compile.target import BaseImageConfig, BuildTarget
 from envbuild.errors import EnvbuildError
 from envbuild.graph import Graph
 
 if TYPE_CHECKING:
     from envbuild import buildkit
+    from envbuild._proto.pb import ops_pb2
+    from envbuild.compile.pipeline import CompiledBuild
     from envbuild.lock.drift import LockPlan
 
 
@@ -57,7 +60,7 @@ def local_target(
 ) -> tuple[BuildTarget, NetworkSettings]:
     """The target as far as this host decides it; the base image's config is left for BuildKit to fill in
     (and a Horust checksum nobody recorded yet, for `build` to learn)."""
-    platform = options.platform or str(llb.host_platform())
+    platform = options.platform or str(platforms.host_platform())
     ca_flag = str(options.ca_bundle) if options.ca_bundle is not None else None
     network = discover(ca_bundle=ca_flag, use_proxy=options.use_proxy)
     uid, gid = owner_for(graph, options)
@@ -91,9 +94,16 @@ class BuildPlan:
     target: BuildTarget
     network: NetworkSettings
     address: str
-    local: CompiledBuild  # compiled for the local target: its local dirs, and the result when up to date
+    local_dirs: dict[str, str]  # the local sources the build reads, by name
     key: str
     store_name: str | None  # the image to look up in Docker's store, when the build can be skipped
+
+    @cached_property
+    def local(self) -> CompiledBuild:
+        """The graph compiled for the local target (what a build reports when another named the image)."""
+        from envbuild.compile.pipeline import compile_graph
+
+        return compile_graph(self.graph, target=self.target)
 
 
 def plan_build(graph: Graph, options: BuildOptions) -> BuildPlan:
@@ -111,10 +121,10 @@ def plan_build(graph: Graph, options: BuildOptions) -> BuildPlan:
 
         address = contexts.select().address
     parsed = parse_address(address)
-    local = compile_graph(graph, target=target)
-    key = build_key(graph, target, options, outputs, address, local.local_dirs)
+    local_dirs = inputs.local_dirs(graph, target)
+    key = build_key(graph, target, options, outputs, address, local_dirs)
     store_name = skippable(outputs, parsed.docker_host if parsed.scheme == "moby-worker" else None)
-    return BuildPlan(graph, lock_plan, outputs, target, network, address, local, key, store_name)
+    return BuildPlan(graph, lock_plan, outputs, target, network, address, local_dirs, key, store_name)
 
 
 def up_to_date(plan: BuildPlan, options: BuildOptions) -> BuildResult | None:
@@ -133,7 +143,7 @@ def up_to_date(plan: BuildPlan, options: BuildOptions) -> BuildResult | None:
     return BuildResult(
         name=plan.store_name,
         digest=image.get("Id"),
-        compiled=plan.local,
+        compiled=None,
         exporter_response={},
         notes=plan.network.notes,
         up_to_date=True,
@@ -150,10 +160,12 @@ def build(graph: Graph, options: BuildOptions | None = None, plan: BuildPlan | N
     With `options.lock`, the lock's pins are applied (and a drift refused under `--locked`, else reported).
     `plan`: what `plan_build` made of the same graph and options, when the caller already asked for it.
     """
-    from envbuild import buildkit
+    from envbuild import buildkit, llb
     from envbuild._proto.pb import ops_pb2
-    from envbuild.buildkit.errors import SolveError
+    from envbuild.builder.interrupted import ImageNames
+    from envbuild.buildkit.errors import SolveCancelledError, SolveError
     from envbuild.buildkit.options import SolveOptions
+    from envbuild.compile.pipeline import base_ref, compile_graph
 
     options = options or BuildOptions()
     plan = plan or plan_build(graph, options)
@@ -208,8 +220,8 @@ def build(graph: Graph, options: BuildOptions | None = None, plan: BuildPlan | N
                 lambda frontend: program(frontend, target),
                 SolveOptions(
                     exports=exports,
-                    local_dirs={name: Path(path) for name, path in plan.local.local_dirs.items()},
-                    secrets={CA_SECRET_ID: ca} if ca is not None else {},
+                    local_dirs={name: Path(path) for name, path in plan.local_dirs.items()},
+                    secrets={inputs.CA_SECRET_ID: ca} if ca is not None else {},
                     cache_imports=[_cache_entry(c) for c in options.cache_imports],
                     cache_exports=[_cache_entry(c) for c in options.cache_exports],
                 ),

@@ -20,13 +20,11 @@ from envbuild.compile.horust import FETCH_STEP, HorustSource
 from envbuild.compile.target import BuildTarget
 from envbuild.errors import EnvbuildError
 from envbuild.graph import Graph
-from envbuild.lock import drift as lock_drift
-from envbuild.lock import file_digest
-from envbuild.lock.wants import wants
 
 if TYPE_CHECKING:
     from envbuild.buildkit import Client
     from envbuild.buildkit.errors import SolveError
+    from envbuild.lock import drift as lock_drift
 
 Note = Callable[[str], None]
 
@@ -49,6 +47,10 @@ def apply_lock(
     use = options.lock
     if use is None:
         return graph, None
+    # here, not at the top: the lock's modules (and the compile they import) are for builds with a lock
+    from envbuild.lock import drift as lock_drift
+    from envbuild.lock.wants import wants
+
     plan = lock_drift.plan(
         wants(graph, target.platform),
         use.lock,
@@ -80,6 +82,8 @@ def apply_lock(
 def report_drift(plan: lock_drift.LockPlan | None, options: BuildOptions) -> None:
     """Say what the build file asks for that the lock does not hold (the build follows the file)."""
     if plan is not None and plan.drift and options.lock is not None:
+        from envbuild.lock import drift as lock_drift
+
         note_for(options)(lock_drift.drift_note(options.lock.path.name, plan.drift))
 
 
@@ -128,6 +132,8 @@ def finish_target(
     """The locked Python set, and the lock's digest when the build follows the lock in every part."""
     if plan is None or options.lock is None:
         return target
+    from envbuild.lock import file_digest
+
     python = plan.python.requirements() if plan.python is not None and plan.python.packages else None
     digest = None if plan.drift else file_digest(options.lock.path)
     return replace(target, python_lock=python, lock_digest=digest)

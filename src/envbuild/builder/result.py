@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from envbuild.compile.pipeline import CompiledBuild
-from envbuild.progress.trace import VertexRecord
+if TYPE_CHECKING:
+    from envbuild.compile.pipeline import CompiledBuild
+    from envbuild.progress.trace import VertexRecord
 
 #: the ops whose vertices are build steps (sources, cache import and export vertices are not)
 _STEP_OPS = ("exec", "file", "merge", "diff")
@@ -15,12 +17,12 @@ _STEP_OPS = ("exec", "file", "merge", "diff")
 class BuildResult:
     """The image built: its fully qualified name (None for file/dir outputs only), digest, what was sent,
     each vertex as the status stream last reported it (cached or run, its log tail), and notes for the
-    user (e.g. a proxy BuildKit cannot reach). `up_to_date`: nothing was sent, the image in the store was
-    built from the same inputs (then `compiled` is what this host compiles before asking BuildKit)."""
+    user (e.g. a proxy BuildKit cannot reach). `up_to_date`: nothing was compiled or sent, the image in the
+    store was built from the same inputs (then `compiled` is None)."""
 
     name: str | None
     digest: str | None
-    compiled: CompiledBuild
+    compiled: CompiledBuild | None
     exporter_response: dict[str, str]
     steps: tuple[VertexRecord, ...] = ()
     notes: tuple[str, ...] = ()
@@ -32,6 +34,8 @@ class BuildResult:
         from envbuild._proto.pb import ops_pb2 as pb
         from envbuild.llb import digest_of
 
+        if self.compiled is None:
+            return ()
         kinds = {}
         for raw in list(getattr(self.compiled.definition, "def"))[:-1]:  # the last is the terminal
             op = pb.Op()

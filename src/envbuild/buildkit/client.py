@@ -45,7 +45,7 @@ from envbuild.buildkit.secrets import SecretSource
 from envbuild.buildkit.session import ExportTarget, Session, SessionOptions
 from envbuild.buildkit.solve_errors import rpc_status, to_solve_error
 from envbuild.errors import EnvbuildError
-from envbuild.llb.platforms import host_platform
+from envbuild.platforms import host_platform
 from envbuild.progress.events import StatusEvent, from_status_response
 from envbuild.progress.trace import Trace
 

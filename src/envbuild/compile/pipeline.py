@@ -15,7 +15,7 @@ from typing import Any
 import envbuild
 from envbuild import contract, llb
 from envbuild._proto.pb import ops_pb2
-from envbuild.compile import agents, dev, languages, python, python_env, python_packages, sources
+from envbuild.compile import agents, dev, inputs, languages, python, python_env, python_packages, sources
 from envbuild.compile import base as base_mod
 from envbuild.compile import image_config as config_mod
 from envbuild.compile.context import CompileContext
@@ -220,10 +220,8 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
     )
     user = target.base_config.user
     entrypoint: tuple[str, ...] | None = graph.config.entrypoint or None
-    local_dirs: dict[str, str] = {}
     if graph.base.dev:
         layer = dev.compile_dev_user(state, ctx)
-        local_dirs.update(layer.local_dirs)
         state = layer.state
         user = layer.user
         entrypoint = layer.entrypoint
@@ -256,17 +254,11 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
     if target.lock_digest:
         image["config"]["Labels"][contract.LOCK_LABEL] = target.lock_digest
     definition = state.marshal(platform=target.platform)
-    needs_context = (
-        bool(graph.copies and any(not c.image for c in graph.copies))
-        or any(r.mount_host for r in graph.runs)
-        or any(call.requirements or call.local_wheels for call in graph.packages.python)
-        or any(call.env_file for call in graph.packages.conda)
-    )
     return CompiledBuild(
         state=state,
         definition=definition,
         image_config=image,
-        local_dirs={**local_dirs, **({sources.CONTEXT: graph.project.dir} if needs_context else {})},
+        local_dirs=inputs.local_dirs(graph, target),
         secret_ids=(CA_SECRET_ID,) if target.ca_bundle else (),
         base_ref=ref,
         platform=target.platform,

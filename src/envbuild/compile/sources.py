@@ -11,10 +11,10 @@ import re
 from pathlib import Path
 
 from envbuild import llb
+from envbuild.compile.inputs import CONTEXT
 from envbuild.contract import HOME
 from envbuild.graph import Copy, HttpDownload
 
-CONTEXT = "context"
 EXTRA_SOURCE_DIR = f"{HOME}/extra_source"
 
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from envbuild import llb
+from envbuild.compile.inputs import CA_SECRET_ID
 
-CA_SECRET_ID = "envbuild-ca-bundle"
 CA_MOUNT_PATH = "/run/secrets/envbuild-ca.crt"
 CA_ENV_VARS = (
     "CURL_CA_BUNDLE",

@@ -22,7 +22,7 @@ import starlark as sl
 from envbuild import graph as g
 from envbuild.errors import EnvbuildError, shown_path
 from envbuild.errors import Location as ErrorLocation
-from envbuild.lang import diagnostics, include, isolation
+from envbuild.lang import diagnostics, isolation
 from envbuild.lang.args import ArgumentError
 from envbuild.lang.builtins import BUILTINS
 from envbuild.lang.limits import DEPTH_ENV, MAX_FILE_BYTES, Limits, check_nesting
@@ -242,6 +242,8 @@ class Evaluation:
         return None
 
     def _include(self, request: IncludeRequest, prepared: PreparedSource, directory: Path) -> Any:
+        from envbuild.lang import include  # git and tar: only for files that include()
+
         source = include.repository_source(request.url, directory)
         key = f"include:{source}@{request.ref}"
         if key in self.modules:

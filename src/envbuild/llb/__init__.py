@@ -35,10 +35,10 @@ from envbuild.llb.mounts import (
     ssh_mount,
     tmpfs_mount,
 )
-from envbuild.llb.platforms import Platform, host_platform
 from envbuild.llb.sourcemap import SourceLocation, SourceMap
 from envbuild.llb.sources import git, http, image, local
 from envbuild.llb.state import State, scratch
+from envbuild.platforms import Platform, host_platform
 
 __all__ = [
     "BindMount",

@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 from envbuild._proto.pb import ops_pb2 as pb
 from envbuild.llb.errors import LLBError
 from envbuild.llb.mounts import BindMount, CacheMount, Mount, SecretMount, SSHMount, TmpfsMount
-from envbuild.llb.platforms import Platform
 from envbuild.llb.sourcemap import SourceLocation
 from envbuild.llb.state import State
 from envbuild.llb.vertex import EMPTY, Built, MarshalContext, Output, StepMeta, op_head, step_meta
+from envbuild.platforms import Platform
 
 NETWORK_MODES = {"sandbox": pb.UNSET, "default": pb.UNSET, "host": pb.HOST, "none": pb.NONE}
 SECURITY_MODES = {"sandbox": pb.SANDBOX, "insecure": pb.INSECURE}

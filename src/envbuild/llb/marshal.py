@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 from envbuild._proto.pb import ops_pb2 as pb
 from envbuild.llb.digest import digest_of, encode_parts
-from envbuild.llb.platforms import Platform, as_platform, host_platform
 from envbuild.llb.sourcemap import SourceMap
 from envbuild.llb.state import State
 from envbuild.llb.vertex import Output, Vertex
+from envbuild.platforms import Platform, as_platform, host_platform
 
 # Capabilities the Go client always asks for on the terminal op (we always write platform/constraints).
 _TERMINAL_CAPS = ("constraints", "platform")

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from envbuild._proto.pb import ops_pb2 as pb
 from envbuild.llb import gopath
 from envbuild.llb.errors import LLBError
-from envbuild.llb.platforms import Platform, as_platform
 from envbuild.llb.refs import git_identifier, normalize_image_ref, parse_git_remote
 from envbuild.llb.sourcemap import SourceLocation
 from envbuild.llb.state import State
 from envbuild.llb.vertex import Built, MarshalContext, Output, StepMeta, op_head, step_meta
+from envbuild.platforms import Platform, as_platform
 
 _RESOLVE_MODES = {"default": "default", "pull": "pull", "local": "local"}
 

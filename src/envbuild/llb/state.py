@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from envbuild.llb import gopath
-from envbuild.llb.platforms import Platform, as_platform
+from envbuild.platforms import Platform, as_platform
 
 if TYPE_CHECKING:
     from envbuild._proto.pb import ops_pb2 as pb

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Protocol
 from envbuild._proto.pb import ops_pb2 as pb
 
 if TYPE_CHECKING:
-    from envbuild.llb.platforms import Platform
     from envbuild.llb.sourcemap import SourceLocation
+    from envbuild.platforms import Platform
 
 # BuildKit's "no input" / "no output" index.
 EMPTY = -1

@@ -18,17 +18,12 @@ from typing import Any
 import tomli_w
 
 from envbuild.errors import EnvbuildError
+from envbuild.lock import FILE_NAME
 from envbuild.lock.model import Lock, LockedBase, LockedDownload, LockedInclude, LockedPackage, LockedPython
 
-FILE_NAME = "envbuild.lock"
 FORMAT_VERSION = 1
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _COMMIT = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
-
-
-def lock_path(project_dir: str | Path, build_file: str) -> Path:
-    """`envbuild.lock` in the directory of the build file."""
-    return (Path(project_dir) / build_file).parent / FILE_NAME
 
 
 def file_digest(path: Path) -> str:

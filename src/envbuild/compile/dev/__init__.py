@@ -15,8 +15,7 @@ release) and arrives resolved in `ctx.target.horust`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from envbuild import contract, llb
 from envbuild.compile import horust
@@ -70,7 +69,6 @@ class DevLayer:
     user: str = contract.USER
     entrypoint: tuple[str, ...] = horust.ENTRYPOINT
     env: tuple[tuple[str, str], ...] = ()
-    local_dirs: Mapping[str, str] = field(default_factory=dict)
     services: tuple[horust.Service, ...] = ()
 
 
@@ -106,8 +104,7 @@ def compile_dev_user(state: llb.State, ctx: CompileContext) -> DevLayer:
             hint="build through envbuild.builder.build, which resolves --horust / ENVBUILD_HORUST",
             location=graph.base.location,
         )
-    installed = services.install_horust(state, target.horust)
-    state = installed.state
+    state = services.install_horust(state, target.horust)
 
     chown_user = (uid, gid)
     # One shell step: BuildKit's mkdir applies the umask (0777 would come out 0755), and the prompt needs a
@@ -154,7 +151,6 @@ def compile_dev_user(state: llb.State, ctx: CompileContext) -> DevLayer:
     return DevLayer(
         state=state,
         env=tuple(added.items()),
-        local_dirs=dict(installed.local_dirs),
         services=supervised,
     )
 

@@ -10,7 +10,6 @@ sits in an image layer.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from envbuild import contract, llb
 from envbuild.compile import horust
@@ -20,16 +19,9 @@ SSHD_CONFIG = horust.SSHD_CONFIG
 SFTP_SERVER = "internal-sftp"
 
 
-@dataclass(frozen=True)
-class HorustInstall:
-    """The Horust binary placed at `horust.BINARY_PATH`, plus the local directories the solve must send."""
-
-    state: llb.State
-    local_dirs: Mapping[str, str] = field(default_factory=dict)
-
-
-def install_horust(state: llb.State, source: horust.HorustSource) -> HorustInstall:
-    """Copy the Horust binary in from wherever `source` says (release tarball, local file, image)."""
+def install_horust(state: llb.State, source: horust.HorustSource) -> llb.State:
+    """Copy the Horust binary in from wherever `source` says (release tarball, local file, image); a local
+    file's directory is among the build's inputs (`inputs.local_dirs`)."""
     name = f"[internal] install {source.describe()}"
     if source.kind == "release":
         assert source.url is not None
@@ -37,18 +29,16 @@ def install_horust(state: llb.State, source: horust.HorustSource) -> HorustInsta
                            custom_name=f"{horust.FETCH_STEP} {source.version}")
         unpacked = llb.scratch().copy(tarball, "/horust.tar.gz", "/", unpack_archives=True,
                                       custom_name="[internal] unpack Horust")
-        out = state.copy(unpacked, f"/{source.member}", horust.BINARY_PATH, mode=0o755, custom_name=name)
-        return HorustInstall(out)
+        return state.copy(unpacked, f"/{source.member}", horust.BINARY_PATH, mode=0o755, custom_name=name)
     if source.kind == "image":
         assert source.ref is not None and source.path is not None
-        out = state.copy(llb.image(source.ref), source.path, horust.BINARY_PATH, mode=0o755, custom_name=name)
-        return HorustInstall(out)
+        image = llb.image(source.ref)
+        return state.copy(image, source.path, horust.BINARY_PATH, mode=0o755, custom_name=name)
     assert source.path is not None
-    directory, _, filename = source.path.rpartition("/")
+    filename = source.path.rpartition("/")[2]
     files = llb.local(source.local_name, include=[filename], shared_key=source.local_name,
                       custom_name=f"[internal] load {filename}")
-    out = state.copy(files, f"/{filename}", horust.BINARY_PATH, mode=0o755, custom_name=name)
-    return HorustInstall(out, {source.local_name: directory or "/"})
+    return state.copy(files, f"/{filename}", horust.BINARY_PATH, mode=0o755, custom_name=name)
 
 
 def sshd_config(*, user: str, uid: int, env: Mapping[str, str], port: int = contract.SSH_PORT) -> str:
