@@ -12,24 +12,35 @@ import contextlib
 from collections.abc import Sequence
 from typing import Any
 
+from envbuild.builder.freshness import inspect_image
 from envbuild.buildkit.address import parse_address
 from envbuild.errors import EnvbuildError
 
 
 class ImageNames:
-    """The image ids the build's names had before the solve, on a moby worker (else nothing to watch)."""
+    """The image ids the build's names had before the solve, on a moby worker (else nothing to watch).
+
+    They are read with a bare inspection (`freshness.inspect_image`); docker-py, which cost every build
+    0.15 s to import, is loaded only to put a name back or to read it after a failed export."""
 
     def __init__(self, address: str, names: Sequence[str]) -> None:
-        self.client: Any = None
+        self._client: Any = None
         self.before: dict[str, str | None] = {}
         parsed = parse_address(address)
+        self.docker_host = parsed.docker_host
         if parsed.scheme != "moby-worker" or not names:
             return
-        import docker
+        # watching is best effort: the build must not fail over it
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            self.before = {name: _image_id(self.docker_host, name) for name in names}
 
-        with contextlib.suppress(Exception):  # watching is best effort: the build must not fail over it
-            self.client = docker.DockerClient(base_url=parsed.docker_host)
-            self.before = {name: self._id(name) for name in names}
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import docker
+
+            self._client = docker.DockerClient(base_url=self.docker_host)
+        return self._client
 
     def _id(self, name: str) -> str | None:
         from docker.errors import ImageNotFound
@@ -70,7 +81,7 @@ class ImageNames:
 
         The engine refuses "already exists" only when the image it would create is the one the name already
         points at, so the other build's result is this build's result."""
-        if "already exists" not in err.message or self.client is None:
+        if "already exists" not in err.message or not self.before:
             return None
         for name, old in self.before.items():
             if f'"{name}"' in err.message or name in err.message:
@@ -81,6 +92,11 @@ class ImageNames:
         return None
 
     def close(self) -> None:
-        if self.client is not None:
+        if self._client is not None:
             with contextlib.suppress(Exception):
-                self.client.close()
+                self._client.close()
+
+
+def _image_id(docker_host: str, name: str) -> str | None:
+    image = inspect_image(docker_host, name)
+    return image.get("Id") if image is not None else None

@@ -262,12 +262,13 @@ def build(graph: Graph, options: BuildOptions | None = None, plan: BuildPlan | N
 def _share_registry_caches(definition, exports: tuple[dict[str, str], ...]) -> tuple[str, ...]:
     """Registry caches just exported get both BuildKit generations' keys (`team_cache`); a failure there
     costs the build nothing but is reported."""
+    registries = [spec for spec in exports if spec.get("type") == "registry" and spec.get("ref")]
+    if not registries:
+        return ()
     from envbuild.builder.team_cache import share_registry_cache
 
     notes = []
-    for spec in exports:
-        if spec.get("type") != "registry" or not spec.get("ref"):
-            continue
+    for spec in registries:
         try:
             result = share_registry_cache(
                 definition, spec["ref"], insecure=spec.get("registry.insecure") == "true"
