@@ -6,6 +6,7 @@ heavy library imported by a command that does not use it) so a change that bring
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,11 +23,10 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "python-basic"
 HEAVY = ("pydantic", "grpc", "rich", "docker", "yaml", "importlib.metadata")
 
 
-def imported_by(*args: str) -> set[str]:
+def imported_by(*args: str, env: dict[str, str] | None = None) -> set[str]:
     """Modules (and their top-level packages) the real CLI imports for these arguments (-X importtime)."""
-    run = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "envbuild.cli", *args], capture_output=True, text=True
-    )
+    command = [sys.executable, "-X", "importtime", "-m", "envbuild.cli", *args]
+    run = subprocess.run(command, capture_output=True, text=True, env=env)
     assert run.returncode == 0, run.stderr[-2000:]
     names = set()
     for line in run.stderr.splitlines():
@@ -42,8 +42,34 @@ def imported_by(*args: str) -> set[str]:
 )
 def test_short_commands_import_no_heavy_library(args):
     loaded = imported_by(*args)
-    assert "typer" in loaded  # the probe sees imports at all
+    assert "envbuild.cli.app" in loaded  # the probe sees imports at all
     assert not loaded & set(HEAVY), f"{args} imported {sorted(loaded & set(HEAVY))}"
+
+
+def test_a_bare_version_and_a_kept_top_level_help_build_no_cli(tmp_path):
+    """`version` without flags, and `--help` once its text is kept, are answered without typer; the kept
+    help is exactly what typer renders, and a different width is another text."""
+    import envbuild
+
+    env = {**os.environ, "ENVBUILD_CACHE_DIR": str(tmp_path), "COLUMNS": "80"}
+
+    def cli(*args: str, columns: str = "80") -> str:
+        run = subprocess.run(
+            [sys.executable, "-m", "envbuild.cli", *args],
+            capture_output=True, text=True, env={**env, "COLUMNS": columns},
+        )
+        assert run.returncode == 0, run.stderr
+        return run.stdout
+
+    assert "typer" not in imported_by("version", env=env)
+    assert cli("version") == f"envbuild {envbuild.version()}\n"
+    rendered = cli("--debug", "--help")  # not kept: rendered by typer every time
+    assert cli("--help") == rendered  # the first one renders it, with typer
+    assert "typer" not in imported_by("--help", env=env)
+    assert cli("-h") == rendered
+    narrow = cli("--help", columns="60")
+    assert narrow != rendered and max(len(line) for line in narrow.splitlines()) <= 60
+    assert len(list((tmp_path / "help").iterdir())) == 2
 
 
 def test_the_version_is_the_installed_distribution_s():

@@ -142,8 +142,19 @@ def main() -> None:
 
     Click (standalone mode) reports its own usage errors; everything else that escapes a command lands here.
     """
+    argv = sys.argv[1:]
     try:
-        make_app(modules_for(sys.argv[1:]))(prog_name="envbuild")
+        if argv in (["--help"], ["-h"]) and "_ENVBUILD_COMPLETE" not in os.environ:
+            from envbuild.cli.help_cache import root_help
+
+            sys.stdout.write(root_help(lambda: _render(argv)))
+            leave(0)
+        if argv == ["version"]:  # what scripts ask most; without flags, it needs no CLI built
+            from envbuild.cli.version import version_line
+
+            print(version_line())
+            leave(0)
+        make_app(modules_for(argv))(prog_name="envbuild")
         code = 0
     except SystemExit as done:  # click ends every run this way
         code = _exit_code(done.code)
@@ -165,6 +176,17 @@ def main() -> None:
             print("hint: run again with ENVBUILD_DEBUG=1 for the traceback, and report it", file=sys.stderr)
             code = 70
     leave(code)
+
+
+def _render(argv: list[str]) -> str:
+    """What the CLI writes to stdout for `argv`."""
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+        make_app(modules_for(argv))(argv, prog_name="envbuild")
+    return out.getvalue()
 
 
 def _exit_code(code: object) -> int:

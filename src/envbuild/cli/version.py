@@ -1,21 +1,34 @@
-"""`envbuild version`."""
+"""`envbuild version`. Importing this module loads no typer: a bare `envbuild version` prints
+`version_line()` without building the CLI (cli/app.py).
 
-from __future__ import annotations
+No `from __future__ import annotations` here: the command's annotations are evaluated where it is defined,
+inside `register`, which is where typer and the flags are imported.
+"""
 
-import typer
+from typing import TYPE_CHECKING
 
 import envbuild
-from envbuild.cli import builder_flags
+
+if TYPE_CHECKING:
+    import typer
 
 
-def register(app: typer.Typer) -> None:
+def version_line() -> str:
+    return f"envbuild {envbuild.__version__}"
+
+
+def register(app: "typer.Typer") -> None:
+    import typer
+
+    from envbuild.cli import builder_flags
+
     @app.command()
     def version(
         detail: bool = typer.Option(False, "--detail", help="Also show the builder (and why), engine, ssh."),
         context: builder_flags.ContextName = None,
     ):
         """Print envbuild's version."""
-        typer.echo(f"envbuild {envbuild.__version__}")
+        typer.echo(version_line())
         if detail:
             import platform
 
