@@ -2,7 +2,8 @@
 
 Each command module exposes `register(app)`; this file only lists them, so commands stay in modules named for
 what they do. Only the module of the command being run is imported (all of them for the top-level help and
-shell completion): a command pays for its own imports, never for the others'.
+shell completion): a command pays for its own imports, never for the others'. Two answers need no app at
+all: a bare `version`, and the top-level help once it is kept (`help_cache.py`).
 """
 
 from __future__ import annotations
