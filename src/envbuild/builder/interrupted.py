@@ -20,8 +20,8 @@ from envbuild.errors import EnvbuildError
 class ImageNames:
     """The image ids the build's names had before the solve, on a moby worker (else nothing to watch).
 
-    They are read with a bare inspection (`freshness.inspect_image`); docker-py, which cost every build
-    0.15 s to import, is loaded only to put a name back or to read it after a failed export."""
+    They are read with a bare inspection (`freshness.inspect_image`), before and after; docker-py, which
+    cost every build 0.15 s to import, is loaded only to put a name back after an interruption."""
 
     def __init__(self, address: str, names: Sequence[str]) -> None:
         self._client: Any = None
@@ -31,7 +31,7 @@ class ImageNames:
         if parsed.scheme != "moby-worker" or not names:
             return
         # watching is best effort: the build must not fail over it
-        with contextlib.suppress(OSError, ValueError, IndexError):
+        with contextlib.suppress(OSError):
             self.before = {name: _image_id(self.docker_host, name) for name in names}
 
     @property
@@ -42,20 +42,12 @@ class ImageNames:
             self._client = docker.DockerClient(base_url=self.docker_host)
         return self._client
 
-    def _id(self, name: str) -> str | None:
-        from docker.errors import ImageNotFound
-
-        try:
-            return self.client.images.get(name).id
-        except ImageNotFound:
-            return None
-
     def interrupted(self, err: EnvbuildError) -> EnvbuildError:
         """`err` (a cancelled solve) with a message that is true about the names."""
         notes = []
         for name, old in self.before.items():
             try:
-                new = self._id(name)
+                new = _image_id(self.docker_host, name)
                 if new == old:
                     continue
                 if old is None:
@@ -85,8 +77,8 @@ class ImageNames:
             return None
         for name, old in self.before.items():
             if f'"{name}"' in err.message or name in err.message:
-                with contextlib.suppress(Exception):
-                    new = self._id(name)
+                with contextlib.suppress(OSError):
+                    new = _image_id(self.docker_host, name)
                     if new is not None and new != old:
                         return new
         return None
