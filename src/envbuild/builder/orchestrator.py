@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -97,13 +96,6 @@ class BuildPlan:
     local_dirs: dict[str, str]  # the local sources the build reads, by name
     key: str
     store_name: str | None  # the image to look up in Docker's store, when the build can be skipped
-
-    @cached_property
-    def local(self) -> CompiledBuild:
-        """The graph compiled for the local target (what a build reports when another named the image)."""
-        from envbuild.compile.pipeline import compile_graph
-
-        return compile_graph(self.graph, target=self.target)
 
 
 def plan_build(graph: Graph, options: BuildOptions) -> BuildPlan:
@@ -238,7 +230,7 @@ def build(graph: Graph, options: BuildOptions | None = None, plan: BuildPlan | N
             return BuildResult(
                 name=next(s.name for s in plan.outputs if s.type == "image"),
                 digest=None,
-                compiled=compiled_in_solve[-1] if compiled_in_solve else plan.local,
+                compiled=compiled_in_solve[-1] if compiled_in_solve else None,
                 exporter_response={"containerimage.config.digest": image_id},
                 steps=(),
                 notes=(*plan.network.notes, "another build of the same image named it first; using that one"),

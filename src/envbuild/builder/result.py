@@ -17,8 +17,8 @@ _STEP_OPS = ("exec", "file", "merge", "diff")
 class BuildResult:
     """The image built: its fully qualified name (None for file/dir outputs only), digest, what was sent,
     each vertex as the status stream last reported it (cached or run, its log tail), and notes for the
-    user (e.g. a proxy BuildKit cannot reach). `up_to_date`: nothing was compiled or sent, the image in the
-    store was built from the same inputs (then `compiled` is None)."""
+    user (e.g. a proxy BuildKit cannot reach). `compiled` is None when nothing was compiled: `up_to_date`,
+    nothing was compiled or sent, the image in the store was built from the same inputs."""
 
     name: str | None
     digest: str | None
