@@ -8,7 +8,9 @@ status events go to `BuildOptions.on_status`, which the CLI connects to a displa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from envbuild import lazy
 
 if TYPE_CHECKING:
     from envbuild.builder.options import BuildOptions  # noqa: F401
@@ -27,10 +29,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'envbuild.builder' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy.exports(__name__, _EXPORTS)

@@ -6,7 +6,9 @@ generated protobuf modules load on first use, so the CLI's start-up stays fast.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from envbuild import lazy
 
 if TYPE_CHECKING:
     from envbuild.buildkit.capabilities import Capabilities
@@ -25,22 +27,22 @@ if TYPE_CHECKING:
     from envbuild.buildkit.secrets import EnvSecret
 
 _EXPORTS = {
-    "connect": "client",
-    "Client": "client",
-    "Frontend": "client",
-    "SolveResult": "client",
-    "Capabilities": "capabilities",
-    "Export": "exports",
-    "CacheEntry": "exports",
-    "SolveOptions": "options",
-    "EnvSecret": "secrets",
-    "AddressError": "errors",
-    "BuildKitError": "errors",
-    "CapabilityError": "errors",
-    "PermissionDeniedError": "errors",
-    "SolveCancelledError": "errors",
-    "SolveError": "errors",
-    "UnreachableError": "errors",
+    "connect": ".client",
+    "Client": ".client",
+    "Frontend": ".client",
+    "SolveResult": ".client",
+    "Capabilities": ".capabilities",
+    "Export": ".exports",
+    "CacheEntry": ".exports",
+    "SolveOptions": ".options",
+    "EnvSecret": ".secrets",
+    "AddressError": ".errors",
+    "BuildKitError": ".errors",
+    "CapabilityError": ".errors",
+    "PermissionDeniedError": ".errors",
+    "SolveCancelledError": ".errors",
+    "SolveError": ".errors",
+    "UnreachableError": ".errors",
 }
 
 __all__ = [
@@ -63,10 +65,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'envbuild.buildkit' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(f"envbuild.buildkit.{module}"), name)
+__getattr__ = lazy.exports(__name__, _EXPORTS)

@@ -5,7 +5,9 @@ LLB bytes). Running a build (resolving the target through BuildKit, solving, exp
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from envbuild import lazy
 
 if TYPE_CHECKING:
     from envbuild.compile.pipeline import CompiledBuild, compile_graph  # noqa: F401
@@ -21,10 +23,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'envbuild.compile' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy.exports(__name__, _EXPORTS)

@@ -9,7 +9,9 @@ without a lock never loads the lock's model or its TOML.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from envbuild import lazy
 
 if TYPE_CHECKING:
     from envbuild.lock.lockfile import file_digest, read, write  # noqa: F401
@@ -45,10 +47,4 @@ _EXPORTS = {
 __all__ = sorted([*_EXPORTS, "FILE_NAME", "lock_path"])
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'envbuild.lock' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy.exports(__name__, _EXPORTS)
