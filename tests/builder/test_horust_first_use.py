@@ -8,6 +8,7 @@ whole path through `envbuild build` is in tests/e2e/test_horust_first_use_cli.py
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import replace
 
 import pytest
@@ -69,7 +70,9 @@ def test_first_use_records_the_digest_and_later_builds_verify_it(release, tmp_pa
 
 
 def test_a_swapped_asset_fails_naming_the_url_both_digests_and_how_to_accept(release, tmp_path):
-    recorded = release.publish(release_tarball())
+    # an asset of this run's own: BuildKit keys a checksummed http source by its checksum, so a tarball equal
+    # to one an earlier test fetched (gzip stamps whole seconds) came from the cache and was never re-checked
+    recorded = release.publish(release_tarball(extra=secrets.token_bytes(8)))
     UserDigests().record(release.url(), "linux/amd64", recorded)
     swapped = release.publish(release_tarball(extra=b"not the release you recorded"))
     source = target().horust
