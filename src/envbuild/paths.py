@@ -2,27 +2,44 @@
 
 Config (contexts, user config.envd, ssh keys) and cache (include() clones, downloads) are separate so a user
 can wipe the cache without losing contexts. Tests point both at temporary directories through the environment.
+The `*_name` spellings are plain strings, for the paths that must not pay for importing pathlib (a no-op
+`build` answered from its memo, cli/noop.py).
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
-def _base(env_var: str, xdg_var: str, default: str) -> Path:
+def _base(env_var: str, xdg_var: str, default: str) -> str:
     if value := os.environ.get(env_var):
-        return Path(value)
+        return value
     if value := os.environ.get(xdg_var):
-        return Path(value) / "envbuild"
-    return Path.home() / default / "envbuild"
+        return os.path.join(value, "envbuild")
+    return os.path.join(os.path.expanduser("~"), default, "envbuild")
 
 
-def config_dir() -> Path:
+def config_dir_name() -> str:
     """`ENVBUILD_CONFIG_DIR`, else `$XDG_CONFIG_HOME/envbuild`, else `~/.config/envbuild`."""
     return _base("ENVBUILD_CONFIG_DIR", "XDG_CONFIG_HOME", ".config")
 
 
-def cache_dir() -> Path:
+def cache_dir_name() -> str:
     """`ENVBUILD_CACHE_DIR`, else `$XDG_CACHE_HOME/envbuild`, else `~/.cache/envbuild`."""
     return _base("ENVBUILD_CACHE_DIR", "XDG_CACHE_HOME", ".cache")
+
+
+def config_dir() -> Path:
+    from pathlib import Path
+
+    return Path(config_dir_name())
+
+
+def cache_dir() -> Path:
+    from pathlib import Path
+
+    return Path(cache_dir_name())

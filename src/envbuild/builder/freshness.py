@@ -25,19 +25,22 @@ import os
 import stat
 import time
 from collections.abc import Mapping
-from dataclasses import fields
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from envbuild import contract
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from envbuild.builder.options import BuildOptions
     from envbuild.builder.outputs import OutputSpec
     from envbuild.compile.target import BuildTarget
     from envbuild.graph import Graph
 
+#: the tree digests' kept contents, under the cache directory
+HASHES_DIR = "tree-hashes"
+#: what a URL path may hold as it is (every character of a valid image reference is among them)
+_URL_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~:/@")
 #: options that do not change the image: where progress and notes go, and whether to check at all
 _SKIP = ("on_status", "on_note", "force")
 
@@ -49,9 +52,11 @@ CONTENT_LIMIT = 1 << 20
 _RACY_NS = 2_000_000_000
 
 
-def tree_digest(root: Path) -> str:
+def tree_digest(root: str | Path) -> str:
     """Digest of a directory's tree: names, modes, symlink targets, and each file's content (small files) or
-    size and mtime (large ones). Symlinks are not followed."""
+    size and mtime (large ones). Symlinks are not followed. Plain strings and `os` calls throughout: a no-op
+    `build` answered from its memo (cli/noop.py) walks the trees again, and pathlib costs that 10 ms."""
+    root = os.fspath(root)
     known = _HashCache.load(root)
     digest = hashlib.sha256()
     stack = [root]
@@ -70,7 +75,7 @@ def tree_digest(root: Path) -> str:
             rel = os.path.relpath(entry.path, root)
             if stat.S_ISDIR(info.st_mode):
                 digest.update(f"d {rel} {info.st_mode:o}\n".encode())
-                stack.append(Path(entry.path))
+                stack.append(entry.path)
             elif stat.S_ISLNK(info.st_mode):
                 digest.update(f"l {rel} {os.readlink(entry.path)}\n".encode())
             elif info.st_size > CONTENT_LIMIT or not stat.S_ISREG(info.st_mode):
@@ -84,19 +89,20 @@ def tree_digest(root: Path) -> str:
 class _HashCache:
     """Content digests of one tree's small files, each with the (size, mtime, inode) it was read at."""
 
-    def __init__(self, path: Path, entries: dict[str, list[Any]]) -> None:
+    def __init__(self, path: str, entries: dict[str, list[Any]]) -> None:
         self.path, self.entries = path, entries
         self.seen: dict[str, list[Any]] = {}
         self.start_ns = time.time_ns()
 
     @classmethod
-    def load(cls, root: Path) -> _HashCache:
+    def load(cls, root: str) -> _HashCache:
         from envbuild import paths
 
-        name = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:32]
-        path = paths.cache_dir() / "tree-hashes" / f"{name}.json"
+        name = hashlib.sha256(os.path.realpath(root).encode()).hexdigest()[:32]
+        path = os.path.join(paths.cache_dir_name(), HASHES_DIR, f"{name}.json")
         try:
-            entries = json.loads(path.read_text())
+            with open(path, encoding="utf-8") as file:
+                entries = json.load(file)
         except (OSError, ValueError):
             entries = {}
         return cls(path, entries if isinstance(entries, dict) else {})
@@ -121,9 +127,10 @@ class _HashCache:
         if self.seen == self.entries:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temp = self.path.with_suffix(f".{os.getpid()}.tmp")
-            temp.write_text(json.dumps(self.seen, separators=(",", ":")))
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            temp = f"{self.path}.{os.getpid()}.tmp"
+            with open(temp, "w", encoding="utf-8") as file:
+                file.write(json.dumps(self.seen, separators=(",", ":")))
             os.replace(temp, self.path)
         except OSError:
             pass
@@ -135,9 +142,12 @@ def build_key(
     options: BuildOptions,
     outputs: tuple[OutputSpec, ...],
     address: str,
-    local_dirs: Mapping[str, str | Path],
+    inputs: Mapping[str, str],
 ) -> str:
-    """The digest of everything the build depends on that this host knows (see the module docstring)."""
+    """The digest of everything the build depends on that this host knows (see the module docstring);
+    `inputs`: the `tree_digest` of each local directory the build sends, by name."""
+    from dataclasses import fields
+
     from envbuild import version
 
     parts = {
@@ -147,7 +157,7 @@ def build_key(
         "options": {f.name: repr(getattr(options, f.name)) for f in fields(options) if f.name not in _SKIP},
         "outputs": [repr(spec) for spec in outputs],
         "address": address,
-        "inputs": {name: tree_digest(Path(path)) for name, path in sorted(local_dirs.items())},
+        "inputs": dict(sorted(inputs.items())),
     }
     return "sha256:" + hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
@@ -184,7 +194,12 @@ def inspect_image(docker_host: str, name: str) -> dict[str, Any] | None:
     Inspecting the one image took dockerd 5-15 ms here, listing images filtered by reference 40 ms with eight
     images in the store (a list grows with the store)."""
     familiar = _familiar(name)
-    status, body = _get(docker_host, f"/images/{quote(familiar, safe=':/@')}/json")
+    quoted = familiar
+    if not _URL_SAFE.issuperset(familiar):  # never for a valid reference; urllib costs 5 ms to import
+        from urllib.parse import quote
+
+        quoted = quote(familiar, safe=":/@")
+    status, body = _get(docker_host, f"/images/{quoted}/json")
     if status == 404:
         return None
     if status != 200:

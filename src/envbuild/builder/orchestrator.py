@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from envbuild import platforms
 from envbuild.builder import pins
-from envbuild.builder.freshness import build_key, recorded_key, skippable, stored_image, with_key
+from envbuild.builder.freshness import build_key, recorded_key, skippable, stored_image, tree_digest, with_key
 from envbuild.builder.horust import horust_source
 from envbuild.builder.network import NetworkSettings, discover
 from envbuild.builder.options import BuildOptions
@@ -94,6 +94,7 @@ class BuildPlan:
     network: NetworkSettings
     address: str
     local_dirs: dict[str, str]  # the local sources the build reads, by name
+    input_digests: dict[str, str]  # the `tree_digest` of each, by name
     key: str
     store_name: str | None  # the image to look up in Docker's store, when the build can be skipped
 
@@ -114,9 +115,12 @@ def plan_build(graph: Graph, options: BuildOptions) -> BuildPlan:
         address = contexts.select().address
     parsed = parse_address(address)
     local_dirs = inputs.local_dirs(graph, target)
-    key = build_key(graph, target, options, outputs, address, local_dirs)
+    digests = {name: tree_digest(path) for name, path in local_dirs.items()}
+    key = build_key(graph, target, options, outputs, address, digests)
     store_name = skippable(outputs, parsed.docker_host if parsed.scheme == "moby-worker" else None)
-    return BuildPlan(graph, lock_plan, outputs, target, network, address, local_dirs, key, store_name)
+    return BuildPlan(
+        graph, lock_plan, outputs, target, network, address, local_dirs, digests, key, store_name
+    )
 
 
 def up_to_date(plan: BuildPlan, options: BuildOptions) -> BuildResult | None:
