@@ -25,6 +25,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from envbuild import reads
 from envbuild.errors import EnvbuildError, Interrupted
 from envbuild.errors import Location as ErrorLocation
 from envbuild.lang.limits import DEPTH_ENV, MEMORY_ENV, TIME_ENV, Limits
@@ -47,7 +48,8 @@ def resident_bytes(pid: int | str = "self") -> int:
 
 
 class Channel:
-    """The child's side: messages to the parent, one pickle each (pauses of the clock, then the outcome)."""
+    """The child's side: messages to the parent, one pickle each (pauses of the clock, log records, the paths
+    it read when the parent records them, then the outcome)."""
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
@@ -142,6 +144,9 @@ def _child(work: Callable[[Channel | None], Any], channel: Channel) -> None:  # 
         thread = threading.Thread(target=target, name="envbuild-evaluation")
         thread.start()
         thread.join()
+        seen = reads.active()
+        if seen is not None:  # the parent is recording what its command reads: this child's part of it
+            channel.send(("reads", sorted(seen)))
         try:
             channel.send(outcome[0])
         except (pickle.PicklingError, TypeError, AttributeError) as err:
@@ -182,6 +187,8 @@ def _collect(pid: int, fd: int, file: str, limits: Limits) -> tuple[Any, ...] | 
                     logging.getLogger(message[1].name).handle(message[1])
                 elif message[0] in ("pause", "resume"):
                     paused = message[0] == "pause"
+                elif message[0] == "reads":
+                    reads.add(message[1])
                 else:
                     outcome = message
                     break
