@@ -8,11 +8,13 @@ once through the console entry (`--force`, the message).
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -142,3 +144,48 @@ def test_the_cli_says_up_to_date_and_force_rebuilds(tmp_path, image):
     forced = cli("--force", "--progress", "plain")
     assert forced.returncode == 0, forced.stderr
     assert "up to date" not in forced.stderr and "#1 " in forced.stderr  # it talked to BuildKit
+
+
+def _loaded(stderr: str) -> set[str]:
+    return {line.rsplit("|", 1)[1].strip() for line in stderr.splitlines() if "import time:" in line}
+
+
+def _said(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if "import time:" not in line]
+
+
+def test_a_repeated_no_op_is_answered_from_its_memo_until_something_it_read_changes(tmp_path, image):
+    """The console entry, as a user runs it: the second no-op in a row answers from the memo the first
+    kept, without the CLI, the evaluation or the graph, and says what the full run said. A change the memo
+    watches (a user config.envd that was not there) or the image gone sends the next run through in full."""
+    _project(tmp_path)
+    for name in ("build.envd", "data.txt"):  # old enough that the memo does not wait for them to settle
+        os.utime(tmp_path / name, ns=(1_000_000_000, 1_000_000_000))
+
+    def cli() -> subprocess.CompletedProcess[str]:
+        args = [sys.executable, "-X", "importtime", "-m", "envbuild.cli", "build", "-p", str(tmp_path),
+                "-t", image]
+        return subprocess.run(args, capture_output=True, text=True, timeout=600)
+
+    assert cli().returncode == 0  # builds
+    full = cli()  # up to date, in full: keeps the memo
+    assert full.returncode == 0 and "is up to date" in full.stderr and "typer" in _loaded(full.stderr)
+    memo = cli()
+    assert memo.returncode == 0, memo.stderr
+    assert (memo.stdout, _said(memo.stderr)) == (full.stdout, _said(full.stderr))
+    skipped = {"typer", "envbuild.lang", "starlark", "envbuild.graph", "envbuild.errors", "dataclasses"}
+    assert not _loaded(memo.stderr) & skipped, sorted(_loaded(memo.stderr) & skipped)
+
+    config = Path(os.environ["ENVBUILD_CONFIG_DIR"])
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "config.envd").write_text("# a user config that sets nothing\n")
+    os.utime(config / "config.envd", ns=(1_000_000_000, 1_000_000_000))
+    again = cli()
+    assert again.returncode == 0 and "is up to date" in again.stderr
+    assert "typer" in _loaded(again.stderr), "a config.envd that appeared went unnoticed"
+    assert "typer" not in _loaded(cli().stderr)  # the new memo holds
+
+    subprocess.run(["docker", "image", "rm", "-f", image], capture_output=True, check=True)
+    rebuilt = cli()
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "is up to date" not in rebuilt.stderr and _cat(image, "/opt/data.txt") == "first\n"

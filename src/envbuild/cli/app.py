@@ -2,8 +2,9 @@
 
 Each command module exposes `register(app)`; this file only lists them, so commands stay in modules named for
 what they do. Only the module of the command being run is imported (all of them for the top-level help and
-shell completion): a command pays for its own imports, never for the others'. Two answers need no app at
-all: a bare `version`, and the top-level help once it is kept (`help_cache.py`).
+shell completion): a command pays for its own imports, never for the others'. Three answers need no app at
+all: a bare `version`, the top-level help once it is kept (`help_cache.py`), and a `build` that a memo shows
+to be a no-op (`noop.py`), which is why even `EnvbuildError` is imported only after them.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import os
 import sys
 from typing import TYPE_CHECKING, NoReturn
 
-from envbuild.errors import EnvbuildError
-
 if TYPE_CHECKING:
     import typer
+
+    from envbuild.errors import EnvbuildError
 
 HELP = "Build and run development environments from envd v1 build files, on BuildKit."
 
@@ -112,6 +113,7 @@ def make_app(modules: list[str]) -> typer.Typer:
 def _environment_error(err: Exception) -> EnvbuildError | None:
     """Failures of the machine rather than of envbuild, wherever a command met them: the Docker engine
     gone or refusing mid-command, a file or directory envbuild may not read or write."""
+    from envbuild.errors import EnvbuildError
     from envbuild.runtime.engine import engine_address, is_engine_loss, lost_engine
 
     if is_engine_loss(err):
@@ -155,28 +157,40 @@ def main() -> None:
 
             print(version_line())
             leave(0)
+        if argv[:1] == ["build"] and "_ENVBUILD_COMPLETE" not in os.environ:
+            from envbuild.cli.noop import answer
+
+            if answer(argv):
+                leave(0)
         make_app(modules_for(argv))(prog_name="envbuild")
         code = 0
     except SystemExit as done:  # click ends every run this way
         code = _exit_code(done.code)
-    except EnvbuildError as err:
-        print(err.render(), file=sys.stderr)
-        code = err.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         code = 130
-    except Exception as err:  # the last line of defence: one sentence, traceback only on request
-        if os.environ.get("ENVBUILD_DEBUG"):
-            raise
-        known = _environment_error(err)
-        if known is not None:
-            print(known.render(), file=sys.stderr)
-            code = known.exit_code
-        else:
-            print(f"internal error: {type(err).__name__}: {err}", file=sys.stderr)
-            print("hint: run again with ENVBUILD_DEBUG=1 for the traceback, and report it", file=sys.stderr)
-            code = 70
+    except Exception as err:
+        code = _failure(err)
     leave(code)
+
+
+def _failure(err: Exception) -> int:
+    """Report what escaped a command; its exit code. An `EnvbuildError` is rendered; anything else, the last
+    line of defence, becomes one sentence, with the traceback only on request."""
+    from envbuild.errors import EnvbuildError
+
+    if isinstance(err, EnvbuildError):
+        print(err.render(), file=sys.stderr)
+        return err.exit_code
+    if os.environ.get("ENVBUILD_DEBUG"):
+        raise err
+    known = _environment_error(err)
+    if known is not None:
+        print(known.render(), file=sys.stderr)
+        return known.exit_code
+    print(f"internal error: {type(err).__name__}: {err}", file=sys.stderr)
+    print("hint: run again with ENVBUILD_DEBUG=1 for the traceback, and report it", file=sys.stderr)
+    return 70
 
 
 def _render(argv: list[str]) -> str:

@@ -7,11 +7,16 @@ with one clear message, and outputs use buildx's `--output` syntax.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from envbuild.cli import builder_flags, building, project
+
+if TYPE_CHECKING:
+    from envbuild.builder.options import LockUse
+    from envbuild.builder.orchestrator import BuildPlan
+    from envbuild.graph import Graph
 
 _OUTPUT_HELP = "type=image|docker|oci|tar|local[,name=...][,push=true][,dest=...]; repeatable."
 
@@ -42,27 +47,54 @@ def register(app: typer.Typer) -> None:
         """Build the environment's image."""
         from dataclasses import replace
 
-        from envbuild import contexts
+        from envbuild import contexts, reads
         from envbuild.builder.outputs import parse_output, qualify_image_name
+        from envbuild.buildkit.address import parse_address
+        from envbuild.cli import noop
 
-        options = building.build_options(
-            progress=progress, platform=platform, no_cache=no_cache, export_cache=export_cache,
-            import_cache=import_cache, owner=owner, use_proxy=use_proxy, ca_bundle=ca_bundle, horust=horust,
-        )
-        choice = contexts.select(context)
-        project.build_file(path, from_)  # --path and --from checked before the other values are parsed
-        tag_name = qualify_image_name(tag) if tag else None
-        specs = tuple(parse_output(o, default_name=tag_name) for o in output or ())
-        lock = project.project_lock(path, from_, locked=locked)
-        graph = project.load_graph(path, from_, lock)
-        options = replace(
-            options, tag=tag_name, outputs=specs, merge_diff=False if no_merge else None, lock=lock,
-            on_note=building.note, force=force,
-        )
-        options = replace(options, address=builder_flags.prepare(choice).address)
-        with project.located_from_here(graph):
-            result = building.run_build(graph, options, progress)
-        for note in result.notes:
-            typer.echo(f"note: {note}", err=True)
-        if result.name:
-            typer.echo(result.name + (f"@{result.digest}" if result.digest else ""))
+        with reads.recording() as seen:  # what a memo of a no-op checks (cli/noop.py)
+            options = building.build_options(
+                progress=progress, platform=platform, no_cache=no_cache, export_cache=export_cache,
+                import_cache=import_cache, owner=owner, use_proxy=use_proxy, ca_bundle=ca_bundle,
+                horust=horust,
+            )
+            choice = contexts.select(context)
+            project.build_file(path, from_)  # --path and --from checked before the other values are parsed
+            tag_name = qualify_image_name(tag) if tag else None
+            specs = tuple(parse_output(o, default_name=tag_name) for o in output or ())
+            lock = project.project_lock(path, from_, locked=locked)
+            graph = project.load_graph(path, from_, lock)
+            options = replace(
+                options, tag=tag_name, outputs=specs, merge_diff=False if no_merge else None, lock=lock,
+                on_note=building.note, force=force,
+            )
+            options = replace(options, address=builder_flags.prepare(choice).address)
+            current: list[tuple[BuildPlan, list[str]]] = []
+            with project.located_from_here(graph):
+                result = building.run_build(
+                    graph, options, progress, lambda plan, said: current.append((plan, said))
+                )
+            notes = [f"note: {note}" for note in result.notes]
+            for line in notes:
+                typer.echo(line, err=True)
+            if result.name:
+                typer.echo(noop.result_line(result.name, result.digest))
+            if current and reads.active() is not None and _evaluates_the_same(graph, lock):
+                plan, said = current[0]
+                reads.stop()
+                noop.keep(
+                    seen,
+                    engine=parse_address(plan.address).docker_host or "",
+                    image=plan.store_name or "",
+                    key=plan.key,
+                    inputs={plan.local_dirs[name]: digest for name, digest in plan.input_digests.items()},
+                    stderr=said + notes,
+                    name=result.name or "",
+                )
+
+
+def _evaluates_the_same(graph: Graph, lock: LockUse | None) -> bool:
+    """Whether evaluating the build file again, with the same files, gives the same graph: not when it
+    include()s a library by a ref the lock does not pin (a branch moves without any file here changing)."""
+    pins = lock.lock.include_pins() if lock is not None else {}
+    return all(pins.get((include.url, include.ref)) == include.commit for include in graph.includes)

@@ -21,7 +21,10 @@ from envbuild.errors import UsageError
 from envbuild.progress import MODES as PROGRESS_MODES
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from envbuild.builder import BuildOptions, BuildResult
+    from envbuild.builder.orchestrator import BuildPlan
     from envbuild.graph import Graph
 
 _PLATFORM = re.compile(r"^linux/(amd64|arm64|arm/v7|arm/v6|ppc64le|s390x|riscv64|386)$")
@@ -112,13 +115,22 @@ def build_options(
     )
 
 
-def run_build(graph: Graph, options: BuildOptions, progress: str) -> BuildResult:
+def run_build(
+    graph: Graph,
+    options: BuildOptions,
+    progress: str,
+    on_up_to_date: Callable[[BuildPlan, list[str]], None] | None = None,
+) -> BuildResult:
     """Build with a display for `progress`; outputs with `dest=-` go to stdout once the build is done.
 
     An image already in the store from the same inputs is the result as it is (unless `options.force`):
-    no display, no BuildKit connection, which is what makes a no-op `build` or `up` cheap.
+    no display, no BuildKit connection, which is what makes a no-op `build` or `up` cheap. Then
+    `on_up_to_date` is given the plan and the lines printed about it. A build that goes on stops the
+    recording of what the command reads (reads.py): only a no-op is kept as a memo (cli/noop.py).
     """
+    from envbuild import reads
     from envbuild.builder import build, plan_build, up_to_date
+    from envbuild.cli.noop import up_to_date_line
 
     check_progress(progress)
     to_stdout: list[Path] = []
@@ -135,9 +147,13 @@ def run_build(graph: Graph, options: BuildOptions, progress: str) -> BuildResult
         plan = plan_build(graph, options)
         current = up_to_date(plan, options)
         if current is not None:
-            if progress != "quiet":
-                print(f"{current.name} is up to date (same inputs; --force rebuilds)", file=sys.stderr)
+            printed = [up_to_date_line(current.name or "")] if progress != "quiet" else []
+            for line in printed:
+                print(line, file=sys.stderr)
+            if on_up_to_date is not None:
+                on_up_to_date(plan, printed)
             return current
+        reads.stop()
         from envbuild.progress.display import ProgressRenderer
 
         with ProgressRenderer(check_progress(progress)) as display:
