@@ -107,7 +107,8 @@ def test_a_file_changed_during_the_run_keeps_no_memo(tmp_path, monkeypatch):
     assert not noop.holds(argv)
 
 
-def test_envbuilds_own_code_and_caches_are_not_watched_one_by_one(project):
+def test_envbuilds_own_code_and_cache_are_not_watched_one_by_one(project):
     cache = os.environ["ENVBUILD_CACHE_DIR"]
-    seen = {noop.__file__, os.path.join(cache, "tree-hashes", "x.json"), str(project / "build.envd")}
+    seen = {noop.__file__, os.path.join(cache, "tree-hashes", "x.json"), os.path.dirname(cache),
+            str(project / "build.envd")}
     assert noop._watched(seen, {}) == {str(project / "build.envd")}

@@ -69,27 +69,29 @@ def register(app: typer.Typer) -> None:
                 on_note=building.note, force=force,
             )
             options = replace(options, address=builder_flags.prepare(choice).address)
-            current: list[tuple[BuildPlan, list[str]]] = []
+            planned: list[tuple[BuildPlan, list[str]]] = []
             with project.located_from_here(graph):
                 result = building.run_build(
-                    graph, options, progress, lambda plan, said: current.append((plan, said))
+                    graph, options, progress, lambda plan, said: planned.append((plan, said))
                 )
-            notes = [f"note: {note}" for note in result.notes]
-            for line in notes:
-                typer.echo(line, err=True)
+            for note in result.notes:
+                typer.echo(noop.note_line(note), err=True)
             if result.name:
                 typer.echo(noop.result_line(result.name, result.digest))
-            if current and reads.active() is not None and _evaluates_the_same(graph, lock):
-                plan, said = current[0]
+            plan, said = planned[0]
+            name = result.name
+            repeatable = not force and _evaluates_the_same(graph, lock)
+            if name is not None and name == plan.store_name and repeatable:
+                # found up to date, or built and labelled with the key: the same run again is a no-op
                 reads.stop()
                 noop.keep(
                     seen,
                     engine=parse_address(plan.address).docker_host or "",
-                    image=plan.store_name or "",
+                    image=name,
                     key=plan.key,
                     inputs={plan.local_dirs[name]: digest for name, digest in plan.input_digests.items()},
-                    stderr=said + notes,
-                    name=result.name or "",
+                    stderr=said + [noop.note_line(note) for note in plan.network.notes],
+                    name=name,
                 )
 
 

@@ -119,14 +119,14 @@ def run_build(
     graph: Graph,
     options: BuildOptions,
     progress: str,
-    on_up_to_date: Callable[[BuildPlan, list[str]], None] | None = None,
+    on_plan: Callable[[BuildPlan, list[str]], None] | None = None,
 ) -> BuildResult:
     """Build with a display for `progress`; outputs with `dest=-` go to stdout once the build is done.
 
     An image already in the store from the same inputs is the result as it is (unless `options.force`):
-    no display, no BuildKit connection, which is what makes a no-op `build` or `up` cheap. Then
-    `on_up_to_date` is given the plan and the lines printed about it. A build that goes on stops the
-    recording of what the command reads (reads.py): only a no-op is kept as a memo (cli/noop.py).
+    no display, no BuildKit connection, which is what makes a no-op `build` or `up` cheap. `on_plan` is
+    given the plan as soon as it is made, with the lines a run that finds the image up to date prints. A
+    build that goes on stops the recording of what the command reads (reads.py): the decision is made.
     """
     from envbuild import reads
     from envbuild.builder import build, plan_build, up_to_date
@@ -145,13 +145,13 @@ def run_build(
     try:
         options = replace(options, outputs=tuple(outputs))
         plan = plan_build(graph, options)
+        said = [up_to_date_line(plan.store_name)] if plan.store_name and progress != "quiet" else []
+        if on_plan is not None:
+            on_plan(plan, said)
         current = up_to_date(plan, options)
         if current is not None:
-            printed = [up_to_date_line(current.name or "")] if progress != "quiet" else []
-            for line in printed:
+            for line in said:
                 print(line, file=sys.stderr)
-            if on_up_to_date is not None:
-                on_up_to_date(plan, printed)
             return current
         reads.stop()
         from envbuild.progress.display import ProgressRenderer

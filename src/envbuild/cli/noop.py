@@ -1,13 +1,14 @@
 """A no-op `envbuild build`, answered again without building the CLI or evaluating the build file.
 
-When `envbuild build` finds its image up to date (builder/freshness.py), it keeps a memo of that run, named by
-its arguments and working directory: the environment, envbuild's code (a fingerprint), every path the run
-looked at with what it found there (reads.py: the build file, the user's config.envd, the lock, the contexts
-file, the CA bundle, absent ones too), the digest of each directory the build sends, and the image and key it
-found. The next run with the same arguments in the same directory checks the memo before anything else:
-when all of it still holds, the image is inspected as the full run would, and if it still carries the key,
-the run prints what the full run printed. Anything different, unreadable or unexpected, and the full command
-runs (and keeps a new memo when it finds the image up to date again).
+When `envbuild build` finds its image in Docker's store up to date (builder/freshness.py), or builds it there
+with its key, it keeps a memo of that run, named by its arguments and working directory: the environment,
+envbuild's code (a fingerprint), every path the run looked at before it decided (reads.py: the build file,
+the user's config.envd, the lock, the contexts file, the CA bundle, absent ones too) with what is there now,
+the digest of each directory the build sends, and the image and key. The next run with the same arguments in
+the same directory checks the memo before anything else: when all of it still holds, the image is inspected
+as the full run would, and if it still carries the key, the run prints what a full run finding it up to date
+prints. Anything different, unreadable or unexpected, and the full command runs (and keeps a new memo).
+A path that changed after the run began leaves no memo: what it held when the run read it is not known.
 
 The full run's process was most of a no-op: typer, the forked Starlark evaluation and the graph's
 dataclasses took 0.25 s of 0.30 s here. With the memo, a no-op is the interpreter's start, a few hundred
@@ -26,7 +27,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from envbuild.builder.freshness import HASHES_DIR, inspect_image, recorded_key, tree_digest
+from envbuild.builder.freshness import inspect_image, recorded_key, tree_digest
 from envbuild.paths import cache_dir_name
 
 MEMO_DIR = "noop"
@@ -42,6 +43,10 @@ _asked: tuple[list[str], int] | None = None  # the arguments `answer` could not 
 
 def up_to_date_line(name: str) -> str:
     return f"{name} is up to date (same inputs; --force rebuilds)"
+
+
+def note_line(note: str) -> str:
+    return f"note: {note}"
 
 
 def result_line(name: str, digest: str | None) -> str:
@@ -188,16 +193,16 @@ def _recent(signature: list[Any] | None, started_ns: int) -> bool:
 def _watched(seen: Iterable[str], inputs: Mapping[str, str]) -> set[str]:
     """The paths a memo checks: what the run looked at, less what the memo covers otherwise (the directories
     the build sends, by their digests; envbuild's code and the interpreter's libraries, by the fingerprint)
-    and envbuild's own caches of digests and memos."""
-    cache = cache_dir_name()
-    covered = [
-        *inputs,
-        _package_dir(),
-        *_import_dirs(),
-        os.path.join(cache, HASHES_DIR),
-        os.path.join(cache, MEMO_DIR),
-    ]
-    return {path for path in seen if not any(_within(path, root) for root in covered)}
+    and envbuild's cache directory with the directories above it. What the cache holds is either a cache of
+    what is checked anyway (digests, memos) or fixed by what is (an include() clone at the commit the lock
+    pins); the directories above it are looked at only to create it."""
+    cache = os.path.abspath(cache_dir_name())
+    covered = [*inputs, _package_dir(), *_import_dirs(), cache]
+    return {
+        path
+        for path in seen
+        if not _within(cache, path) and not any(_within(path, root) for root in covered)
+    }
 
 
 def _within(path: str, root: str) -> bool:
