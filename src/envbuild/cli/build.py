@@ -49,7 +49,6 @@ def register(app: typer.Typer) -> None:
 
         from envbuild import contexts, reads
         from envbuild.builder.outputs import parse_output, qualify_image_name
-        from envbuild.buildkit.address import parse_address
         from envbuild.cli import noop
 
         with reads.recording() as seen:  # what a memo of a no-op checks (cli/noop.py)
@@ -79,20 +78,29 @@ def register(app: typer.Typer) -> None:
             if result.name:
                 typer.echo(noop.result_line(result.name, result.digest))
             plan, said = planned[0]
-            name = result.name
-            repeatable = not force and _evaluates_the_same(graph, lock)
-            if name is not None and name == plan.store_name and repeatable:
+            if result.name is not None and result.name == plan.store_name and not force:
                 # found up to date, or built and labelled with the key: the same run again is a no-op
                 reads.stop()
-                noop.keep(
-                    seen,
-                    engine=parse_address(plan.address).docker_host or "",
-                    image=name,
-                    key=plan.key,
-                    inputs={plan.local_dirs[name]: digest for name, digest in plan.input_digests.items()},
-                    stderr=said + [noop.note_line(note) for note in plan.network.notes],
-                    name=name,
-                )
+                _keep_memo(seen, plan, said, graph, lock)
+
+
+def _keep_memo(seen: set[str], plan: BuildPlan, said: list[str], graph: Graph, lock: LockUse | None) -> None:
+    """A memo of this run (cli/noop.py) for an image in Docker's store: what it read, the directories it
+    sends, the key, and what a run that finds the image up to date says."""
+    from envbuild.buildkit.address import parse_address
+    from envbuild.cli import noop
+
+    if plan.store_name is None or not _evaluates_the_same(graph, lock):
+        return
+    noop.keep(
+        seen,
+        engine=parse_address(plan.address).docker_host or "",
+        image=plan.store_name,
+        key=plan.key,
+        inputs={plan.local_dirs[name]: digest for name, digest in plan.input_digests.items()},
+        stderr=said + [noop.note_line(note) for note in plan.network.notes],
+        name=plan.store_name,
+    )
 
 
 def _evaluates_the_same(graph: Graph, lock: LockUse | None) -> bool:
