@@ -31,11 +31,12 @@ from envbuild.builder.freshness import inspect_image, recorded_key, tree_digest
 from envbuild.paths import cache_dir_name
 
 MEMO_DIR = "noop"
-_FORMAT = 1
+_FORMAT = 2
 #: set by the shell for each command it runs; nothing envbuild reads
 _SHELL_NOISE = ("_", "OLDPWD")
-#: a path changed this recently may change again within its timestamp's granularity unnoticed: a run that
-#: read one keeps no memo (the next run will)
+#: a path changed (modification or status change time) after this long before the run began may have changed
+#: after the run read it, or may change again within its timestamps' granularity unnoticed: a run that looked
+#: at one keeps no memo (the next run will)
 _RACY_NS = 2_000_000_000
 
 _asked: tuple[list[str], int] | None = None  # the arguments `answer` could not answer for, and when
@@ -183,11 +184,15 @@ def _signature(path: str) -> list[Any] | None:
         return None
     except OSError as err:
         return ["!", err.errno]
-    return [info.st_mode, info.st_size, info.st_mtime_ns, info.st_ino]
+    return [info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
 
 
 def _recent(signature: list[Any] | None, started_ns: int) -> bool:
-    return signature is not None and signature[0] != "!" and signature[2] > started_ns - _RACY_NS
+    """Changed too close to the run's start, by its modification time or its status change time (which no
+    tool can set back: a copy that keeps the modification time still moves it)."""
+    if signature is None or signature[0] == "!":
+        return False
+    return max(signature[2], signature[3]) > started_ns - _RACY_NS
 
 
 def _watched(seen: Iterable[str], inputs: Mapping[str, str]) -> set[str]:
