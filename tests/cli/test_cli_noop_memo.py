@@ -9,6 +9,7 @@ import time
 import pytest
 
 from envbuild import reads
+from envbuild.builder import freshness
 from envbuild.builder.freshness import tree_digest
 from envbuild.cli import noop
 from envbuild.lang import evaluate
@@ -30,7 +31,7 @@ def project(tmp_path, monkeypatch):
     monkeypatch.setattr(noop, "_SHELL_NOISE", (*noop._SHELL_NOISE, "PYTEST_CURRENT_TEST"))
     # the files are made just now, and their status change times cannot be set back: no settling margin here
     # (test_a_file_changed_just_before_or_during_the_run_keeps_no_memo has it)
-    monkeypatch.setattr(noop, "_RACY_NS", 0)
+    monkeypatch.setattr(freshness, "RACY_NS", 0)
     root = tmp_path / "project"
     (root / "app").mkdir(parents=True)
     (root / "build.envd").write_text("def build():\n    pass\n")

@@ -48,8 +48,8 @@ _SKIP = ("on_status", "on_note", "force")
 #: files up to this size are identified by content, larger ones by size and modification time
 CONTENT_LIMIT = 1 << 20
 #: a file modified this recently may still change within the filesystem's timestamp granularity: its digest is
-#: used but not kept
-_RACY_NS = 2_000_000_000
+#: used but not kept (and a memo of a no-op, cli/noop.py, is not kept either)
+RACY_NS = 2_000_000_000
 
 
 def tree_digest(root: str | Path) -> str:
@@ -118,7 +118,7 @@ class _HashCache:
                 value = hashlib.file_digest(file, "sha256").hexdigest()
         except OSError as err:  # unreadable: BuildKit's transfer will say so; here it just is not cached
             return f"!{err.errno} {info.st_size} {info.st_mtime_ns}"
-        if info.st_mtime_ns < self.start_ns - _RACY_NS:
+        if info.st_mtime_ns < self.start_ns - RACY_NS:
             self.seen[rel] = [*seen, value]
         return value
 

@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from envbuild.builder import freshness
 from envbuild.builder.freshness import inspect_image, recorded_key, tree_digest
 from envbuild.paths import cache_dir_name
 
@@ -34,10 +35,6 @@ MEMO_DIR = "noop"
 _FORMAT = 2
 #: set by the shell for each command it runs; nothing envbuild reads
 _SHELL_NOISE = ("_", "OLDPWD")
-#: a path changed (modification or status change time) after this long before the run began may have changed
-#: after the run read it, or may change again within its timestamps' granularity unnoticed: a run that looked
-#: at one keeps no memo (the next run will)
-_RACY_NS = 2_000_000_000
 
 _asked: tuple[list[str], int] | None = None  # the arguments `answer` could not answer for, and when
 
@@ -188,11 +185,13 @@ def _signature(path: str) -> list[Any] | None:
 
 
 def _recent(signature: list[Any] | None, started_ns: int) -> bool:
-    """Changed too close to the run's start, by its modification time or its status change time (which no
-    tool can set back: a copy that keeps the modification time still moves it)."""
+    """Changed too close to the run's start (`freshness.RACY_NS`), by its modification time or its status
+    change time (which no tool can set back: a copy that keeps the modification time still moves it): it may
+    have changed after the run read it, or may change again unnoticed. A run that looked at one keeps no memo
+    (the next run will)."""
     if signature is None or signature[0] == "!":
         return False
-    return max(signature[2], signature[3]) > started_ns - _RACY_NS
+    return max(signature[2], signature[3]) > started_ns - freshness.RACY_NS
 
 
 def _watched(seen: Iterable[str], inputs: Mapping[str, str]) -> set[str]:
