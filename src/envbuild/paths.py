@@ -2,8 +2,8 @@
 
 Config (contexts, user config.envd, ssh keys) and cache (include() clones, downloads) are separate so a user
 can wipe the cache without losing contexts. Tests point both at temporary directories through the environment.
-The `*_name` spellings are plain strings, for the paths that must not pay for importing pathlib (a no-op
-`build` answered from its memo, cli/noop.py).
+`keep_file` writes a cache file. The `*_name` spellings are plain strings, for the paths that must not pay
+for importing pathlib (a no-op `build` answered from its memo, cli/noop.py).
 """
 
 from __future__ import annotations
@@ -31,6 +31,20 @@ def config_dir_name() -> str:
 def cache_dir_name() -> str:
     """`ENVBUILD_CACHE_DIR`, else `$XDG_CACHE_HOME/envbuild`, else `~/.cache/envbuild`."""
     return _base("ENVBUILD_CACHE_DIR", "XDG_CACHE_HOME", ".cache")
+
+
+def keep_file(path: str | os.PathLike[str], text: str) -> None:
+    """Write a file of envbuild's cache whole or not at all (a temporary file beside it, then a rename), with
+    its directory. Best effort: a cache file that cannot be written is only missing next time."""
+    path = os.fspath(path)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        temp = f"{path}.{os.getpid()}.tmp"
+        with open(temp, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temp, path)
+    except OSError:
+        pass
 
 
 def config_dir() -> Path:

@@ -124,16 +124,10 @@ class _HashCache:
 
     def save(self) -> None:
         """Keep what this walk saw (files gone since are dropped); best effort, a cache only."""
-        if self.seen == self.entries:
-            return
-        try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            temp = f"{self.path}.{os.getpid()}.tmp"
-            with open(temp, "w", encoding="utf-8") as file:
-                file.write(json.dumps(self.seen, separators=(",", ":")))
-            os.replace(temp, self.path)
-        except OSError:
-            pass
+        from envbuild import paths
+
+        if self.seen != self.entries:
+            paths.keep_file(self.path, json.dumps(self.seen, separators=(",", ":")))
 
 
 def build_key(

@@ -20,21 +20,16 @@ _MAX_WIDTH = 80
 
 def root_help(render: Callable[[], str]) -> str:
     """The top-level help: the kept text when there is one for this CLI and width, else `render()`, kept."""
-    from envbuild.paths import cache_dir
+    from envbuild.paths import cache_dir_name, keep_file
 
-    path = cache_dir() / "help" / f"{_key()}.txt"
+    path = os.path.join(cache_dir_name(), "help", f"{_key()}.txt")
     try:
-        return path.read_text()
+        with open(path, encoding="utf-8") as file:
+            return file.read()
     except OSError:
         pass
     text = render()
-    try:  # a cache only: when it cannot be written, the next help renders again
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_suffix(f".{os.getpid()}.tmp")
-        temp.write_text(text)
-        os.replace(temp, path)
-    except OSError:
-        pass
+    keep_file(path, text)  # when it cannot be written, the next help renders again
     return text
 
 

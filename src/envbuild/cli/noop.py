@@ -29,7 +29,7 @@ from typing import Any
 
 from envbuild.builder import freshness
 from envbuild.builder.freshness import inspect_image, recorded_key, tree_digest
-from envbuild.paths import cache_dir_name
+from envbuild.paths import cache_dir_name, keep_file
 
 MEMO_DIR = "noop"
 _FORMAT = 2
@@ -106,15 +106,7 @@ def keep(
         "stderr": list(stderr),
         "name": name,
     }
-    target = _memo_path(argv)
-    try:
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        temp = f"{target}.{os.getpid()}.tmp"
-        with open(temp, "w", encoding="utf-8") as file:
-            json.dump(memo, file, separators=(",", ":"))
-        os.replace(temp, target)
-    except OSError:
-        pass
+    keep_file(_memo_path(argv), json.dumps(memo, separators=(",", ":")))
 
 
 def _memo_path(argv: list[str]) -> str:
