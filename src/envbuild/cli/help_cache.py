@@ -2,8 +2,9 @@
 
 The top-level help lists every command, and typer builds all of them to do it: 0.2 s here, where envd answers
 in 0.05 s. The rendered text is kept under the cache directory, named by a digest of what it is made from:
-envbuild's version, the CLI's modules and typer's (each by size and modification time), and the width the text
-was wrapped to. Any change to those makes a new name, so a kept text is never out of date.
+envbuild's code and the libraries it runs with (`installation.fingerprint`: typer's upgrade changes it too)
+and the width the text was wrapped to. Any change to those makes a new name, so a kept text is never out of
+date.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import hashlib
 import os
 import shutil
 from collections.abc import Callable
-from importlib.util import find_spec
 
 #: click wraps help to the terminal's width, but never wider than this
 _MAX_WIDTH = 80
@@ -34,15 +34,7 @@ def root_help(render: Callable[[], str]) -> str:
 
 
 def _key() -> str:
-    from envbuild import version
+    from envbuild import installation
 
-    cli_dir = os.path.dirname(__file__)
-    sources = sorted(os.path.join(cli_dir, name) for name in os.listdir(cli_dir) if name.endswith(".py"))
-    typer = find_spec("typer")
-    if typer is not None and typer.origin:
-        sources.append(typer.origin)
-    parts = [version(), str(min(shutil.get_terminal_size().columns, _MAX_WIDTH))]
-    for source in sources:
-        info = os.stat(source)
-        parts.append(f"{source} {info.st_size} {info.st_mtime_ns}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+    width = min(shutil.get_terminal_size().columns, _MAX_WIDTH)
+    return hashlib.sha256(f"{installation.fingerprint()} {width}".encode()).hexdigest()[:32]

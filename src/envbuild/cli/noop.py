@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from envbuild import installation
 from envbuild.builder import freshness
 from envbuild.builder.freshness import inspect_image, recorded_key, tree_digest
 from envbuild.paths import cache_dir_name, keep_file
@@ -141,27 +142,13 @@ def _holding(argv: list[str]) -> dict[str, Any] | None:
 
 
 def _state() -> dict[str, Any]:
-    """What the run depended on besides the paths it looked at: the environment, who runs it, the
-    interpreter, and envbuild's code (every file of the package by size and modification time, and each
-    import directory, whose own time changes when a package is installed, upgraded or removed)."""
+    """What the run depended on besides the paths it looked at: the environment, who runs it, and
+    envbuild's code with the interpreter and its libraries (`installation.fingerprint`)."""
     env = sorted((k, v) for k, v in os.environ.items() if k not in _SHELL_NOISE)
-    code = hashlib.sha256(f"{sys.executable}\n{sys.version}\n".encode())
-    stack = [_package_dir()]
-    while stack:
-        directory = stack.pop()
-        for entry in sorted(os.scandir(directory), key=lambda e: e.name):
-            if entry.is_dir(follow_symlinks=False):
-                if entry.name != "__pycache__":
-                    stack.append(entry.path)
-                continue
-            info = entry.stat(follow_symlinks=False)
-            code.update(f"{entry.path} {info.st_size} {info.st_mtime_ns}\n".encode())
-    for directory in _import_dirs():
-        code.update(f"{directory} {_signature(directory)}\n".encode())
     return {
         "env": hashlib.sha256(json.dumps(env).encode()).hexdigest(),
         "ids": [os.getuid(), os.getgid()],
-        "code": code.hexdigest(),
+        "code": installation.fingerprint(),
     }
 
 
@@ -193,25 +180,6 @@ def _watched(seen: Iterable[str], inputs: Mapping[str, str]) -> set[str]:
     what is checked anyway (digests, memos) or fixed by what is (an include() clone at the commit the lock
     pins); the directories above it are looked at only to create it."""
     cache = os.path.abspath(cache_dir_name())
-    covered = [*inputs, _package_dir(), *_import_dirs(), cache]
-    return {
-        path
-        for path in seen
-        if not _within(cache, path) and not any(_within(path, root) for root in covered)
-    }
-
-
-def _within(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip("/") + "/")
-
-
-def _package_dir() -> str:
-    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _import_dirs() -> list[str]:
-    """The interpreter's import directories, but none that holds the working directory (a project there
-    is not library code)."""
-    cwd = os.getcwd()
-    dirs = {os.path.abspath(entry) for entry in sys.path if entry}
-    return sorted(d for d in dirs if not _within(cwd, d))
+    covered = [*inputs, installation.package_dir(), *installation.import_dirs(), cache]
+    inside = installation.within
+    return {path for path in seen if not inside(cache, path) and not any(inside(path, r) for r in covered)}
