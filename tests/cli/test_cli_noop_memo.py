@@ -45,7 +45,6 @@ def project(tmp_path, monkeypatch):
     noop.keep(
         seen, engine="unix:///nowhere", image="docker.io/library/memo:1", key="sha256:k",
         inputs={str(root / "app"): tree_digest(root / "app")}, stderr=["said"],
-        name="docker.io/library/memo:1",
     )
     assert noop.holds(ARGV)
     return root
@@ -108,7 +107,7 @@ def test_a_file_changed_just_before_or_during_the_run_keeps_no_memo(tmp_path, mo
     assert not noop.answer(argv)
     with reads.recording() as seen:
         (tmp_path / "build.envd").read_text()
-    noop.keep(seen, engine="unix:///nowhere", image="i", key="k", inputs={}, stderr=[], name="i")
+    noop.keep(seen, engine="unix:///nowhere", image="i", key="k", inputs={}, stderr=[])
     assert not noop.holds(argv)
 
 

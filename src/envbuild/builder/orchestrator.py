@@ -97,6 +97,7 @@ class BuildPlan:
     input_digests: dict[str, str]  # the `tree_digest` of each, by name
     key: str
     store_name: str | None  # the image to look up in Docker's store, when the build can be skipped
+    engine: str | None  # that store's Docker engine (the moby worker's docker host), else None
 
 
 def plan_build(graph: Graph, options: BuildOptions) -> BuildPlan:
@@ -117,9 +118,10 @@ def plan_build(graph: Graph, options: BuildOptions) -> BuildPlan:
     local_dirs = inputs.local_dirs(graph, target)
     digests = {name: tree_digest(path) for name, path in local_dirs.items()}
     key = build_key(graph, target, options, outputs, address, digests)
-    store_name = skippable(outputs, parsed.docker_host if parsed.scheme == "moby-worker" else None)
+    engine = parsed.docker_host if parsed.scheme == "moby-worker" else None
+    store_name = skippable(outputs, engine)
     return BuildPlan(
-        graph, lock_plan, outputs, target, network, address, local_dirs, digests, key, store_name
+        graph, lock_plan, outputs, target, network, address, local_dirs, digests, key, store_name, engine
     )
 
 
@@ -129,11 +131,9 @@ def up_to_date(plan: BuildPlan, options: BuildOptions) -> BuildResult | None:
     lock's notes are left to the build."""
     if options.force:
         return None
-    if plan.store_name is None or pins.needs_learning(plan.target.horust):
+    if plan.store_name is None or plan.engine is None or pins.needs_learning(plan.target.horust):
         return None
-    from envbuild.buildkit.address import parse_address
-
-    image = stored_image(parse_address(plan.address).docker_host, plan.store_name)
+    image = stored_image(plan.engine, plan.store_name)
     if image is None or recorded_key(image) != plan.key:
         return None
     return BuildResult(

@@ -81,25 +81,25 @@ def register(app: typer.Typer) -> None:
             if result.name is not None and result.name == plan.store_name and not force:
                 # found up to date, or built and labelled with the key: the same run again is a no-op
                 reads.stop()
-                _keep_memo(seen, plan, said, graph, lock)
+                _keep_memo(seen, plan, said, result.name, graph, lock)
 
 
-def _keep_memo(seen: set[str], plan: BuildPlan, said: list[str], graph: Graph, lock: LockUse | None) -> None:
-    """A memo of this run (cli/noop.py) for an image in Docker's store: what it read, the directories it
+def _keep_memo(
+    seen: set[str], plan: BuildPlan, said: list[str], image: str, graph: Graph, lock: LockUse | None
+) -> None:
+    """A memo of this run (cli/noop.py) for `image` in Docker's store: what it read, the directories it
     sends, the key, and what a run that finds the image up to date says."""
-    from envbuild.buildkit.address import parse_address
     from envbuild.cli import noop
 
-    if plan.store_name is None or not _evaluates_the_same(graph, lock):
+    if plan.engine is None or not _evaluates_the_same(graph, lock):
         return
     noop.keep(
         seen,
-        engine=parse_address(plan.address).docker_host or "",
-        image=plan.store_name,
+        engine=plan.engine,
+        image=image,
         key=plan.key,
         inputs={plan.local_dirs[name]: digest for name, digest in plan.input_digests.items()},
         stderr=said + [noop.note_line(note) for note in plan.network.notes],
-        name=plan.store_name,
     )
 
 

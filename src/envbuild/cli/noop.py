@@ -33,7 +33,7 @@ from envbuild.builder.freshness import inspect_image, recorded_key, tree_digest
 from envbuild.paths import cache_dir_name, keep_file
 
 MEMO_DIR = "noop"
-_FORMAT = 2
+_FORMAT = 3
 #: set by the shell for each command it runs; nothing envbuild reads
 _SHELL_NOISE = ("_", "OLDPWD")
 
@@ -66,7 +66,7 @@ def answer(argv: list[str]) -> bool:
         if image is None or recorded_key(image) != memo["key"]:
             return False
         said = [str(line) for line in memo["stderr"]]
-        result = result_line(str(memo["name"]), image.get("Id"))
+        result = result_line(str(memo["image"]), image.get("Id"))
     except (OSError, KeyError, TypeError, AttributeError):  # no engine answer, or a memo of no use
         return False
     for line in said:
@@ -83,11 +83,11 @@ def keep(
     key: str,
     inputs: Mapping[str, str],
     stderr: list[str],
-    name: str,
 ) -> None:
     """Keep the memo of this run, which found `image` on `engine` up to date with `key`, having looked at
-    `seen` and sent the directories `inputs` (path → tree digest). Only for a run `answer` was asked about
-    (the console script's, not an embedding's), and best effort: a memo that cannot be written is no memo."""
+    `seen` and sent the directories `inputs` (path → tree digest); `stderr`: what a run that finds the image
+    up to date says before its result line, which names `image`. Only for a run `answer` was asked about (the
+    console script's, not an embedding's), and best effort: a memo that cannot be written is no memo."""
     if _asked is None:
         return
     argv, started_ns = _asked
@@ -105,7 +105,6 @@ def keep(
         "image": image,
         "key": key,
         "stderr": list(stderr),
-        "name": name,
     }
     keep_file(_memo_path(argv), json.dumps(memo, separators=(",", ":")))
 
