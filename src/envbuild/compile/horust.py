@@ -235,7 +235,7 @@ class HorustSource:
 
     kind "release": a tar.gz release asset fetched by BuildKit as an http source, verified by `checksum`, the
     binary `member` extracted from it. kind "file": a local file sent as a local source named
-    `local_name` from directory `path.parent`. kind "image": `path` copied out of image `ref`.
+    `local_name` from directory `local_dir`. kind "image": `path` copied out of image `ref`.
     """
 
     kind: Literal["release", "file", "image"]
@@ -247,6 +247,18 @@ class HorustSource:
     version: str | None = None
 
     local_name = "envbuild-horust"
+
+    @property
+    def local_dir(self) -> str:
+        """kind "file": the directory sent as the local source `local_name`."""
+        assert self.path is not None
+        return self.path.rpartition("/")[0] or "/"
+
+    @property
+    def local_file(self) -> str:
+        """kind "file": the binary's name in `local_dir`."""
+        assert self.path is not None
+        return self.path.rpartition("/")[2]
 
     def describe(self) -> str:
         if self.kind == "release":

@@ -25,9 +25,7 @@ def local_dirs(graph: Graph, target: BuildTarget) -> dict[str, str]:
     dirs: dict[str, str] = {}
     horust = target.horust
     if graph.base.dev and horust is not None and horust.kind == "file":
-        assert horust.path is not None
-        directory = horust.path.rpartition("/")[0]
-        dirs[horust.local_name] = directory or "/"
+        dirs[horust.local_name] = horust.local_dir
     if (
         any(not c.image for c in graph.copies)
         or any(r.mount_host for r in graph.runs)

@@ -34,8 +34,7 @@ def install_horust(state: llb.State, source: horust.HorustSource) -> llb.State:
         assert source.ref is not None and source.path is not None
         image = llb.image(source.ref)
         return state.copy(image, source.path, horust.BINARY_PATH, mode=0o755, custom_name=name)
-    assert source.path is not None
-    filename = source.path.rpartition("/")[2]
+    filename = source.local_file
     files = llb.local(source.local_name, include=[filename], shared_key=source.local_name,
                       custom_name=f"[internal] load {filename}")
     return state.copy(files, f"/{filename}", horust.BINARY_PATH, mode=0o755, custom_name=name)
