@@ -123,6 +123,14 @@ def test_nothing_changed_means_no_solve_and_any_change_rebuilds(tmp_path, solves
     assert len(solves) == 5 and not other_options.up_to_date
 
 
+def _loaded(stderr: str) -> set[str]:
+    return {line.rsplit("|", 1)[1].strip() for line in stderr.splitlines() if "import time:" in line}
+
+
+def _said(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if "import time:" not in line]
+
+
 def test_the_cli_says_up_to_date_and_force_rebuilds(tmp_path, image):
     _project(tmp_path)
 
@@ -138,7 +146,7 @@ def test_the_cli_says_up_to_date_and_force_rebuilds(tmp_path, image):
     assert second.returncode == 0, second.stderr
     assert "is up to date" in second.stderr and second.stdout == first.stdout
     # the check compiles nothing and asks the engine itself: none of what a real build loads
-    loaded = {line.rsplit("|", 1)[1].strip() for line in second.stderr.splitlines() if "import time:" in line}
+    loaded = _loaded(second.stderr)
     unneeded = {"envbuild.llb", "envbuild.compile.pipeline", "envbuild.lock.model", "grpc", "docker",
                 "http.client", "envbuild.lang.include"}
     assert not loaded & unneeded, sorted(loaded & unneeded)
@@ -146,14 +154,6 @@ def test_the_cli_says_up_to_date_and_force_rebuilds(tmp_path, image):
         forced = cli("--force", "--progress", "plain")
         assert forced.returncode == 0, forced.stderr
         assert "up to date" not in forced.stderr and "#1 " in forced.stderr  # it talked to BuildKit
-
-
-def _loaded(stderr: str) -> set[str]:
-    return {line.rsplit("|", 1)[1].strip() for line in stderr.splitlines() if "import time:" in line}
-
-
-def _said(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if "import time:" not in line]
 
 
 def test_a_no_op_after_a_build_is_answered_from_a_memo_until_something_it_read_changes(tmp_path, image):
