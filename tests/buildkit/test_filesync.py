@@ -21,9 +21,9 @@ def _feed(q: queue.Queue):
         yield item
 
 
-def _decoded(raw):
-    """The sender writes wire bytes; the receiver (like BuildKit) reads Packets."""
-    return (filesync.Packet.FromString(b) for b in raw)
+def _decoded(batches):
+    """The sender writes batches of wire bytes; the receiver (like BuildKit) reads Packets one by one."""
+    return (filesync.Packet.FromString(b) for batch in batches for b in batch)
 
 
 def _roundtrip(src: Path, dest: Path, filt: PathFilter | None = None) -> None:

@@ -16,7 +16,6 @@ import os
 import queue
 import socket
 import subprocess
-import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import grpc
 
 from envbuild.buildkit.address import Address
 from envbuild.buildkit.errors import AddressError, PermissionDeniedError, UnreachableError
-from envbuild.buildkit.relay import CHUNK, Listener, Pipe, PrivateDir, SocketPipe, join
+from envbuild.buildkit.relay import CHUNK, Listener, Pipe, PrivateDir, SocketPipe
 
 #: Big enough for large definitions and tar chunks in both directions.
 MAX_MESSAGE = 64 * 1024 * 1024
@@ -179,7 +178,7 @@ class _StreamPipe(Pipe):
 
 
 class Connection:
-    """An open line to one BuildKit worker: `channel` for the Control API, `attach_session` for callbacks."""
+    """An open line to one BuildKit worker: `channel` for the Control API, `open_session` for callbacks."""
 
     def __init__(self, address: Address):
         self.address = address
@@ -237,18 +236,13 @@ class Connection:
         """A path for another private socket (the session server's), in this connection's private dir."""
         return self._dir.socket_path(name)
 
-    def attach_session(self, server_path: Path, headers: Sequence[tuple[str, str]]) -> threading.Event:
-        """Connect the daemon to our session server at `server_path`; returns an event set when it ends.
+    def open_session(self, headers: Sequence[tuple[str, str]]) -> Pipe:
+        """The daemon's end of a session, for our session server to serve on (see rpcserver.py).
 
-        Closing happens from our side by stopping the session server, which closes the relayed socket.
-        """
+        Closing happens from our side by closing this pipe."""
         if self.is_moby:
-            upstream: Pipe = upgrade(self.address.docker_host, "/session", headers)
-        else:
-            upstream = _StreamPipe(self.channel, [(k.lower(), v) for k, v in headers])
-        local = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        local.connect(str(server_path))
-        return join(SocketPipe(local), upstream, name="session")
+            return upgrade(self.address.docker_host, "/session", headers)
+        return _StreamPipe(self.channel, [(k.lower(), v) for k, v in headers])
 
     def close(self) -> None:
         if self._closed:

@@ -22,6 +22,7 @@ import grpc
 from google.protobuf import empty_pb2
 
 from envbuild._proto.content import content_pb2
+from envbuild.buildkit import rpcserver
 from envbuild.buildkit.errors import abort
 
 STORE_ID_KEY = "buildkit-attachable-store-id"
@@ -92,7 +93,7 @@ class ContentService:
     def __init__(self, stores: dict[str, LocalStore]):
         self.stores = stores
 
-    def _store(self, context: grpc.ServicerContext) -> LocalStore:
+    def _store(self, context: rpcserver.Context) -> LocalStore:
         for key, value in context.invocation_metadata():
             if key == STORE_ID_KEY:
                 store = self.stores.get(value)
@@ -101,7 +102,7 @@ class ContentService:
                 return store
         abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"request lacks metadata {STORE_ID_KEY!r}")
 
-    def _blob(self, store: LocalStore, digest: str, context: grpc.ServicerContext) -> Path:
+    def _blob(self, store: LocalStore, digest: str, context: rpcserver.Context) -> Path:
         try:
             path = store.blob(digest)
         except ValueError as exc:
@@ -110,7 +111,7 @@ class ContentService:
             abort(context, grpc.StatusCode.NOT_FOUND, f"content digest {digest}: not found")
         return path
 
-    def info(self, request: content_pb2.InfoRequest, context: grpc.ServicerContext):
+    def info(self, request: content_pb2.InfoRequest, context: rpcserver.Context):
         path = self._blob(self._store(context), request.digest, context)
         stat = path.stat()
         info = content_pb2.Info(digest=request.digest, size=stat.st_size)
@@ -118,17 +119,17 @@ class ContentService:
         info.updated_at.FromNanoseconds(stat.st_mtime_ns)
         return content_pb2.InfoResponse(info=info)
 
-    def update(self, request: content_pb2.UpdateRequest, context: grpc.ServicerContext):
+    def update(self, request: content_pb2.UpdateRequest, context: rpcserver.Context):
         # Labels (garbage-collection hints) mean nothing in a plain directory; report the blob as it is.
         info = self.info(content_pb2.InfoRequest(digest=request.info.digest), context).info
         info.labels.update(request.info.labels)
         return content_pb2.UpdateResponse(info=info)
 
-    def delete(self, request: content_pb2.DeleteContentRequest, context: grpc.ServicerContext):
+    def delete(self, request: content_pb2.DeleteContentRequest, context: rpcserver.Context):
         self._blob(self._store(context), request.digest, context).unlink()
         return empty_pb2.Empty()
 
-    def read(self, request: content_pb2.ReadContentRequest, context: grpc.ServicerContext):
+    def read(self, request: content_pb2.ReadContentRequest, context: rpcserver.Context):
         path = self._blob(self._store(context), request.digest, context)
         remaining = request.size if request.size > 0 else None
         offset = request.offset
@@ -143,20 +144,20 @@ class ContentService:
                 if remaining is not None:
                     remaining -= len(data)
 
-    def status(self, request: content_pb2.StatusRequest, context: grpc.ServicerContext):
+    def status(self, request: content_pb2.StatusRequest, context: rpcserver.Context):
         path = self._store(context).ingest_path(request.ref)
         if not path.exists():
             abort(context, grpc.StatusCode.NOT_FOUND, f"ref {request.ref}: not found")
         status = content_pb2.Status(ref=request.ref, offset=path.stat().st_size)
         return content_pb2.StatusResponse(status=status)
 
-    def abort(self, request: content_pb2.AbortRequest, context: grpc.ServicerContext):
+    def abort(self, request: content_pb2.AbortRequest, context: rpcserver.Context):
         with contextlib.suppress(FileNotFoundError):
             self._store(context).ingest_path(request.ref).unlink()
         return empty_pb2.Empty()
 
     def write(
-        self, requests: Iterator[content_pb2.WriteContentRequest], context: grpc.ServicerContext
+        self, requests: Iterator[content_pb2.WriteContentRequest], context: rpcserver.Context
     ) -> Iterator[content_pb2.WriteContentResponse]:
         """One ingest per stream: STAT reports progress, WRITE appends at `offset`, COMMIT verifies and moves
         the blob into place. Each request is answered once."""
@@ -230,35 +231,26 @@ def _file_digest(path: Path) -> str:
     return "sha256:" + h.hexdigest()
 
 
-def handlers(service: ContentService) -> grpc.GenericRpcHandler:
+SERVICE = "containerd.services.content.v1.Content"
+
+
+def methods(service: ContentService) -> dict[str, rpcserver.Method]:
     c = content_pb2
-    methods = {
-        "Info": grpc.unary_unary_rpc_method_handler(
-            service.info, c.InfoRequest.FromString, c.InfoResponse.SerializeToString
-        ),
-        "Update": grpc.unary_unary_rpc_method_handler(
+    empty = empty_pb2.Empty.SerializeToString
+    return {
+        "Info": rpcserver.unary(service.info, c.InfoRequest.FromString, c.InfoResponse.SerializeToString),
+        "Update": rpcserver.unary(
             service.update, c.UpdateRequest.FromString, c.UpdateResponse.SerializeToString
         ),
-        "Delete": grpc.unary_unary_rpc_method_handler(
-            service.delete, c.DeleteContentRequest.FromString, empty_pb2.Empty.SerializeToString
-        ),
-        "Read": grpc.unary_stream_rpc_method_handler(
+        "Delete": rpcserver.unary(service.delete, c.DeleteContentRequest.FromString, empty),
+        "Read": rpcserver.unary_stream(
             service.read, c.ReadContentRequest.FromString, c.ReadContentResponse.SerializeToString
         ),
-        "Status": grpc.unary_unary_rpc_method_handler(
+        "Status": rpcserver.unary(
             service.status, c.StatusRequest.FromString, c.StatusResponse.SerializeToString
         ),
-        "Write": grpc.stream_stream_rpc_method_handler(
+        "Write": rpcserver.stream_stream(
             service.write, c.WriteContentRequest.FromString, c.WriteContentResponse.SerializeToString
         ),
-        "Abort": grpc.unary_unary_rpc_method_handler(
-            service.abort, c.AbortRequest.FromString, empty_pb2.Empty.SerializeToString
-        ),
+        "Abort": rpcserver.unary(service.abort, c.AbortRequest.FromString, empty),
     }
-    return grpc.method_handlers_generic_handler("containerd.services.content.v1.Content", methods)
-
-
-METHODS = tuple(
-    f"/containerd.services.content.v1.Content/{m}"
-    for m in ("Info", "Update", "Delete", "Read", "Status", "Write", "Abort")
-)

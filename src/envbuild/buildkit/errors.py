@@ -9,11 +9,12 @@ from envbuild.errors import EnvbuildError, Location
 if TYPE_CHECKING:
     import grpc
 
+    from envbuild.buildkit.rpcserver import Context
 
-def abort(context: grpc.ServicerContext, code: grpc.StatusCode, message: str) -> NoReturn:
-    """End a session service call with a status for BuildKit (grpc's `abort` raises; this says so)."""
+
+def abort(context: Context, code: grpc.StatusCode, message: str) -> NoReturn:
+    """End a session service call with a status for BuildKit."""
     context.abort(code, message)
-    raise AssertionError("grpc's ServicerContext.abort returned")
 
 
 class BuildKitError(EnvbuildError):

@@ -1,9 +1,8 @@
-"""Byte relays between an already-connected stream and a private unix-socket listener.
+"""Byte streams (`Pipe`) and the relay that joins one to a private unix-socket listener.
 
-grpcio can neither dial nor serve on a socket someone else connected (dockerd's upgraded `/grpc` and
-`/session` connections, a `buildctl dial-stdio` process, a tunnelled `Control.Session` stream). So every
-such stream is joined to a private unix socket that grpcio does know how to use, and two threads copy bytes
-both ways.
+grpcio cannot dial a socket someone else connected (dockerd's upgraded `/grpc` connection, a `buildctl
+dial-stdio` process), so the Control API's channel dials a private unix socket, and two threads copy bytes
+between it and the stream. The session needs no relay: our own server (rpcserver.py) speaks on its pipe.
 """
 
 from __future__ import annotations

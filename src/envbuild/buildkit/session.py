@@ -18,19 +18,17 @@ import shutil
 import socket
 import threading
 from collections.abc import Iterator, Mapping
-from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from envbuild._proto.filesync import auth_pb2, filesync_pb2
 from envbuild._proto.fsutil import types_pb2
 from envbuild._proto.secrets import secrets_pb2
 from envbuild._proto.sshforward import ssh_pb2
-from envbuild.buildkit import auth, content_store, filesync
-from envbuild.buildkit.connection import MAX_MESSAGE, Connection
+from envbuild.buildkit import auth, content_store, filesync, rpcserver
+from envbuild.buildkit.connection import Connection
 from envbuild.buildkit.errors import abort
 from envbuild.buildkit.patterns import PathFilter
 from envbuild.buildkit.secrets import SecretSource, read_secret
@@ -66,7 +64,7 @@ class SessionOptions:
     content_stores: tuple[Path, ...] = ()
 
 
-def _metadata(context: grpc.ServicerContext) -> dict[str, list[str]]:
+def _metadata(context: rpcserver.Context) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for key, value in context.invocation_metadata():
         out.setdefault(key.lower(), []).append(value if isinstance(value, str) else value.decode())
@@ -91,14 +89,13 @@ class Session:
         self.name = name
         self.shared_key = shared_key or socket.gethostname()
         self.errors: list[str] = []
-        self._server: grpc.Server | None = None
-        self._done: threading.Event | None = None
-        self._methods: list[str] = []
         self._targets = {t.index: t for t in options.targets}
+        self._methods = self._services()
+        self._server: rpcserver.Server | None = None
 
     # --- service handlers -----------------------------------------------------------------------------------
 
-    def _diffcopy(self, requests: Iterator[types_pb2.Packet], context: grpc.ServicerContext):
+    def _diffcopy(self, requests: Iterator[types_pb2.Packet], context: rpcserver.Context):
         md = _metadata(context)
         name = (_decoded(md, "dir-name") or [""])[0]
         root = self.options.local_dirs.get(name)
@@ -109,7 +106,7 @@ class Session:
         )
         yield from filesync.send(Path(root), filt, requests)
 
-    def _filesend(self, requests: Iterator[bytes], context: grpc.ServicerContext):
+    def _filesend(self, requests: Iterator[bytes], context: rpcserver.Context):
         md = _metadata(context)
         try:
             index = int((md.get(EXPORTER_ID_KEY) or ["0"])[0])
@@ -132,11 +129,11 @@ class Session:
             self.errors.append(f"cannot write the export to {target.dest}: {exc}")
             abort(context, grpc.StatusCode.INTERNAL, str(exc))
 
-    def _credentials(self, request: auth_pb2.CredentialsRequest, context: grpc.ServicerContext):
+    def _credentials(self, request: auth_pb2.CredentialsRequest, context: rpcserver.Context):
         creds = auth.lookup(request.Host, self.options.docker_config)
         return auth_pb2.CredentialsResponse(Username=creds.username, Secret=creds.secret)
 
-    def _get_secret(self, request: secrets_pb2.GetSecretRequest, context: grpc.ServicerContext):
+    def _get_secret(self, request: secrets_pb2.GetSecretRequest, context: rpcserver.Context):
         source = self.options.secrets.get(request.ID)
         data = None if source is None else read_secret(source)
         if data is None:
@@ -148,13 +145,13 @@ class Session:
             return None
         return self.options.ssh[ssh_id] or os.environ.get("SSH_AUTH_SOCK")
 
-    def _check_agent(self, request: ssh_pb2.CheckAgentRequest, context: grpc.ServicerContext):
+    def _check_agent(self, request: ssh_pb2.CheckAgentRequest, context: rpcserver.Context):
         ssh_id = request.ID or "default"
         if not self._agent_path(ssh_id):
             abort(context, grpc.StatusCode.NOT_FOUND, f"unset ssh forward key {ssh_id}")
         return ssh_pb2.CheckAgentResponse()
 
-    def _forward_agent(self, requests: Iterator[ssh_pb2.BytesMessage], context: grpc.ServicerContext):
+    def _forward_agent(self, requests: Iterator[ssh_pb2.BytesMessage], context: rpcserver.Context):
         ssh_id = (_metadata(context).get(SSH_ID_KEY) or ["default"])[0]
         path = self._agent_path(ssh_id)
         if not path:
@@ -178,22 +175,26 @@ class Session:
 
     # --- lifecycle ------------------------------------------------------------------------------------------
 
-    def _handlers(self) -> list[grpc.GenericRpcHandler]:
+    def _services(self) -> dict[str, rpcserver.Method]:
         packet = types_pb2.Packet
-        services = {
+        services: dict[str, dict[str, rpcserver.Method]] = {
+            "grpc.health.v1.Health": {
+                # HealthCheckResponse{status: SERVING}: field 1, varint 1. The daemon asks every few seconds.
+                "Check": rpcserver.unary(lambda request, context: b"\x08\x01", bytes, bytes),
+            },
             "moby.filesync.v1.FileSync": {
-                # the sender writes its packets' bytes itself (filesync.py)
-                "DiffCopy": grpc.stream_stream_rpc_method_handler(self._diffcopy, packet.FromString, None),
+                # the sender writes its packets' bytes itself, in batches (filesync.py)
+                "DiffCopy": rpcserver.stream_stream(self._diffcopy, packet.FromString, batches=True),
             },
             "moby.filesync.v1.Auth": {
-                "Credentials": grpc.unary_unary_rpc_method_handler(
+                "Credentials": rpcserver.unary(
                     self._credentials,
                     auth_pb2.CredentialsRequest.FromString,
                     auth_pb2.CredentialsResponse.SerializeToString,
                 ),
             },
             "moby.buildkit.secrets.v1.Secrets": {
-                "GetSecret": grpc.unary_unary_rpc_method_handler(
+                "GetSecret": rpcserver.unary(
                     self._get_secret,
                     secrets_pb2.GetSecretRequest.FromString,
                     secrets_pb2.GetSecretResponse.SerializeToString,
@@ -201,33 +202,27 @@ class Session:
             },
         }
         if self._targets:
-            services["moby.filesync.v1.FileSend"] = {
-                # Raw bytes: the frames are Packets or BytesMessages depending on the exporter.
-                "DiffCopy": grpc.stream_stream_rpc_method_handler(self._filesend, None, None),
-            }
+            # Raw bytes: the frames are Packets or BytesMessages depending on the exporter.
+            services["moby.filesync.v1.FileSend"] = {"DiffCopy": rpcserver.stream_stream(self._filesend)}
         if self.options.ssh:
             services["moby.sshforward.v1.SSH"] = {
-                "CheckAgent": grpc.unary_unary_rpc_method_handler(
+                "CheckAgent": rpcserver.unary(
                     self._check_agent,
                     ssh_pb2.CheckAgentRequest.FromString,
                     ssh_pb2.CheckAgentResponse.SerializeToString,
                 ),
-                "ForwardAgent": grpc.stream_stream_rpc_method_handler(
+                "ForwardAgent": rpcserver.stream_stream(
                     self._forward_agent,
                     ssh_pb2.BytesMessage.FromString,
                     ssh_pb2.BytesMessage.SerializeToString,
                 ),
             }
-        self._methods = [f"/{svc}/{m}" for svc, methods in services.items() for m in methods]
-        self._methods.append("/grpc.health.v1.Health/Check")
-        generic = [grpc.method_handlers_generic_handler(svc, methods) for svc, methods in services.items()]
         if self.options.content_stores:
             stores = {
                 content_store.store_id(p): content_store.LocalStore(p) for p in self.options.content_stores
             }
-            generic.append(content_store.handlers(content_store.ContentService(stores)))
-            self._methods.extend(content_store.METHODS)
-        return generic
+            services[content_store.SERVICE] = content_store.methods(content_store.ContentService(stores))
+        return rpcserver.paths(services)
 
     def headers(self) -> list[tuple[str, str]]:
         out = [
@@ -239,35 +234,15 @@ class Session:
         return out
 
     def start(self, connection: Connection) -> None:
-        server = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=32, thread_name_prefix="session"),
-            handlers=self._handlers(),
-            options=[
-                ("grpc.max_receive_message_length", MAX_MESSAGE),
-                ("grpc.max_send_message_length", MAX_MESSAGE),
-            ],
-        )
-        checker = health.HealthServicer()
-        checker.set("", health_pb2.HealthCheckResponse.SERVING)
-        health_pb2_grpc.add_HealthServicer_to_server(checker, server)
-        path = connection.socket_path(f"session-{self.id}.sock")
-        server.add_insecure_port(f"unix:{path}")
-        server.start()
-        self._server = server
-        try:
-            self._done = connection.attach_session(path, self.headers())
-        except BaseException:
-            self.close()
-            raise
+        pipe = connection.open_session(self.headers())
+        self._server = rpcserver.Server(pipe, self._methods, name="session")
 
     def close(self) -> None:
-        """Stop serving; the relay then closes the daemon's end, and we wait (briefly) until it has."""
+        """Stop serving: the daemon's end closes, and we wait (briefly) until the server has stopped."""
         if self._server is not None:
-            self._server.stop(grace=None)
+            self._server.close()
+            self._server.done.wait(timeout=2)
             self._server = None
-        if self._done is not None:
-            self._done.wait(timeout=2)
-            self._done = None
 
     # --- exporter output ------------------------------------------------------------------------------------
 
