@@ -31,7 +31,6 @@ from envbuild._proto.types import worker_pb2
 from envbuild.buildkit import capabilities as caps
 from envbuild.buildkit.address import parse_address
 from envbuild.buildkit.connection import Connection
-from envbuild.buildkit.content_store import LocalStore
 from envbuild.buildkit.errors import (
     BuildKitError,
     CapabilityError,
@@ -444,9 +443,11 @@ class Client:
         session.commit()
         manifest = response.ExporterResponse.get("cache.manifest")
         if manifest:
+            from envbuild.buildkit import content_store  # local cache export only
+
             for directory, tag in (cache_dirs or {}).items():
                 if tag:  # export directories carry a tag; import-only ones carry ""
-                    LocalStore(directory).tag_index(tag, json.loads(manifest))
+                    content_store.LocalStore(directory).tag_index(tag, json.loads(manifest))
         for tarball in loads:
             _docker_load(tarball)
         return SolveResult(dict(response.ExporterResponse), ref=ref, trace=trace)
@@ -515,8 +516,11 @@ def _local_caches(
         if entry.type != "local":
             out_imports.append(entry)
             continue
+        from envbuild.buildkit import content_store  # local cache import only
+
         directory = Path(entry.attrs.get("src", "")).absolute()
-        digest = entry.attrs.get("digest") or LocalStore(directory).lookup(entry.attrs.get("tag", "latest"))
+        tag = entry.attrs.get("tag", "latest")
+        digest = entry.attrs.get("digest") or content_store.LocalStore(directory).lookup(tag)
         if not digest:
             continue
         dirs.setdefault(directory, "")

@@ -27,7 +27,7 @@ from envbuild._proto.filesync import auth_pb2, filesync_pb2
 from envbuild._proto.fsutil import types_pb2
 from envbuild._proto.secrets import secrets_pb2
 from envbuild._proto.sshforward import ssh_pb2
-from envbuild.buildkit import auth, content_store, filesync, rpcserver
+from envbuild.buildkit import auth, filesync, rpcserver
 from envbuild.buildkit.connection import Connection
 from envbuild.buildkit.errors import abort
 from envbuild.buildkit.patterns import PathFilter
@@ -217,7 +217,9 @@ class Session:
                     ssh_pb2.BytesMessage.SerializeToString,
                 ),
             }
-        if self.options.content_stores:
+        if self.options.content_stores:  # local cache import/export only: its protos load when used
+            from envbuild.buildkit import content_store
+
             stores = {
                 content_store.store_id(p): content_store.LocalStore(p) for p in self.options.content_stores
             }
