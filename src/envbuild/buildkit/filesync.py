@@ -30,8 +30,9 @@ STAT, REQ, DATA, FIN, ERR = (
     Packet.PACKET_ERR,
 )
 DATA_CHUNK = 1024 * 1024
-#: A batch of packets is sent once it holds this much.
-BATCH_BYTES = 256 * 1024
+#: A batch of packets is sent once it holds this much: small enough that the receiver starts on the first
+#: files early (10,000 small files: 64 kB batches took 1.5-1.6 s, 256 kB 1.7-2.5 s, 1 MB 1.8-2.0 s).
+BATCH_BYTES = 64 * 1024
 
 # Go's os.FileMode type bits.
 GO_DIR = 1 << 31
