@@ -92,12 +92,16 @@ def test_the_image_has_the_apt_and_pip_packages_and_runs_the_run_step(first):
     out = run_in(
         first.name,
         "dpkg -s git curl | grep -c '^Status: install ok installed'; "
-        "python -c 'import six, idna; print(\"py-ok\", six.__version__)'; command -v python",
+        "python -c 'import six, idna; print(\"py-ok\", six.__version__)'; command -v python; "
+        "pip --version; "
+        "ls /opt/conda/envs/envd/lib/python3*/site-packages/pip/_vendor/distlib/ | grep -c exe$ || true",
     )
     lines = out.split()
     assert lines[0] == "2"
     assert "py-ok" in out
     assert "/usr/local/bin/python" in out
+    assert "from /opt/conda/envs/envd/lib/python3" in out  # the environment's own pip
+    assert lines[-1] == "0"  # without its Windows launchers
     ran = [s.name for s in steps_of(first)]
     assert any(name.startswith("run: python3 -c") for name in ran)
 
