@@ -1,6 +1,7 @@
 """envbuild's code as installed, for what envbuild keeps of its own answers (the no-op memo, cli/noop.py;
 the rendered help, cli/help_cache.py): a fingerprint that changes with any file of the package, the
-interpreter, or a package installed, upgraded or removed.
+interpreter, or a package installed, upgraded or removed; and for a build's key (builder/freshness.py),
+the package's files alone.
 
 Plain `os` calls: both users answer before any CLI is built, and pathlib alone would cost them 10 ms.
 """
@@ -25,11 +26,30 @@ def import_dirs() -> list[str]:
     return sorted(d for d in dirs if not within(cwd, d))
 
 
+def code_digest() -> str:
+    """A digest of every file of the package by path, size and modification time (not its compiled
+    bytecode): a reinstall, an upgrade or an edit changes it, whatever the version string says."""
+    code = hashlib.sha256()
+    _add_package_files(code)
+    return code.hexdigest()
+
+
 def fingerprint() -> str:
-    """A digest of the interpreter, every file of the package by size and modification time (not its
-    compiled bytecode), and each import directory by its own times, which change when a package is
-    installed, upgraded or removed."""
+    """A digest of the interpreter, the package's files (as `code_digest`), and each import directory by
+    its own times, which change when a package is installed, upgraded or removed."""
     code = hashlib.sha256(f"{sys.executable}\n{sys.version}\n".encode())
+    _add_package_files(code)
+    for directory in import_dirs():
+        try:
+            info = os.stat(directory)
+            times = f"{info.st_mtime_ns} {info.st_ctime_ns} {info.st_ino}"
+        except OSError as err:
+            times = f"!{err.errno}"
+        code.update(f"{directory} {times}\n".encode())
+    return code.hexdigest()
+
+
+def _add_package_files(code: hashlib._Hash) -> None:
     stack = [package_dir()]
     while stack:
         directory = stack.pop()
@@ -40,14 +60,6 @@ def fingerprint() -> str:
                 continue
             info = entry.stat(follow_symlinks=False)
             code.update(f"{entry.path} {info.st_size} {info.st_mtime_ns}\n".encode())
-    for directory in import_dirs():
-        try:
-            info = os.stat(directory)
-            times = f"{info.st_mtime_ns} {info.st_ctime_ns} {info.st_ino}"
-        except OSError as err:
-            times = f"!{err.errno}"
-        code.update(f"{directory} {times}\n".encode())
-    return code.hexdigest()
 
 
 def within(path: str, root: str) -> bool:

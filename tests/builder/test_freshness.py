@@ -110,6 +110,27 @@ def test_progress_notes_and_force_are_not_part_of_the_key(tmp_path):
     assert same == key
 
 
+def test_the_key_changes_with_envbuild_s_code_under_the_same_version(tmp_path, monkeypatch):
+    """An install from a branch keeps its version string; an image built by other code is not up to date."""
+    from envbuild import installation
+
+    graph = _graph(tmp_path)
+    key = build_key(graph, BuildTarget(), BuildOptions(), IMAGE, "moby-worker://", {})
+    monkeypatch.setattr(installation, "code_digest", lambda: "0" * 64)
+    assert build_key(graph, BuildTarget(), BuildOptions(), IMAGE, "moby-worker://", {}) != key
+
+
+def test_the_code_digest_follows_the_package_s_files(tmp_path, monkeypatch):
+    from envbuild import installation
+
+    (tmp_path / "mod.py").write_text("x = 1\n")
+    monkeypatch.setattr(installation, "package_dir", lambda: str(tmp_path))
+    first = installation.code_digest()
+    assert installation.code_digest() == first
+    (tmp_path / "mod.py").write_text("x = 22\n")
+    assert installation.code_digest() != first
+
+
 def test_the_key_rides_in_the_image_config_labels():
     doc = {"os": "linux", "config": {"Env": ["A=1"], "Labels": {"a": "b"}}}
     out = with_key(doc, "sha256:k")

@@ -2,7 +2,7 @@
 
 The key is a digest of everything a build depends on that this host knows before talking to BuildKit: the
 graph, the target as far as the host decides it (platform, owner, proxy, Horust, ssh key, ...), the build
-options, the builder's address, envbuild's version, and the local directories the build sends. A file
+options, the builder's address, envbuild's version and code, and the local directories the build sends. A file
 counts by its content up to `CONTENT_LIMIT` (editors, `git checkout` and generators rewrite files with the
 same bytes, and BuildKit would find such a build fully cached: so must we), and above it by size and
 modification time (datasets and checkpoints are never read for this). Contents are hashed once: each small
@@ -142,10 +142,11 @@ def build_key(
     `inputs`: the `tree_digest` of each local directory the build sends, by name."""
     from dataclasses import fields
 
-    from envbuild import version
+    from envbuild import installation, version
 
     parts = {
-        "envbuild": version(),
+        # the version, and the code itself: an install from a branch keeps its version string
+        "envbuild": [version(), installation.code_digest()],
         "graph": graph.to_json(),
         "target": repr(target),
         "options": {f.name: repr(getattr(options, f.name)) for f in fields(options) if f.name not in _SKIP},
