@@ -148,6 +148,21 @@ def test_same_state_mounted_twice_is_one_input():
     assert [m.input for m in op.exec.mounts] == [0, 0]
 
 
+def test_a_mount_of_the_root_s_own_state_turns_content_hashing_off():
+    """BuildKit pools one input's selectors; a read-only sub-path mount of the root's state would make it
+    hash the whole root filesystem before the step starts. Mounts of other states keep BuildKit's default."""
+    base, other = llb.image("debian"), llb.image("alpine")
+    mounts = [
+        llb.bind_mount("/tool", base, source="/opt/tool", readonly=True),
+        llb.bind_mount("/other", other, source="/etc", readonly=True),
+    ]
+    g, op = _exec(base.run(["true"], llb.RunOptions(mounts=mounts)).root())
+    by_dest = {m.dest: m for m in op.exec.mounts}
+    assert by_dest["/"].contentCache == pb.MountContentCache.Value("DEFAULT")
+    assert by_dest["/tool"].contentCache == pb.MountContentCache.Value("OFF")
+    assert by_dest["/other"].contentCache == pb.MountContentCache.Value("DEFAULT")
+
+
 def test_network_security_and_proxy():
     g, op = _exec(
         llb.image("debian")

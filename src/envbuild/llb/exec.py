@@ -95,6 +95,12 @@ class ExecVertex:
                 if key not in seen_inputs:
                     seen_inputs[key] = len(head.inputs)
                     head.inputs.append(inp)
+                elif m.kind == pb.BIND and seen_inputs[key] == 0 and m.target != "/":
+                    # Another mount of the root's own state. BuildKit pools the selectors of one input and
+                    # lets its last mount decide on content-based caching: a read-only sub-path would make
+                    # it hash the whole root filesystem before the step may start (2 s for a Debian root
+                    # with python3). The root's definition already keys the step, so nothing is lost.
+                    pm.contentCache = pb.MountContentCache.Value("OFF")
                 pm.input = seen_inputs[key]
             else:
                 pm.input = EMPTY
