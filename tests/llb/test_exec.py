@@ -161,6 +161,10 @@ def test_a_mount_of_the_root_s_own_state_turns_content_hashing_off():
     assert by_dest["/"].contentCache == pb.MountContentCache.Value("DEFAULT")
     assert by_dest["/tool"].contentCache == pb.MountContentCache.Value("OFF")
     assert by_dest["/other"].contentCache == pb.MountContentCache.Value("DEFAULT")
+    # on scratch there is no root state: two mounts of one state keep BuildKit's default
+    twice = [llb.bind_mount("/a", other, readonly=True), llb.bind_mount("/b", other, source="/etc")]
+    g, op = _exec(llb.scratch().run(["true"], llb.RunOptions(mounts=twice)).root())
+    assert {m.contentCache for m in op.exec.mounts} == {pb.MountContentCache.Value("DEFAULT")}
 
 
 def test_network_security_and_proxy():

@@ -87,15 +87,18 @@ class ExecVertex:
             body.secretenv.add(ID=secret_id, name=name)
             caps.update(("exec.mount.secret", "exec.secretenv"))
         seen_inputs: dict[tuple[str, int], int] = {}
+        root_key: tuple[str, int] | None = None  # the root's input ("/" sorts first); None on scratch
         for m in self.mounts:
             pm = body.mounts.add(dest=m.target, mountType=m.kind, selector=m.selector, readonly=m.readonly)
             if m.source is not None:
                 inp = ctx.input(m.source)
                 key = (inp.digest, inp.index)
+                if m.target == "/":
+                    root_key = key
                 if key not in seen_inputs:
                     seen_inputs[key] = len(head.inputs)
                     head.inputs.append(inp)
-                elif m.kind == pb.BIND and seen_inputs[key] == 0 and m.target != "/":
+                elif m.kind == pb.BIND and key == root_key:
                     # Another mount of the root's own state. BuildKit pools the selectors of one input and
                     # lets its last mount decide on content-based caching: a read-only sub-path would make
                     # it hash the whole root filesystem before the step may start (2 s for a Debian root
