@@ -30,26 +30,6 @@ def code_digest() -> str:
     """A digest of every file of the package by path, size and modification time (not its compiled
     bytecode): a reinstall, an upgrade or an edit changes it, whatever the version string says."""
     code = hashlib.sha256()
-    _add_package_files(code)
-    return code.hexdigest()
-
-
-def fingerprint() -> str:
-    """A digest of the interpreter, the package's files (as `code_digest`), and each import directory by
-    its own times, which change when a package is installed, upgraded or removed."""
-    code = hashlib.sha256(f"{sys.executable}\n{sys.version}\n".encode())
-    _add_package_files(code)
-    for directory in import_dirs():
-        try:
-            info = os.stat(directory)
-            times = f"{info.st_mtime_ns} {info.st_ctime_ns} {info.st_ino}"
-        except OSError as err:
-            times = f"!{err.errno}"
-        code.update(f"{directory} {times}\n".encode())
-    return code.hexdigest()
-
-
-def _add_package_files(code: hashlib._Hash) -> None:
     stack = [package_dir()]
     while stack:
         directory = stack.pop()
@@ -60,6 +40,21 @@ def _add_package_files(code: hashlib._Hash) -> None:
                 continue
             info = entry.stat(follow_symlinks=False)
             code.update(f"{entry.path} {info.st_size} {info.st_mtime_ns}\n".encode())
+    return code.hexdigest()
+
+
+def fingerprint() -> str:
+    """A digest of the interpreter, the package's `code_digest`, and each import directory by its own
+    times, which change when a package is installed, upgraded or removed."""
+    code = hashlib.sha256(f"{sys.executable}\n{sys.version}\n{code_digest()}\n".encode())
+    for directory in import_dirs():
+        try:
+            info = os.stat(directory)
+            times = f"{info.st_mtime_ns} {info.st_ctime_ns} {info.st_ino}"
+        except OSError as err:
+            times = f"!{err.errno}"
+        code.update(f"{directory} {times}\n".encode())
+    return code.hexdigest()
 
 
 def within(path: str, root: str) -> bool:
