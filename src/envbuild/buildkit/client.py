@@ -368,7 +368,7 @@ class Client:
                 continue
             dest = export.dest
             if dest is None:  # docker/oci tarball to load into Docker afterwards
-                dest = self.connection.socket_path(f"load-{ref}-{index}.tar")
+                dest = self.connection.private_path(f"load-{ref}-{index}.tar")
                 loads.append(dest)
             targets.append(ExportTarget(index, Path(dest).absolute(), is_dir=export.type == "local"))
         session = Session(

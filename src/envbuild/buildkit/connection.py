@@ -232,8 +232,8 @@ class Connection:
         errors = [e for listener in self._listeners for e in listener.errors]
         return errors[-1] if errors else None
 
-    def socket_path(self, name: str) -> Path:
-        """A path for another private socket (the session server's), in this connection's private dir."""
+    def private_path(self, name: str) -> Path:
+        """A path in this connection's private directory, removed with it (a tarball to `docker load`)."""
         return self._dir.socket_path(name)
 
     def open_session(self, headers: Sequence[tuple[str, str]]) -> Pipe:

@@ -65,9 +65,10 @@ class SessionOptions:
 
 
 def _metadata(context: rpcserver.Context) -> dict[str, list[str]]:
+    """The call's metadata by key (HTTP/2 header names are lower case; rpcserver decodes values)."""
     out: dict[str, list[str]] = {}
     for key, value in context.invocation_metadata():
-        out.setdefault(key.lower(), []).append(value if isinstance(value, str) else value.decode())
+        out.setdefault(key, []).append(value)
     return out
 
 
