@@ -25,7 +25,8 @@ Each round runs every scenario for every tool, the tools' order rotating round b
 - no-op:   the same file again;
 - +pip:    one more pip package (`idna`);
 - +apt:    one more apt package (`jq`), the pip list as in cold;
-then the fixed costs (`version`, `--help`, `debug llb`, each the median of a few runs) for envbuild and envd.
+then the fixed costs (`version`, `--help`, `debug llb`, each the median of a few runs) for envbuild and envd;
+`debug llb` twice: as repeated on the same files, and with the build file touched before each run (an edit).
 After the first cold build every image's size is measured the same way for all: each layer gzip-compressed
 at level 6 (what a push of gzip layers sends), since envbuild keeps local images' layers uncompressed.
 Once at the end: `up` → working `ssh <env>.envd true` for envbuild (bench_up.py's measurement; envd's dev
@@ -77,7 +78,10 @@ PIP_EXTRA = "idna"
 TAG_PREFIX = "envbuild-bench-peers"
 TIMEOUT = 1800
 SCENARIOS = ("cold", "no-op", "+pip", "+apt")
-FIXED = ("version", "--help", "debug llb")
+FIXED = ("version", "--help", "debug llb", "debug llb, file edited")
+#: `debug llb` again on the same files is answered from a memo (cli/noop.py); this row touches the build file
+#: before each run, as an edit does, so the whole evaluation and compile run every time
+EDITED = "debug llb, file edited"
 APP_MAIN = "import six\nprint(six.__version__)\n"
 
 
@@ -171,6 +175,7 @@ def envbuild_tool(workdir: Path) -> Tool:
             "version": [*exe, "version"],
             "--help": [*exe, "--help"],
             "debug llb": [*exe, "debug", "llb", "--path", str(project)],
+            EDITED: [*exe, "debug", "llb", "--path", str(project)],
         },
     )
 
@@ -192,6 +197,7 @@ def envd_tool(workdir: Path, envd: Path, home: Path) -> Tool:
             "version": [*cmd, "version"],
             "--help": [*cmd, "--help"],
             "debug llb": [*cmd, "debug", "llb", "--path", str(project)],
+            EDITED: [*cmd, "debug", "llb", "--path", str(project)],
         },
     )
 
@@ -325,9 +331,12 @@ def build_once(tool: Tool, spec: Spec, log: Path | None = None) -> float | None:
     return seconds
 
 
-def fixed_cost(args: list[str], env: dict[str, str], repeats: int) -> float:
+def fixed_cost(args: list[str], env: dict[str, str], repeats: int, touch: Path | None = None) -> float:
+    """The median of `repeats` runs of `args`; `touch`: a file whose times are set to now before each."""
     samples = []
     for _ in range(repeats):
+        if touch is not None:
+            os.utime(touch)
         seconds, out = timed(args, env)
         if out.returncode != 0:
             return float("nan")
@@ -518,7 +527,8 @@ def main() -> None:
                         sizes[tool.name] = image_size(tool.tag)
             for tool in order:
                 for what, command in tool.fixed.items():
-                    fixed[tool.name][what].append(fixed_cost(command, tool.env, repeats))
+                    touch = tool.project / "build.envd" if what == EDITED else None
+                    fixed[tool.name][what].append(fixed_cost(command, tool.env, repeats, touch))
         up = None
         if not args.skip_up:
             import bench_up

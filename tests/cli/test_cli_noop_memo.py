@@ -4,6 +4,8 @@ answer through the console entry, are in tests/e2e/test_build_skip.py."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -116,3 +118,40 @@ def test_envbuilds_own_code_and_cache_are_not_watched_one_by_one(project):
     seen = {noop.__file__, os.path.join(cache, "tree-hashes", "x.json"), os.path.dirname(cache),
             str(project / "build.envd")}
     assert noop._watched(seen, {}) == {str(project / "build.envd")}
+
+
+def test_a_printed_answer_is_replayed_with_what_it_said(project, capsys):
+    argv = ["debug", "llb"]
+    assert not noop.answer(argv)
+    with reads.recording() as seen:
+        (project / "build.envd").read_text()
+    noop.keep_output(seen, stdout="{\"llb\": []}", stderr=["note: said"])
+    assert noop.answer(argv)
+    assert capsys.readouterr() == ("{\"llb\": []}", "note: said\n")
+    (project / "build.envd").write_text("def build():\n    pass\n")
+    assert not noop.answer(argv)
+
+
+def test_debug_llb_again_prints_from_its_memo_until_the_build_file_changes(tmp_path):
+    """The console entry, as a user runs it: the second `debug llb` prints the same text without the CLI,
+    the evaluation or the compile; an edit to the build file is compiled afresh."""
+    (tmp_path / "build.envd").write_text('def build():\n    base(image="ubuntu:22.04")\n')
+    _age(tmp_path / "build.envd", tmp_path)
+    time.sleep(2.1)  # a status change just before a run leaves no memo (freshness.RACY_NS)
+
+    def llb() -> tuple[str, set[str]]:
+        args = [sys.executable, "-X", "importtime", "-m", "envbuild.cli", "debug", "llb", "-p", str(tmp_path)]
+        run = subprocess.run(args, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        loaded = {line.split("|")[-1].strip() for line in run.stderr.splitlines() if "import time:" in line}
+        return run.stdout, loaded
+
+    full, loaded = llb()
+    assert "typer" in loaded
+    again, loaded = llb()
+    assert again == full and not loaded & {"typer", "starlark", "envbuild.llb", "envbuild.graph"}
+    (tmp_path / "build.envd").write_text(
+        'def build():\n    base(image="ubuntu:22.04")\n    install.apt_packages(name=["jq"])\n'
+    )
+    edited, loaded = llb()
+    assert "typer" in loaded and "jq" in edited and "jq" not in full

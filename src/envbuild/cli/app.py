@@ -2,9 +2,10 @@
 
 Each command module exposes `register(app)`; this file only lists them, so commands stay in modules named for
 what they do. Only the module of the command being run is imported (all of them for the top-level help and
-shell completion): a command pays for its own imports, never for the others'. Three answers need no app at
-all: a bare `version`, the top-level help once it is kept (`help_cache.py`), and a `build` that a memo shows
-to be a no-op (`noop.py`), which is why even `EnvbuildError` is imported only after them.
+shell completion): a command pays for its own imports, never for the others'. Some answers need no app at
+all: a bare `version`, the top-level help once it is kept (`help_cache.py`), and a `build` or `debug llb`
+that a memo shows to answer as before (`noop.py`), which is why even `EnvbuildError` is imported only after
+them.
 """
 
 from __future__ import annotations
@@ -157,7 +158,7 @@ def main() -> None:
 
             print(version_line())
             leave(0)
-        if argv[:1] == ["build"] and "_ENVBUILD_COMPLETE" not in os.environ:
+        if (argv[:1] == ["build"] or argv[:2] == ["debug", "llb"]) and "_ENVBUILD_COMPLETE" not in os.environ:
             from envbuild.cli.noop import answer
 
             if answer(argv):

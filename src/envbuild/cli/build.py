@@ -91,7 +91,7 @@ def _keep_memo(
     sends, the key, and what a run that finds the image up to date says."""
     from envbuild.cli import noop
 
-    if plan.engine is None or not _evaluates_the_same(graph, lock):
+    if plan.engine is None or not project.evaluates_the_same(graph, lock):
         return
     noop.keep(
         seen,
@@ -101,10 +101,3 @@ def _keep_memo(
         inputs={plan.local_dirs[name]: digest for name, digest in plan.input_digests.items()},
         stderr=said + [noop.note_line(note) for note in plan.network.notes],
     )
-
-
-def _evaluates_the_same(graph: Graph, lock: LockUse | None) -> bool:
-    """Whether evaluating the build file again, with the same files, gives the same graph: not when it
-    include()s a library by a ref the lock does not pin (a branch moves without any file here changing)."""
-    pins = lock.lock.include_pins() if lock is not None else {}
-    return all(pins.get((include.url, include.ref)) == include.commit for include in graph.includes)

@@ -64,7 +64,9 @@ def check_progress(value: str) -> str:
 
 def note(text: str) -> None:
     """What the builder wants the user to know before the build goes on, on stderr."""
-    typer.echo(f"note: {text}", err=True)
+    from envbuild.cli.noop import note_line
+
+    typer.echo(note_line(text), err=True)
 
 
 def check_platform(value: str | None) -> str | None:

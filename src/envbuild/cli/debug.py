@@ -42,22 +42,34 @@ def llb(
     inherited env and entrypoint are missing from the printed image config; the LLB is otherwise what
     `envbuild build` sends.
     """
+    from envbuild import reads
     from envbuild.builder import BuildOptions, pins
     from envbuild.builder.orchestrator import local_target
-    from envbuild.cli.building import check_owner, check_platform, note
+    from envbuild.cli import noop
+    from envbuild.cli.building import check_owner, check_platform
     from envbuild.compile import compile_graph
     from envbuild.compile.dump import dump_dot, snapshot
 
-    lock = project.project_lock(path, from_)
-    options = BuildOptions(
-        platform=check_platform(platform), owner=check_owner(owner), lock=lock, on_note=note
-    )
-    graph = project.load_graph(path, from_, lock)
-    target, _ = local_target(graph, options, merge_diff=not no_merge)
-    graph, target = pins.without_builder(graph, target, options)
-    with project.located_from_here(graph):
-        compiled = compile_graph(graph, target=target)
-    typer.echo(dump_dot(compiled.definition) if dot else snapshot(compiled), nl=False)
+    said: list[str] = []
+
+    def note(text: str) -> None:
+        said.append(noop.note_line(text))
+        typer.echo(said[-1], err=True)
+
+    with reads.recording() as seen:  # what a memo of this answer checks (cli/noop.py)
+        lock = project.project_lock(path, from_)
+        options = BuildOptions(
+            platform=check_platform(platform), owner=check_owner(owner), lock=lock, on_note=note
+        )
+        graph = project.load_graph(path, from_, lock)
+        target, _ = local_target(graph, options, merge_diff=not no_merge)
+        graph, target = pins.without_builder(graph, target, options)
+        with project.located_from_here(graph):
+            compiled = compile_graph(graph, target=target)
+    text = dump_dot(compiled.definition) if dot else snapshot(compiled)
+    typer.echo(text, nl=False)
+    if project.evaluates_the_same(graph, lock):
+        noop.keep_output(seen, stdout=text, stderr=said)
 
 
 def register(app: typer.Typer) -> None:

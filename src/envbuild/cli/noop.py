@@ -1,4 +1,5 @@
-"""A no-op `envbuild build`, answered again without building the CLI or evaluating the build file.
+"""A no-op `envbuild build`, and a repeated `envbuild debug llb`, answered again without building the CLI or
+evaluating the build file.
 
 When `envbuild build` finds its image in Docker's store up to date (builder/freshness.py), or builds it there
 with its key, it keeps a memo of that run, named by its arguments and working directory: the environment,
@@ -9,6 +10,9 @@ the same directory checks the memo before anything else: when all of it still ho
 as the full run would, and if it still carries the key, the run prints what a full run finding it up to date
 prints. Anything different, unreadable or unexpected, and the full command runs (and keeps a new memo).
 A path that changed after the run began leaves no memo: what it held when the run read it is not known.
+
+`debug llb` keeps a memo of the same kind with what it printed in place of the image: its output is a pure
+function of the files it read, the environment and envbuild's code, so when they hold, the text does.
 
 The full run's process was most of a no-op: typer, the forked Starlark evaluation and the graph's
 dataclasses took 0.25 s of 0.30 s here. With the memo, a no-op is the interpreter's start, a few hundred
@@ -33,7 +37,7 @@ from envbuild.builder.freshness import inspect_image, recorded_key, tree_digest
 from envbuild.paths import cache_dir_name, keep_file
 
 MEMO_DIR = "noop"
-_FORMAT = 3
+_FORMAT = 4
 #: set by the shell for each command it runs; nothing envbuild reads
 _SHELL_NOISE = ("_", "OLDPWD")
 
@@ -62,16 +66,19 @@ def answer(argv: list[str]) -> bool:
         memo = _holding(argv)
         if memo is None:
             return False
-        image = inspect_image(memo["engine"], memo["image"])
-        if image is None or recorded_key(image) != memo["key"]:
-            return False
         said = [str(line) for line in memo["stderr"]]
-        result = result_line(str(memo["image"]), image.get("Id"))
+        if memo["engine"] is None:  # a printed answer (debug llb): nothing outside the memo to ask
+            result = str(memo["stdout"])
+        else:
+            image = inspect_image(memo["engine"], memo["image"])
+            if image is None or recorded_key(image) != memo["key"]:
+                return False
+            result = result_line(str(memo["image"]), image.get("Id")) + "\n"
     except (OSError, KeyError, TypeError, AttributeError):  # no engine answer, or a memo of no use
         return False
     for line in said:
         print(line, file=sys.stderr)
-    print(result)
+    sys.stdout.write(result)
     return True
 
 
@@ -88,6 +95,16 @@ def keep(
     `seen` and sent the directories `inputs` (path → tree digest); `stderr`: what a run that finds the image
     up to date says before its result line, which names `image`. Only for a run `answer` was asked about (the
     console script's, not an embedding's), and best effort: a memo that cannot be written is no memo."""
+    _keep(seen, inputs, stderr, {"engine": engine, "image": image, "key": key})
+
+
+def keep_output(seen: Iterable[str], *, stdout: str, stderr: list[str]) -> None:
+    """Keep the memo of this run, which printed `stdout` (and `stderr`'s lines) having looked at `seen` and
+    nothing else: the next run with the same arguments prints them again while `seen` holds."""
+    _keep(seen, {}, stderr, {"engine": None, "stdout": stdout})
+
+
+def _keep(seen: Iterable[str], inputs: Mapping[str, str], stderr: list[str], answer: dict[str, Any]) -> None:
     if _asked is None:
         return
     argv, started_ns = _asked
@@ -101,10 +118,8 @@ def keep(
         "state": _state(),
         "paths": paths,
         "inputs": dict(inputs),
-        "engine": engine,
-        "image": image,
-        "key": key,
         "stderr": list(stderr),
+        **answer,
     }
     keep_file(_memo_path(argv), json.dumps(memo, separators=(",", ":")))
 

@@ -102,6 +102,14 @@ def project_lock(path: Path | str, from_: str | None, *, locked: bool = False) -
     return LockUse(found, lock_mod.read(found), locked)
 
 
+def evaluates_the_same(graph: Graph, lock: LockUse | None) -> bool:
+    """Whether evaluating the build file again, with the same files, gives the same graph (so a memo of the
+    run may be kept, cli/noop.py): not when it include()s a library by a ref the lock does not pin (a branch
+    moves without any file here changing)."""
+    pins = lock.lock.include_pins() if lock is not None else {}
+    return all(pins.get((include.url, include.ref)) == include.commit for include in graph.includes)
+
+
 @contextmanager
 def located_from_here(graph: Graph) -> Iterator[None]:
     """Errors of later stages name the build file as evaluation errors do: relative to where the user is.
