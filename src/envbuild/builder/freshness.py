@@ -174,15 +174,6 @@ def skippable(outputs: tuple[OutputSpec, ...], docker_host: str | None) -> str |
     return spec.name
 
 
-def stored_image(docker_host: str, name: str) -> dict[str, Any] | None:
-    """Docker's inspection of the image `name` (`Id`, `RepoTags`, `Config.Labels`), or None when there is none
-    or the engine does not answer."""
-    try:
-        return inspect_image(docker_host, name)
-    except OSError:  # no answer we can use: just build
-        return None
-
-
 def inspect_image(docker_host: str, name: str) -> dict[str, Any] | None:
     """Docker's inspection of the image `name`, None when the engine has none; OSError when it gives no
     usable answer. A bare HTTP GET: docker-py costs more to import than the whole check.

@@ -9,7 +9,7 @@ it named before): an interrupted build leaves no new tag, and the message says w
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from envbuild.builder.freshness import inspect_image
@@ -20,10 +20,11 @@ from envbuild.errors import EnvbuildError
 class ImageNames:
     """The image ids the build's names had before the solve, on a moby worker (else nothing to watch).
 
-    They are read with a bare inspection (`freshness.inspect_image`), before and after; docker-py, which
-    cost every build 0.15 s to import, is loaded only to put a name back after an interruption."""
+    They are read with a bare inspection (`freshness.inspect_image`), before and after, unless `seen` holds
+    what the engine said just before (the up-to-date check's inspection); docker-py, which cost every build
+    0.15 s to import, is loaded only to put a name back after an interruption."""
 
-    def __init__(self, address: str, names: Sequence[str]) -> None:
+    def __init__(self, address: str, names: Sequence[str], seen: Mapping[str, str | None]) -> None:
         self._client: Any = None
         self.before: dict[str, str | None] = {}
         parsed = parse_address(address)
@@ -32,7 +33,9 @@ class ImageNames:
             return
         # watching is best effort: the build must not fail over it
         with contextlib.suppress(OSError):
-            self.before = {name: _image_id(self.docker_host, name) for name in names}
+            self.before = {
+                name: seen[name] if name in seen else _image_id(self.docker_host, name) for name in names
+            }
 
     @property
     def client(self) -> Any:

@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 from envbuild import platforms
 from envbuild.builder import pins
-from envbuild.builder.freshness import build_key, recorded_key, skippable, stored_image, tree_digest, with_key
+from envbuild.builder.freshness import (
+    build_key,
+    inspect_image,
+    recorded_key,
+    skippable,
+    tree_digest,
+    with_key,
+)
 from envbuild.builder.horust import horust_source
 from envbuild.builder.network import NetworkSettings, discover
 from envbuild.builder.options import BuildOptions
@@ -125,15 +132,23 @@ def plan_build(graph: Graph, options: BuildOptions) -> BuildPlan:
     )
 
 
-def up_to_date(plan: BuildPlan, options: BuildOptions) -> BuildResult | None:
+def up_to_date(
+    plan: BuildPlan, options: BuildOptions, seen: dict[str, str | None] | None = None
+) -> BuildResult | None:
     """The result of the planned build when the builder's store already holds it (built by envbuild from
     the same graph, target, options and input files), without any solve; None when a build is needed. The
-    lock's notes are left to the build."""
+    lock's notes are left to the build. `seen` is given the image id the store had for the name (None for
+    none), for `build` to watch without asking the engine again."""
     if options.force:
         return None
     if plan.store_name is None or plan.engine is None or pins.needs_learning(plan.target.horust):
         return None
-    image = stored_image(plan.engine, plan.store_name)
+    try:
+        image = inspect_image(plan.engine, plan.store_name)
+    except OSError:  # no answer we can use: just build
+        return None
+    if seen is not None:
+        seen[plan.store_name] = image.get("Id") if image is not None else None
     if image is None or recorded_key(image) != plan.key:
         return None
     return BuildResult(
@@ -146,7 +161,12 @@ def up_to_date(plan: BuildPlan, options: BuildOptions) -> BuildResult | None:
     )
 
 
-def build(graph: Graph, options: BuildOptions | None = None, plan: BuildPlan | None = None) -> BuildResult:
+def build(
+    graph: Graph,
+    options: BuildOptions | None = None,
+    plan: BuildPlan | None = None,
+    seen: dict[str, str | None] | None = None,
+) -> BuildResult:
     """Build `graph` on `options.address`, else as `contexts.select` decides (BUILDKIT_HOST, else the current
     context), and export it, in one solve:
     the worker's merge/diff support and the base image's config are learned inside it, then the graph is
@@ -154,7 +174,8 @@ def build(graph: Graph, options: BuildOptions | None = None, plan: BuildPlan | N
 
     Raises `EnvbuildError` (from BuildKit: with the failing step, its command and last log lines).
     With `options.lock`, the lock's pins are applied (and a drift refused under `--locked`, else reported).
-    `plan`: what `plan_build` made of the same graph and options, when the caller already asked for it.
+    `plan`: what `plan_build` made of the same graph and options, when the caller already asked for it;
+    `seen`: the image ids `up_to_date` found for it just before.
     """
     from envbuild import buildkit, llb
     from envbuild._proto.pb import ops_pb2
@@ -209,7 +230,9 @@ def build(graph: Graph, options: BuildOptions | None = None, plan: BuildPlan | N
             exports.append(buildkit.Export(type=choice.type, attrs=choice.attrs, dest=choice.dest))
         ca = plan.network.ca_bundle
         watched = ImageNames(
-            plan.address, [s.name for s in plan.outputs if s.type == "image" and s.name and not s.push]
+            plan.address,
+            [s.name for s in plan.outputs if s.type == "image" and s.name and not s.push],
+            seen or {},
         )
         try:
             response = client.build(

@@ -150,7 +150,8 @@ def run_build(
         said = [up_to_date_line(plan.store_name)] if plan.store_name and progress != "quiet" else []
         if on_plan is not None:
             on_plan(plan, said)
-        current = up_to_date(plan, options)
+        seen: dict[str, str | None] = {}
+        current = up_to_date(plan, options, seen)
         if current is not None:
             for line in said:
                 print(line, file=sys.stderr)
@@ -159,7 +160,7 @@ def run_build(
         from envbuild.progress.display import ProgressRenderer
 
         with ProgressRenderer(check_progress(progress)) as display:
-            result = build(graph, replace(options, on_status=display.update), plan)
+            result = build(graph, replace(options, on_status=display.update), plan, seen)
         for path in to_stdout:
             with path.open("rb") as fh:
                 shutil.copyfileobj(fh, sys.stdout.buffer)
