@@ -9,6 +9,10 @@ script passed as one argument, never re-quoted), and every step gets the same en
   image layers;
 * proxy variables in the exec's proxy environment, which BuildKit keeps out of the cache key, so turning a
   proxy on or off does not invalidate the cache.
+
+A step of envbuild's own that needs no network (`offline=True`: directories, ownership) runs without one:
+on Docker's BuildKit a step with the default network waits ~0.1 s for its sandbox's network to be set up.
+User commands keep the default network, as in envd.
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ class StepEnv:
         cwd: str | None = None,
         user: str | None = None,
         location=None,
+        offline: bool = False,
     ) -> llb.State:
         """Run `script` under `bash -euo pipefail` and return the new root filesystem."""
         return self.exec(
@@ -75,6 +80,7 @@ class StepEnv:
             cwd=cwd,
             user=user,
             location=location,
+            offline=offline,
         )
 
     def exec(
@@ -88,9 +94,11 @@ class StepEnv:
         cwd: str | None = None,
         user: str | None = None,
         location=None,
+        offline: bool = False,
     ) -> llb.State:
-        step_env = {**self.ca_env(), **(env or {})}
-        all_mounts = [*self.secret_mounts(), *(mounts or [])]
+        """Run `args`; an `offline` step gets no network, so neither the CA bundle nor the proxy."""
+        step_env = {**(self.ca_env() if not offline else {}), **(env or {})}
+        all_mounts = [*(self.secret_mounts() if not offline else []), *(mounts or [])]
         run = state.run(
             args,
             llb.RunOptions(
@@ -99,9 +107,10 @@ class StepEnv:
                 user=user,
                 mounts=all_mounts,
                 custom_name=name,
-                proxy_env=dict(self.proxy) or None,
+                proxy_env=(dict(self.proxy) or None) if not offline else None,
                 ignore_cache=self.ignore_cache,
                 location=location,
+                network="none" if offline else "sandbox",
             ),
         )
         return run.root()

@@ -114,6 +114,7 @@ def compile_dev_user(state: llb.State, ctx: CompileContext) -> DevLayer:
         _directories_script(uid, gid)
         + user.prompt_script(graph.project.name, graph.shell, uid, gid, _shell_setup(graph)),
         name=f"[internal] Horust, sshd and {graph.shell} prompt directories",
+        offline=True,
     )
 
     env = dict(ctx.env)
@@ -140,7 +141,8 @@ def compile_dev_user(state: llb.State, ctx: CompileContext) -> DevLayer:
     owned = user_directories(graph)
     if owned and uid != 0:
         state = ctx.steps.sh(state, user.own_script(owned, uid, gid),
-                             name=f"[internal] configure user permissions for {' '.join(owned)}")
+                             name=f"[internal] configure user permissions for {' '.join(owned)}",
+                             offline=True)
     git = graph.git_config
     if git is not None:
         state = state.mkfile(user.GITCONFIG, user.gitconfig_text(git.name, git.email, git.editor), mode=0o644,
