@@ -115,6 +115,23 @@ def test_batches_arrive_as_single_messages_in_order_past_every_window(serve):
     assert answers == [str(20 * MB).encode()]
 
 
+def test_a_message_over_the_limit_ends_its_call_and_the_connection_serves_on(serve, monkeypatch):
+    monkeypatch.setattr(rpcserver, "MAX_MESSAGE", 64 * 1024)
+    seen: list[int] = []
+
+    def count(request: bytes, context: rpcserver.Context) -> bytes:
+        seen.append(len(request))
+        return b"ok"
+
+    channel = serve({"/t.S/Count": rpcserver.unary(count, bytes, bytes)})
+    with pytest.raises(grpc.RpcError) as caught:
+        channel.unary_unary("/t.S/Count")(b"x" * (MB), timeout=10)
+    assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "over the limit of 65536" in caught.value.details()
+    assert channel.unary_unary("/t.S/Count")(b"x" * 1000, timeout=10) == b"ok"
+    assert seen == [1000]
+
+
 def test_a_cancelled_call_stops_its_handler(serve):
     stopped = threading.Event()
     started = threading.Event()

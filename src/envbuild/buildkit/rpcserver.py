@@ -9,7 +9,8 @@ few HTTP/2 frames and one socket write as flow control allows.
 
 Scope: what BuildKit's session client uses. Uncompressed messages (we do not offer compression, so the
 client sends none), no deadlines, one handler thread per call. Flow control both ways: a call's unread
-messages stop being acknowledged past `HIGH_WATER`, so a fast sender cannot fill memory.
+messages stop being acknowledged past `HIGH_WATER`, so a fast sender cannot fill memory, and a message
+longer than the connection's `MAX_MESSAGE` ends its call (RESOURCE_EXHAUSTED) before it is buffered.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import h2.events
 import h2.exceptions
 import h2.settings
 
+from envbuild.buildkit.connection import MAX_MESSAGE
 from envbuild.buildkit.relay import Pipe
 
 #: Our receive window (per call and for the connection): BuildKit may send this much before we read it.
@@ -142,6 +144,13 @@ class _Call:
                 self.server.h2.reset_stream(self.id, h2.errors.ErrorCodes.PROTOCOL_ERROR)
                 self.cancelled = True
                 return
+            if size > MAX_MESSAGE:
+                self._refuse(
+                    grpc.StatusCode.RESOURCE_EXHAUSTED.value[0],
+                    f"a message of {size} bytes is over the limit of {MAX_MESSAGE}",
+                )
+                self.server.h2.acknowledge_received_data(flow_length, self.id)  # the connection's share
+                return
             self.inbox.append(bytes(buf[pos + 5 : pos + 5 + size]))
             self.queued += size
             pos += 5 + size
@@ -150,6 +159,17 @@ class _Call:
             self.server.h2.acknowledge_received_data(flow_length, self.id)
         else:
             self.deferred += flow_length
+
+    def _refuse(self, code: int, message: str) -> None:
+        """End the call now with a status (the lock held), whatever the peer is still sending."""
+        headers = [("grpc-status", str(code)), ("grpc-message", _status_message(message))]
+        if not self.headers_sent:
+            headers = _RESPONSE_HEADERS + headers
+        self.finished = self.cancelled = True
+        self.buffer.clear()
+        with contextlib.suppress(h2.exceptions.H2Error):
+            self.server.h2.send_headers(self.id, headers, end_stream=True)
+            self.server.h2.reset_stream(self.id, h2.errors.ErrorCodes.NO_ERROR)
 
     def messages(self) -> Iterator[bytes]:
         server = self.server
