@@ -147,8 +147,9 @@ def main() -> None:
     Click (standalone mode) reports its own usage errors; everything else that escapes a command lands here.
     """
     argv = sys.argv[1:]
+    completing = "_ENVBUILD_COMPLETE" in os.environ  # the shell asks click for completions: the app answers
     try:
-        if argv in (["--help"], ["-h"]) and "_ENVBUILD_COMPLETE" not in os.environ:
+        if argv in (["--help"], ["-h"]) and not completing:
             from envbuild.cli.help_cache import root_help
 
             sys.stdout.write(root_help(lambda: _render(argv)))
@@ -158,7 +159,7 @@ def main() -> None:
 
             print(version_line())
             leave(0)
-        if (argv[:1] == ["build"] or argv[:2] == ["debug", "llb"]) and "_ENVBUILD_COMPLETE" not in os.environ:
+        if (argv[:1] == ["build"] or argv[:2] == ["debug", "llb"]) and not completing:
             from envbuild.cli.noop import answer
 
             if answer(argv):
