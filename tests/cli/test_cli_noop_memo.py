@@ -155,3 +155,17 @@ def test_debug_llb_again_prints_from_its_memo_until_the_build_file_changes(tmp_p
     )
     edited, loaded = llb()
     assert "typer" in loaded and "jq" in edited and "jq" not in full
+
+
+def test_only_the_newest_memos_are_kept(project, monkeypatch):
+    monkeypatch.setattr(noop, "MAX_MEMOS", 3)
+    for n in range(5):
+        argv = ["debug", "llb", f"--platform=linux/arm{n}"]
+        assert not noop.answer(argv)
+        noop.keep_output(set(), stdout=str(n), stderr=[])
+        path = noop._memo_path(argv)
+        os.utime(path, ns=(_OLD_NS + n, _OLD_NS + n))
+    memos = sorted(os.listdir(os.path.dirname(path)))
+    assert len(memos) == 3 and os.path.basename(path) in memos
+    assert not noop.holds(["debug", "llb", "--platform=linux/arm0"])
+    assert noop.holds(["debug", "llb", "--platform=linux/arm4"])

@@ -37,6 +37,8 @@ from envbuild.builder.freshness import inspect_image, recorded_key, tree_digest
 from envbuild.paths import cache_dir_name, keep_file
 
 MEMO_DIR = "noop"
+#: memos kept at most (one per command line and directory); past it, the least recently written go
+MAX_MEMOS = 256
 _FORMAT = 4
 #: set by the shell for each command it runs; nothing envbuild reads
 _SHELL_NOISE = ("_", "OLDPWD")
@@ -121,7 +123,23 @@ def _keep(seen: Iterable[str], inputs: Mapping[str, str], stderr: list[str], ans
         "stderr": list(stderr),
         **answer,
     }
-    keep_file(_memo_path(argv), json.dumps(memo, separators=(",", ":")))
+    path = _memo_path(argv)
+    keep_file(path, json.dumps(memo, separators=(",", ":")))
+    _prune(os.path.dirname(path))
+
+
+def _prune(directory: str) -> None:
+    """Keep the newest `MAX_MEMOS` memos: each command line run in each directory leaves one, and a memo
+    of a project deleted long ago is only a file nobody reads. Best effort, as the memos themselves."""
+    try:
+        entries = [entry for entry in os.scandir(directory) if entry.name.endswith(".json")]
+        if len(entries) <= MAX_MEMOS:
+            return
+        entries.sort(key=lambda entry: entry.stat().st_mtime_ns)
+        for entry in entries[: len(entries) - MAX_MEMOS]:
+            os.unlink(entry.path)
+    except OSError:
+        pass
 
 
 def _memo_path(argv: list[str]) -> str:
