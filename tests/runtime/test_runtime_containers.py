@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from envbuild.errors import EnvbuildError
-from envbuild.runtime import containers, lifecycle, ssh_config
+from envbuild.runtime import containers, labels, lifecycle, ssh_config
 from envbuild.runtime.engine import docker_client
 from envbuild.runtime.keys import ensure_key_pair
 from envbuild.runtime.spec import RunOptions, plan
@@ -69,6 +69,40 @@ def test_start_ssh_login_project_dir_and_destroy(sshd_image, env_name, tmp_path,
     assert containers.find(client, env_name) is None
     assert env_name not in ssh_config.entries()
     assert lifecycle.destroy(client, env_name) == (False, False)
+
+
+def test_a_container_just_created_by_another_up_is_not_taken_for_a_leftover(
+    docker_engine, env_name, monkeypatch
+):
+    """Between another `up`'s create and start the container is "created": removing it as a leftover made
+    that `up` fail with Docker's "No such container" (the concurrent-ups test caught it)."""
+    client = docker_client()
+    client.containers.create(
+        "docker.io/library/debian:bookworm", name=env_name, labels={labels.ENVIRONMENT: env_name}
+    )
+    with pytest.raises(EnvbuildError, match="created meanwhile by another `envbuild up`"):
+        lifecycle.check_can_start(client, env_name, force=False)
+    assert lifecycle.check_can_start(client, env_name, force=True) is not None
+    monkeypatch.setattr(lifecycle, "STARTING_SECONDS", 0.0)  # as an hour later: a leftover to replace
+    assert lifecycle.check_can_start(client, env_name, force=False) is not None
+
+
+def test_a_container_removed_while_it_starts_is_said_so(sshd_image, env_name, tmp_path, monkeypatch):
+    """`destroy` or an `up --force` of the same name removes the container while this `up` waits for sshd:
+    a sentence saying so, no ssh entry, not the engine's bare 404."""
+    client = docker_client()
+    keys = ensure_key_pair()
+    wait = containers.wait_for_sshd
+
+    def removed_first(container, port, **kwargs):
+        client.containers.get(container.id).remove(force=True)  # the other command, at this moment
+        wait(container, port, **kwargs)
+
+    monkeypatch.setattr(containers, "wait_for_sshd", removed_first)
+    spec = plan(RunOptions(env_name, sshd_image, tmp_path), None, public_key=keys.public)
+    with pytest.raises(EnvbuildError, match="removed meanwhile, while it was starting"):
+        lifecycle.start(client, spec, keys)
+    assert env_name not in ssh_config.entries()
 
 
 def test_container_that_exits_is_removed_with_its_logs_shown(docker_engine, env_name, tmp_path):

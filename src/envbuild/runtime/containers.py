@@ -101,6 +101,17 @@ def find(client, name: str):
     return container
 
 
+def age(container) -> float:
+    """Seconds since Docker created `container`; infinite when its record gives no time."""
+    from datetime import UTC, datetime
+
+    try:
+        created = datetime.fromisoformat(str(container.attrs["Created"]))
+    except (KeyError, ValueError):
+        return float("inf")
+    return (datetime.now(UTC) - created).total_seconds()
+
+
 def names_for_project(client, project_dir) -> list[str]:
     """Environments started from this project dir (whatever --name they were given)."""
     found = client.containers.list(all=True, filters={"label": f"{labels.PROJECT_DIR}={project_dir}"})

@@ -25,16 +25,27 @@ from envbuild.runtime.keys import KeyPair
 from envbuild.runtime.names import ssh_host
 from envbuild.runtime.spec import RunSpec
 
+#: a container created (not yet started) this recently is another `up` starting it, not a leftover
+STARTING_SECONDS = 60.0
+
 
 def check_can_start(client, name: str, *, force: bool, keys: KeyPair | None = None) -> object | None:
     """Refuse to replace a live environment without --force. Returns the old container to remove (a stopped
-    leftover, or a live one when forced) once the new image is ready; None when there is none.
+    leftover, or a live one when forced) once the new image is ready; None when there is none. A container
+    another `up` has just created and is about to start counts as live, not as a leftover.
 
     Before refusing, a live environment's ssh entry is put back if it went missing or stale, so the `ssh`
     the message suggests works."""
     old = containers.find(client, name)
     if old is None:
         return None
+    if old.status == "created" and not force and containers.age(old) < STARTING_SECONDS:
+        # between another `up`'s create and start: not a leftover, which removing would break
+        raise EnvbuildError(
+            f"environment {name} was created meanwhile by another `envbuild up`, which is starting it",
+            hint=f"attach with `ssh {ssh_host(name)}` once it is up, "
+            "or replace it with `envbuild up --force`",
+        )
     if old.status in ("running", "paused", "restarting") and not force:
         repaired = keys is not None and repair_entry(old, keys)
         note = " (its ssh entry was repaired)" if repaired else ""
@@ -92,6 +103,17 @@ def start(client, spec: RunSpec, keys: KeyPair, *, replace=None) -> Environment:
     except containers.NameTaken:
         raise  # the winner's container and entry stay
     except Exception as err:
+        from docker.errors import NotFound
+
+        if isinstance(err, NotFound):  # removed under us: `destroy`, or an `up --force` of the same name
+            if entry is not None:
+                with contextlib.suppress(EnvbuildError):
+                    ssh_config.remove_entry(spec.name, only=entry)
+            raise EnvbuildError(
+                f"environment {spec.name} was removed meanwhile, while it was starting",
+                hint="another `envbuild up --force` or `envbuild destroy` of the same name ran; "
+                "`envbuild envs` shows what is there now",
+            ) from err
         lost = engine.is_engine_loss(err)
         left = _undo(client, spec.name, token, entry)
         if not lost:
