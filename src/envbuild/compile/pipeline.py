@@ -239,7 +239,8 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
             custom_name=f"[internal] create work dir {run_dir}",
         )
         state = runs(state, graph.runs, steps, workdir=run_dir, user=user or None)
-    state = _mount_targets(state, graph, workdir if graph.base.dev else None, owner)
+    # the dev project directory is the run() directory, made above when there are runs
+    state = _mount_targets(state, graph, workdir if graph.base.dev and not graph.runs else None, owner)
 
     image = config_mod.image_config(
         graph,
