@@ -105,17 +105,14 @@ def start(client, spec: RunSpec, keys: KeyPair, *, replace=None) -> Environment:
     except Exception as err:
         from docker.errors import NotFound
 
+        lost = engine.is_engine_loss(err)
+        left = _undo(client, spec.name, token, entry)
         if isinstance(err, NotFound):  # removed under us: `destroy`, or an `up --force` of the same name
-            if entry is not None:
-                with contextlib.suppress(EnvbuildError):
-                    ssh_config.remove_entry(spec.name, only=entry)
             raise EnvbuildError(
                 f"environment {spec.name} was removed meanwhile, while it was starting",
                 hint="another `envbuild up --force` or `envbuild destroy` of the same name ran; "
                 "`envbuild envs` shows what is there now",
             ) from err
-        lost = engine.is_engine_loss(err)
-        left = _undo(client, spec.name, token, entry)
         if not lost:
             raise
         message = engine.lost_engine(err, f"starting environment {spec.name}")
