@@ -162,14 +162,18 @@ class _Call:
 
     def _refuse(self, code: int, message: str) -> None:
         """End the call now with a status (the lock held), whatever the peer is still sending."""
-        headers = [("grpc-status", str(code)), ("grpc-message", _status_message(message))]
-        if not self.headers_sent:
-            headers = _RESPONSE_HEADERS + headers
         self.finished = self.cancelled = True
         self.buffer.clear()
         with contextlib.suppress(h2.exceptions.H2Error):
-            self.server.h2.send_headers(self.id, headers, end_stream=True)
+            self.server.h2.send_headers(self.id, self._status_headers(code, message), end_stream=True)
             self.server.h2.reset_stream(self.id, h2.errors.ErrorCodes.NO_ERROR)
+
+    def _status_headers(self, code: int, message: str) -> list[tuple[str, str]]:
+        """The trailers of a status, after the response headers when none went out yet."""
+        trailers = [("grpc-status", str(code))]
+        if message:
+            trailers.append(("grpc-message", _status_message(message)))
+        return trailers if self.headers_sent else _RESPONSE_HEADERS + trailers
 
     def messages(self) -> Iterator[bytes]:
         server = self.server
@@ -246,12 +250,8 @@ class _Call:
                 self.finished = True
                 return
             self.finished = True
-            trailers = [("grpc-status", str(code))]
-            if message:
-                trailers.append(("grpc-message", _status_message(message)))
-            headers = trailers if self.headers_sent else _RESPONSE_HEADERS + trailers
             with contextlib.suppress(h2.exceptions.H2Error, Cancelled):
-                server.h2.send_headers(self.id, headers, end_stream=True)
+                server.h2.send_headers(self.id, self._status_headers(code, message), end_stream=True)
                 server.flush()
 
 
