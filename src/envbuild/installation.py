@@ -26,6 +26,15 @@ def import_dirs() -> list[str]:
     return sorted(d for d in dirs if not within(cwd, d))
 
 
+def library_dirs() -> list[str]:
+    """The import directories of the interpreter's own installation (under its prefixes, a virtual
+    environment's included): what installing a package changes, so what `fingerprint` stands for. Not a
+    `PYTHONPATH` entry, which may hold the user's projects."""
+    installed = (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)
+    prefixes = {os.path.abspath(prefix) for prefix in installed}
+    return [d for d in import_dirs() if any(within(d, prefix) for prefix in prefixes)]
+
+
 def code_digest() -> str:
     """A digest of every file of the package by path, size and modification time (not its compiled
     bytecode): a reinstall, an upgrade or an edit changes it, whatever the version string says."""

@@ -120,6 +120,17 @@ def test_envbuilds_own_code_and_cache_are_not_watched_one_by_one(project):
     assert noop._watched(seen, {}) == {str(project / "build.envd")}
 
 
+def test_a_project_under_a_pythonpath_directory_is_watched(project, monkeypatch):
+    """A `PYTHONPATH` entry above the project is on the import path, but it is not the installation's: the
+    fingerprint does not stand for the files below it, so the build file there is watched (a memo that did
+    not would answer an edited build file as before)."""
+    monkeypatch.syspath_prepend(str(project.parent))
+    monkeypatch.chdir("/")  # `envbuild build -p <project>` from elsewhere
+    site = next(d for d in sys.path if d.endswith("site-packages"))
+    seen = {str(project / "build.envd"), os.path.join(site, "some_library", "data.txt")}
+    assert noop._watched(seen, {}) == {str(project / "build.envd")}
+
+
 def test_a_printed_answer_is_replayed_with_what_it_said(project, capsys):
     argv = ["debug", "llb"]
     assert not noop.answer(argv)

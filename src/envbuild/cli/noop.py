@@ -207,11 +207,12 @@ def _recent(signature: list[Any] | None, started_ns: int) -> bool:
 
 def _watched(seen: Iterable[str], inputs: Mapping[str, str]) -> set[str]:
     """The paths a memo checks: what the run looked at, less what the memo covers otherwise (the directories
-    the build sends, by their digests; envbuild's code and the interpreter's libraries, by the fingerprint)
+    the build sends, by their digests; envbuild's code and the interpreter's installed libraries, by the
+    fingerprint; not a `PYTHONPATH` directory, which may hold the project)
     and envbuild's cache directory with the directories above it. What the cache holds is either a cache of
     what is checked anyway (digests, memos) or fixed by what is (an include() clone at the commit the lock
     pins); the directories above it are looked at only to create it."""
     cache = os.path.abspath(cache_dir_name())
-    covered = [*inputs, installation.package_dir(), *installation.import_dirs(), cache]
+    covered = [*inputs, installation.package_dir(), *installation.library_dirs(), cache]
     inside = installation.within
     return {path for path in seen if not inside(cache, path) and not any(inside(path, r) for r in covered)}
