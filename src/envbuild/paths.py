@@ -1,7 +1,8 @@
 """Where envbuild keeps its own state on the host.
 
 Config (contexts, user config.envd, ssh keys) and cache (include() clones, downloads) are separate so a user
-can wipe the cache without losing contexts. Tests point both at temporary directories through the environment.
+can wipe the cache without losing contexts; the warm process's socket is in a runtime directory of its own.
+Tests point both at temporary directories through the environment.
 `keep_file` writes a cache file. The `*_name` spellings are plain strings, for the paths that must not pay
 for importing pathlib (a no-op `build` answered from its memo, cli/noop.py).
 """
@@ -31,6 +32,15 @@ def config_dir_name() -> str:
 def cache_dir_name() -> str:
     """`ENVBUILD_CACHE_DIR`, else `$XDG_CACHE_HOME/envbuild`, else `~/.cache/envbuild`."""
     return _base("ENVBUILD_CACHE_DIR", "XDG_CACHE_HOME", ".cache")
+
+
+def runtime_dir_name() -> str:
+    """Where the warm process listens (warm/): `$XDG_RUNTIME_DIR/envbuild`, else `/tmp/envbuild-UID`, as
+    tmux and ssh-agent do. A socket is neither config nor cache, and one process per user and installation
+    serves every `HOME` and cache directory (tests give each its own)."""
+    if value := os.environ.get("XDG_RUNTIME_DIR"):
+        return os.path.join(value, "envbuild")
+    return f"/tmp/envbuild-{os.getuid()}"
 
 
 def keep_file(path: str | os.PathLike[str], text: str) -> None:

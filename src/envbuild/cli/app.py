@@ -41,6 +41,32 @@ COMMAND_MODULES = (  # in the order help lists them: by how often a user needs t
     "envbuild.cli.version",
 )
 
+HOT_MODULES = (  # what `build` and `debug llb` load: the warm process imports them before it forks a worker
+    "typer",
+    "typer._click.decorators",
+    "envbuild.cli.build",
+    "envbuild.cli.debug",
+    "envbuild.cli.building",
+    "envbuild.cli.noop",
+    "envbuild.cli.plain_params",
+    "envbuild.cli.project",
+    "envbuild.contexts",
+    "envbuild.lock",
+    "envbuild.lang.evaluator",
+    "envbuild.compile.pipeline",
+    "envbuild.compile.dump",
+    "envbuild.llb.marshal",
+    "envbuild.builder.orchestrator",
+    "envbuild.builder.downloads",
+    "envbuild.builder.interrupted",
+    "envbuild.buildkit.client",
+    "envbuild.buildkit.session",
+    "envbuild.progress.display",
+    "envbuild.runtime.engine",
+    "google.protobuf.json_format",
+    "grpc._channel",
+)
+
 # every command name (envd's hidden aliases too) → the module that registers it
 COMMANDS = {
     "build": "envbuild.cli.build",
@@ -145,8 +171,18 @@ def main() -> None:
     """Run the CLI; an `EnvbuildError` becomes its rendered text and exit code, never a traceback.
 
     Click (standalone mode) reports its own usage errors; everything else that escapes a command lands here.
+    The commands a user repeats while editing (`_hot`) are answered from a memo when it holds (`noop.py`),
+    else run by the warm process when one is there (`warm/`); the console script started with `SERVE_ENV`
+    is one.
     """
+    from envbuild.warm import SERVE_ENV
+
     argv = sys.argv[1:]
+    serving = os.environ.pop(SERVE_ENV, None)
+    if serving is not None:
+        from envbuild.warm.server import serve
+
+        serve(serving, HOT_MODULES, run_warm)
     completing = "_ENVBUILD_COMPLETE" in os.environ  # the shell asks click for completions: the app answers
     try:
         if argv in (["--help"], ["-h"]) and not completing:
@@ -159,21 +195,52 @@ def main() -> None:
 
             print(version_line())
             leave(0)
-        if (argv[:1] == ["build"] or argv[:2] == ["debug", "llb"]) and not completing:
+        if _hot(argv) and not completing:
             from envbuild.cli.noop import answer
 
             if answer(argv):
                 leave(0)
-        make_app(modules_for(argv))(prog_name="envbuild")
-        code = 0
-    except SystemExit as done:  # click ends every run this way
-        code = _exit_code(done.code)
+            from envbuild.warm.client import delegate
+
+            code = delegate(argv)
+            if code is not None:
+                leave(code)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        code = 130
+        leave(130)
     except Exception as err:
-        code = _failure(err)
-    leave(code)
+        leave(_failure(err))
+    leave(_run(argv))
+
+
+def run_warm(argv: list[str]) -> NoReturn:
+    """What `main` does for a `_hot` command after its client found no memo to answer from: the warm
+    process's workers start here (warm/server.py). The memo is asked again, which also notes the run's
+    start for the memo this run keeps."""
+    from envbuild.cli.noop import answer
+
+    if answer(argv):
+        leave(0)
+    leave(_run(argv))
+
+
+def _run(argv: list[str]) -> int:
+    """Run `envbuild <argv>` with the typer app; its exit code."""
+    try:
+        make_app(modules_for(argv))(prog_name="envbuild")
+    except SystemExit as done:  # click ends every run this way
+        return _exit_code(done.code)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:
+        return _failure(err)
+    return 0
+
+
+def _hot(argv: list[str]) -> bool:
+    """`build` and `debug llb`: what a user runs again and again while editing a build file."""
+    return argv[:1] == ["build"] or argv[:2] == ["debug", "llb"]
 
 
 def _failure(err: Exception) -> int:
