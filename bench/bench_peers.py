@@ -1,7 +1,7 @@
 """Benchmark: envbuild side by side with envd 1.3.6 and `docker buildx` (with cache mounts), on one daemon.
 
 Usage: `python bench/bench_peers.py [--rounds 5] [--quick] [--torch] [--port 5444] [--skip-envd]
-[--skip-buildx] [--skip-up] [--json FILE] [--logs DIR] [--keep]`
+[--skip-buildx] [--skip-up] [--no-warm] [--json FILE] [--logs DIR] [--keep]`
 
 Same build for all three on the same dockerd (its embedded BuildKit): a Debian bookworm base, three apt
 packages (`python3-pip python-is-python3 git`: envd without `install.python()` runs `python -m pip`), one
@@ -27,6 +27,9 @@ Each round runs every scenario for every tool, the tools' order rotating round b
 - +apt:    one more apt package (`jq`), the pip list as in cold;
 then the fixed costs (`version`, `--help`, `debug llb`, each the median of a few runs) for envbuild and envd;
 `debug llb` twice: as repeated on the same files, and with the build file touched before each run (an edit).
+envbuild runs as a user's shell runs it: its first cold build starts the warm process (envbuild/warm/), which
+then runs the `build` and `debug llb` that its memo does not answer; `--no-warm` measures every run in a
+process of its own instead.
 After the first cold build every image's size is measured the same way for all: each layer gzip-compressed
 at level 6 (what a push of gzip layers sends), since envbuild keeps local images' layers uncompressed.
 Once at the end: `up` → working `ssh <env>.envd true` for envbuild (bench_up.py's measurement; envd's dev
@@ -159,7 +162,7 @@ def make_project(workdir: Path, name: str) -> Path:
     return project
 
 
-def envbuild_tool(workdir: Path) -> Tool:
+def envbuild_tool(workdir: Path, warm: bool = True) -> Tool:
     exe = envbuild_exe()
     project = make_project(workdir, "bench-envbuild")
 
@@ -171,6 +174,7 @@ def envbuild_tool(workdir: Path) -> Tool:
         project,
         write,
         lambda p, tag: [*exe, "build", "--path", str(p), "--tag", tag, "--progress", "plain"],
+        env={**os.environ, **({} if warm else {"ENVBUILD_WARM": "0"})},
         fixed={
             "version": [*exe, "version"],
             "--help": [*exe, "--help"],
@@ -474,6 +478,9 @@ def main() -> None:
     parser.add_argument("--skip-envd", action="store_true")
     parser.add_argument("--skip-buildx", action="store_true")
     parser.add_argument("--skip-up", action="store_true", help="do not measure up → ssh")
+    parser.add_argument(
+        "--no-warm", action="store_true", help="envbuild with ENVBUILD_WARM=0: every run in its own process"
+    )
     parser.add_argument("--json", type=Path, help="also write the samples as JSON here")
     parser.add_argument("--logs", type=Path, help="write each build's output to a file in this directory")
     parser.add_argument("--keep", action="store_true", help="keep the registry running and trusted")
@@ -495,7 +502,7 @@ def main() -> None:
     registry = TlsRegistry(args.port, cache / f"registry-{args.port}").__enter__()
     tools: list[Tool] = []
     try:
-        tools.append(envbuild_tool(workdir))
+        tools.append(envbuild_tool(workdir, warm=not args.no_warm))
         if not args.skip_envd:
             envd, home = install_envd(cache)
             tools.append(envd_tool(workdir, envd, home))

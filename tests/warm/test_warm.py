@@ -156,6 +156,26 @@ def test_ctrl_c_interrupts_the_warm_worker_and_a_killed_client_ends_it(tmp_path,
         assert worker not in children(pid), f"the worker of a client ended by {how!r} runs on"
 
 
+def test_a_warm_process_that_does_not_answer_is_given_up_and_does_not_run_it_too(tmp_path, runtime_dir):
+    """A stopped warm process takes the connection (the kernel queues it) but no worker says "P": the client
+    gives up after `TAKE_SECONDS` and runs the command itself. The worker that comes later finds its client
+    gone and leaves without running it: the output, which the streams passed to it would also carry, holds
+    one answer."""
+    edit(tmp_path, "first")
+    assert envbuild("debug", "llb", "-p", ".", cwd=tmp_path).returncode == 0
+    pid = server_pid(runtime_dir)
+    edit(tmp_path, "second")
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        client = subprocess.Popen([SCRIPT, "debug", "llb", "-p", "."], cwd=tmp_path, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        assert client.wait(timeout=60) == 0
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    out, err = client.communicate(timeout=60)  # until the worker, which holds the streams too, is done
+    assert out.count('"base": "debian:bookworm"') == 1 and "GREETING=second" in out, err
+
+
 def test_warm_off_starts_no_warm_process(tmp_path, runtime_dir):
     edit(tmp_path, "first")
     run = envbuild("debug", "llb", "-p", ".", cwd=tmp_path, ENVBUILD_WARM="0")

@@ -1,9 +1,9 @@
 """The console script's side of the warm process (see the package): hand a run over, or say it could not.
 
 Imported before any CLI is built, so it uses only modules a bare interpreter has loaded or loads cheaply.
-Until the worker says it has taken the run, nothing of the command has happened: any failure before that
-(no warm process, a stale socket, a process that died) makes `delegate` answer None and the console script
-runs the command itself.
+Until the worker says it has taken the run and the client says go, nothing of the command has happened:
+any failure before that (no warm process, a stale socket, a process that died or does not answer) makes
+`delegate` answer None and the console script runs the command itself.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ HEADER = struct.Struct("!I")  # a request's length, before its JSON
 STREAMS = (0, 1, 2)  # passed to the worker, then the working directory's descriptor
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGWINCH, signal.SIGTSTP)
 TAKEN, EXITED = b"P", b"X"  # the worker's "P<pid>" line; the warm process's "X<exit code>" line
+GO = b"G"  # the client's answer to "P": run it (a client that gave up closes instead, and the worker leaves)
+TAKE_SECONDS = 5.0  # a warm process whose worker has not said "P" by then is given up
 _SETUP_ENV = ("LANG", "PYTHON", "LC_")  # read by the interpreter as it starts: a warm process has its own
 
 
@@ -130,17 +132,23 @@ def _hand_over(conn: socket.socket, argv: list[str]) -> int | None:
         return None
     try:
         fds = array.array("i", [*STREAMS, cwd])
-        conn.sendmsg([HEADER.pack(len(data)) + data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
-        os.close(cwd)
+        conn.settimeout(TAKE_SECONDS)
+        try:
+            conn.sendmsg([HEADER.pack(len(data)) + data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
+        finally:
+            os.close(cwd)
         lines = _lines(conn)
         line = next(lines, b"")
         if not line.startswith(TAKEN):
             return None  # the warm process could not take it: nothing has run
-        worker.append(int(line[1:]))
+        pid = int(line[1:])
+        conn.settimeout(None)
+        conn.sendall(GO)  # from here the run is the worker's: a client that closes instead runs it itself
+        worker.append(pid)
         for signum in pending:
             forward(signum, None)
         line = next(lines, b"")
-    except (OSError, ValueError):
+    except (OSError, ValueError):  # a timeout too: a warm process that does not answer is not waited for
         return None if not worker else _lost()
     finally:
         for signum, handler in previous.items():

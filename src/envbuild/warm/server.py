@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from typing import NoReturn
 
 from envbuild.warm import IDLE_SECONDS
-from envbuild.warm.client import EXITED, HEADER, STREAMS, TAKEN
+from envbuild.warm.client import EXITED, GO, HEADER, STREAMS, TAKEN
 
 _FDS = len(STREAMS) + 1  # the streams and the working directory
 CHECK_SECONDS = 60.0  # how often a warm process looks whether its socket is still there
@@ -93,6 +93,9 @@ def _loop(
                     continue
                 pid = os.fork()
                 if pid == 0:  # pragma: no cover - the worker; tests check it through its client
+                    for pidfd, (_, other) in running.items():  # the other runs' are not this worker's
+                        os.close(pidfd)
+                        other.close()
                     _work(conn, listener, lock, run)
                 running[os.pidfd_open(pid)] = (pid, conn)
             else:
@@ -117,6 +120,8 @@ def _work(  # pragma: no cover - a worker
         signal.signal(signal.SIGINT, signal.default_int_handler)
         argv = _take(conn)
         conn.sendall(TAKEN + str(os.getpid()).encode() + b"\n")
+        if conn.recv(len(GO)) != GO:  # the client gave up waiting and runs the command itself
+            os._exit(0)
         name = "envbuild-warm-client"
         threading.Thread(target=_interrupt_when_gone, args=(conn,), name=name, daemon=True).start()
     except BaseException:  # noqa: BLE001 - nothing has run: the client runs the command itself
