@@ -61,6 +61,7 @@ def serve(path: str, preload: Iterable[str], run: Callable[[list[str]], NoReturn
     _loop(listener, lock, lambda: _inode(path) == mine, run)
     if _inode(path) == mine:
         os.unlink(path)
+        os.unlink(path + ".lock")  # a warm process starting meanwhile finds it free, or makes a new one
     os._exit(0)
 
 
