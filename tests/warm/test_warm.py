@@ -122,11 +122,14 @@ def test_a_run_after_the_first_is_served_warm_as_it_would_be_in_its_own_process(
     warm = envbuild("debug", "llb", "-p", str(tmp_path), cwd=Path("/"))
     assert warm.returncode == alone.returncode != 0
     assert warm.stderr == alone.stderr and "build.envd:2:" in warm.stderr
+    big_env = {f"BIG{i}": "x" * 100_000 for i in range(5)}  # more than a socket's buffer takes at once
+    big = envbuild("debug", "llb", "-p", str(tmp_path), cwd=Path("/"), **big_env)
+    assert (big.returncode, big.stderr) == (alone.returncode, alone.stderr)
     usage = envbuild("build", "--progress", "sideways", cwd=tmp_path)
     assert usage.returncode == 2 and "--progress" in usage.stderr
 
 
-def test_ctrl_c_interrupts_the_warm_worker_and_a_killed_client_ends_it(tmp_path, runtime_dir):
+def test_signals_between_client_and_worker(tmp_path, runtime_dir):
     edit(tmp_path, "first")
     assert envbuild("debug", "llb", "-p", ".", cwd=tmp_path).returncode == 0
     pid = server_pid(runtime_dir)
@@ -154,6 +157,17 @@ def test_ctrl_c_interrupts_the_warm_worker_and_a_killed_client_ends_it(tmp_path,
         while worker in children(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert worker not in children(pid), f"the worker of a client ended by {how!r} runs on"
+
+    # a worker killed outright (the kernel's OOM killer) ends its client the same way
+    client = subprocess.Popen([SCRIPT, "debug", "llb", "-p", "."], cwd=tmp_path, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not children(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (worker,) = children(pid)
+    os.kill(worker, signal.SIGKILL)
+    client.communicate(timeout=60)
+    assert client.returncode == -signal.SIGKILL
 
 
 def test_a_warm_process_that_does_not_answer_is_given_up_and_does_not_run_it_too(tmp_path, runtime_dir):

@@ -133,10 +133,12 @@ def _hand_over(conn: socket.socket, argv: list[str]) -> int | None:
     try:
         fds = array.array("i", [*STREAMS, cwd])
         conn.settimeout(TAKE_SECONDS)
-        try:
-            conn.sendmsg([HEADER.pack(len(data)) + data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
+        message = HEADER.pack(len(data)) + data
+        try:  # the descriptors go with the first bytes; a stream socket may take the rest in more sends
+            sent = conn.sendmsg([message], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
         finally:
             os.close(cwd)
+        conn.sendall(message[sent:])
         lines = _lines(conn)
         line = next(lines, b"")
         if not line.startswith(TAKEN):
@@ -153,6 +155,9 @@ def _hand_over(conn: socket.socket, argv: list[str]) -> int | None:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        if not worker:  # what the terminal sent before any worker took the run is this process's again
+            for signum in pending:
+                os.kill(os.getpid(), signum)
     if not line.startswith(EXITED):
         return _lost()
     return _exit_code(int(line[1:]))
@@ -179,7 +184,8 @@ def _exit_code(code: int) -> int:
     """The worker's exit code; a worker killed by a signal ends this process by the same signal."""
     if code >= 0:
         return code
-    signal.signal(-code, signal.SIG_DFL)
+    with contextlib.suppress(OSError, ValueError):  # SIGKILL's and SIGSTOP's cannot be set, nor need be
+        signal.signal(-code, signal.SIG_DFL)
     os.kill(os.getpid(), -code)
     return 128 - code
 
