@@ -129,6 +129,18 @@ def test_a_run_after_the_first_is_served_warm_as_it_would_be_in_its_own_process(
     assert usage.returncode == 2 and "--progress" in usage.stderr
 
 
+def start_evaluating(project: Path, server: int) -> tuple[subprocess.Popen[str], int]:
+    """A `debug llb` client of the warm process `server`, and its worker, once that is evaluating."""
+    client = subprocess.Popen([SCRIPT, "debug", "llb", "-p", "."], cwd=project, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not children(server) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (worker,) = children(server)
+    time.sleep(0.5)
+    return client, worker
+
+
 def test_signals_between_client_and_worker(tmp_path, runtime_dir):
     edit(tmp_path, "first")
     assert envbuild("debug", "llb", "-p", ".", cwd=tmp_path).returncode == 0
@@ -136,13 +148,7 @@ def test_signals_between_client_and_worker(tmp_path, runtime_dir):
     (tmp_path / "build.envd").write_text("def build():\n    for i in range(100000000):\n        pass\n")
 
     for how in (signal.SIGINT, signal.SIGKILL):
-        client = subprocess.Popen([SCRIPT, "debug", "llb", "-p", "."], cwd=tmp_path, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 60
-        while not children(pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        (worker,) = children(pid)
-        time.sleep(0.5)  # evaluating
+        client, worker = start_evaluating(tmp_path, pid)
         if how == signal.SIGINT:  # Ctrl-Z stops the worker with its client, `fg` resumes both
             client.send_signal(signal.SIGTSTP)
             wait_for_state(worker, "T")
@@ -159,12 +165,7 @@ def test_signals_between_client_and_worker(tmp_path, runtime_dir):
         assert worker not in children(pid), f"the worker of a client ended by {how!r} runs on"
 
     # a worker killed outright (the kernel's OOM killer) ends its client the same way
-    client = subprocess.Popen([SCRIPT, "debug", "llb", "-p", "."], cwd=tmp_path, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not children(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    (worker,) = children(pid)
+    client, worker = start_evaluating(tmp_path, pid)
     os.kill(worker, signal.SIGKILL)
     client.communicate(timeout=60)
     assert client.returncode == -signal.SIGKILL
