@@ -385,7 +385,6 @@ class Client:
             Session=session.id,
             Entitlements=list(options.entitlements),
             FrontendAttrs=dict(options.frontend_attrs),
-            Internal=not options.history,
         )
         request.Cache.SetInParent()  # BuildKit v0.17 dereferences Cache without a nil check
         if definition is not None and frontend is None:
