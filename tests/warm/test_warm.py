@@ -130,9 +130,11 @@ def test_a_run_after_the_first_is_served_warm_as_it_would_be_in_its_own_process(
 
 
 def start_evaluating(project: Path, server: int) -> tuple[subprocess.Popen[str], int]:
-    """A `debug llb` client of the warm process `server`, and its worker, once that is evaluating."""
+    """A `debug llb` client of the warm process `server`, and its worker, once that is evaluating. The client
+    has a process group of its own, as a shell gives each job: the kernel does not stop a process in an
+    orphaned group (pytest's, when CI runs it in the background) on Ctrl-Z."""
     client = subprocess.Popen([SCRIPT, "debug", "llb", "-p", "."], cwd=project, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+                              stderr=subprocess.PIPE, text=True, process_group=0)
     deadline = time.monotonic() + 60
     while not children(server) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -183,7 +185,7 @@ def test_a_warm_process_that_does_not_answer_is_given_up_and_does_not_run_it_too
     os.kill(pid, signal.SIGSTOP)
     try:
         client = subprocess.Popen([SCRIPT, "debug", "llb", "-p", "."], cwd=tmp_path, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True)
+                                  stderr=subprocess.PIPE, text=True, process_group=0)
         assert client.wait(timeout=60) == 0
     finally:
         os.kill(pid, signal.SIGCONT)
