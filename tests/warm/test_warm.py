@@ -129,12 +129,14 @@ def test_a_run_after_the_first_is_served_warm_as_it_would_be_in_its_own_process(
     assert usage.returncode == 2 and "--progress" in usage.stderr
 
 
-def start_evaluating(project: Path, server: int) -> tuple[subprocess.Popen[str], int]:
+def start_evaluating(
+    project: Path, server: int, prefix: tuple[str, ...] = ()
+) -> tuple[subprocess.Popen[str], int]:
     """A `debug llb` client of the warm process `server`, and its worker, once that is evaluating. The client
     has a process group of its own, as a shell gives each job: the kernel does not stop a process in an
     orphaned group (pytest's, when CI runs it in the background) on Ctrl-Z."""
-    client = subprocess.Popen([SCRIPT, "debug", "llb", "-p", "."], cwd=project, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, process_group=0)
+    client = subprocess.Popen([*prefix, SCRIPT, "debug", "llb", "-p", "."], cwd=project,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, process_group=0)
     deadline = time.monotonic() + 60
     while not children(server) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -165,6 +167,15 @@ def test_signals_between_client_and_worker(tmp_path, runtime_dir):
         while worker in children(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert worker not in children(pid), f"the worker of a client ended by {how!r} runs on"
+
+    # under `nohup` a hang-up is ignored, by the worker too, as by a run in its own process
+    client, worker = start_evaluating(tmp_path, pid, prefix=("nohup",))
+    client.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    assert client.poll() is None and state(worker) in "RS", "a hang-up under nohup ended the run"
+    client.send_signal(signal.SIGINT)
+    client.communicate(timeout=60)
+    assert client.returncode == 130
 
     # a worker killed outright (the kernel's OOM killer) ends its client the same way
     client, worker = start_evaluating(tmp_path, pid)

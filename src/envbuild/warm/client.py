@@ -125,8 +125,9 @@ def _hand_over(conn: socket.socket, argv: list[str]) -> int | None:
         else:
             _signal(worker[0], signum)
 
-    try:
-        previous = {signum: signal.signal(signum, forward) for signum in FORWARDED}
+    try:  # a signal this process ignores (`nohup`: SIGHUP) stays ignored, as the command would ignore it
+        caught = [signum for signum in FORWARDED if signal.getsignal(signum) is not signal.SIG_IGN]
+        previous = {signum: signal.signal(signum, forward) for signum in caught}
     except ValueError:  # not the main thread: an embedding, which runs the command itself
         os.close(cwd)
         return None

@@ -116,6 +116,8 @@ def _work(  # pragma: no cover - a worker
     try:
         listener.close()
         os.close(lock)
+        # what the first client ignored (a `nohup`) the warm process ignores too: a signal this client
+        # forwards is one it does not ignore, so the worker takes it as a process of its own would
         for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGWINCH):
             signal.signal(signum, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
