@@ -11,6 +11,7 @@ from envbuild.compile.dump import dump_definition
 from envbuild.compile.python import plan_python
 from envbuild.compile.python_packages import distribution_name
 from envbuild.compile.steps import CA_MOUNT_PATH, CA_SECRET_ID
+from envbuild.compile.system_packages import installs
 from envbuild.errors import EnvbuildError
 from envbuild.graph import (
     Base,
@@ -147,6 +148,50 @@ def test_without_merge_support_the_environment_is_made_after_the_apt_step_with_t
     assert apt["index"] in ancestors(entries, env)
     assert named(entries, "[internal] fetch uv")["index"] in ancestors(entries, env)
     assert not [e for e in entries if e["kind"] in ("merge", "diff")]
+
+
+def _environment_script(apt: tuple[str, ...], *, explicit: bool, merge_diff: bool = True) -> str:
+    g = graph(
+        languages=(Language("python", "3.11"),) if explicit else (),
+        packages=Packages(apt=(PackageInstall(apt),), python=(PythonPackageInstall(names=("six",)),)),
+    )
+    return named(ops(g, merge_diff=merge_diff), "[internal] create python environment")["exec"]["meta"][
+        "args"
+    ][2]
+
+
+@pytest.mark.parametrize("merge_diff", [True, False])
+def test_without_install_python_the_environment_sees_the_distributions_packages_and_runs_its_pip(merge_diff):
+    """envd runs the base image's Python when the file has no install.python(): apt's python3-* packages
+    import, and `pip` is the distribution's. The environment keeps both, and carries no second pip."""
+    script = _environment_script(("python3-pip=23.0.1+dfsg-1", "git"), explicit=False, merge_diff=merge_diff)
+    assert "uv venv --quiet --system-site-packages --python /usr/bin/python3" in script
+    assert "pip==" not in script
+    assert "exec /opt/conda/envs/envd/bin/python -m pip" in script
+
+
+def test_without_install_python_or_the_distributions_pip_the_environment_gets_its_own():
+    script = _environment_script(("git",), explicit=False)
+    assert "--system-site-packages" in script and "pip install --quiet" in script and "pip==" in script
+
+
+def test_install_python_keeps_the_environment_apart_from_the_distribution_as_envds_conda_env():
+    script = _environment_script(("python3-pip",), explicit=True)
+    assert "--system-site-packages" not in script and "pip==" in script
+
+
+@pytest.mark.parametrize(
+    ("packages", "found"),
+    [
+        (("python3-pip",), True),
+        (("git", "python3-pip=23.0.1+dfsg-1"), True),
+        (("python3-pip/bookworm",), True),
+        (("python3-pip:amd64",), True),
+        (("python3-pip-whl", "python3-pipx"), False),
+    ],
+)
+def test_apt_arguments_name_a_package_pinned_or_not(packages, found):
+    assert installs(packages, "python3-pip") is found
 
 
 def test_one_install_step_per_python_packages_call_in_call_order_with_uv_mounted_not_installed():

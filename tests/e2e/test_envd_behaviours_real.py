@@ -127,3 +127,42 @@ def test_io_copy_nests_a_directory_into_an_existing_one(tmp_path: Path):
         assert result.name == tag
     finally:
         subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)
+
+
+def test_without_install_python_apts_python_packages_import_and_its_pip_installs_into_the_environment(
+    tmp_path: Path,
+):
+    """No install.python(): envd runs the base image's Python, so a `python3-yaml` from apt imports and `pip`
+    is the distribution's. Here the environment sees the distribution's packages, runs its pip (and has none
+    of its own), and what that pip installs in a `run()` step lands in the environment, not the system."""
+    project = tmp_path / "systempy"
+    project.mkdir()
+    (project / "build.envd").write_text(
+        "def build():\n"
+        f'    base(image="{BASE}", dev=False)\n'
+        '    install.apt_packages(name=["python3-pip", "python3-yaml"])\n'
+        '    install.python_packages(name=["six"])\n'
+        "    run(commands=[\n"
+        '        "pip install --quiet idna",\n'
+        "        \"python -c 'import yaml, six, idna; print(yaml.__file__, six.__file__, idna.__file__)'"
+        ' > /opt/where",\n'
+        '        "pip --version > /opt/pip",\n'
+        "    ])\n"
+    )
+    graph = evaluate(project / "build.envd", project_dir=project)
+    tag = f"docker.io/library/envbuild-test-envdcompat-systempy:{secrets.token_hex(4)}"
+    try:
+        build(graph, BuildOptions(address="moby-worker://", tag=tag))
+
+        def read(command: str) -> str:
+            run = ["docker", "run", "--rm", tag, "sh", "-c", command]
+            return subprocess.run(run, capture_output=True, text=True, check=True).stdout
+
+        env = "/opt/conda/envs/envd/lib/python3.11/site-packages"
+        assert read("cat /opt/where").split() == [
+            "/usr/lib/python3/dist-packages/yaml/__init__.py", f"{env}/six.py", f"{env}/idna/__init__.py"
+        ]
+        assert " from /usr/lib/python3/dist-packages/pip " in read("cat /opt/pip")
+        assert "pip" not in read(f"ls {env}").split()  # no second pip
+    finally:
+        subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)

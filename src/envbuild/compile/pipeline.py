@@ -8,7 +8,7 @@ decides the order and what runs side by side, and assembles the image config.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -24,7 +24,7 @@ from envbuild.compile.located import located
 from envbuild.compile.pip_args import package_sources, split_names
 from envbuild.compile.run_steps import runs
 from envbuild.compile.steps import CA_SECRET_ID, StepEnv, step_location
-from envbuild.compile.system_packages import install_apt_packages
+from envbuild.compile.system_packages import install_apt_packages, installs
 from envbuild.compile.target import BuildTarget
 from envbuild.graph import Graph
 from envbuild.llb.refs import normalize_image_ref
@@ -87,6 +87,8 @@ def python_plan(graph: Graph, ref: str) -> python.PythonPlan | None:
         wants_python = bool(graph.packages.python) or (graph.config.jupyter is not None and graph.base.dev)
         if not (wants_python and python.distro_of(ref)):
             return None
+        plan = python.plan_python(ref, None, conda=False)
+        return replace(plan, system_site=plan.source == "apt")
     with located(lang.location if lang else None):
         return python.plan_python(ref, lang.version if lang else None, conda=graph.conda is not None)
 
@@ -182,12 +184,16 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
     uv: llb.State | None = None
     if plan is not None and plan.source == "apt":
         tool = uv = python_env.uv_tool(python_env.tool_root(base, target, graph), steps, index.env)
+        site = plan.system_site
+        own_pip = not (site and installs(apt, python_env.SYSTEM_PIP))
         if target.merge_diff:
-            env_layer = python_env.environment_layer(tool, steps, index.env)
+            env_layer = python_env.environment_layer(
+                tool, steps, index.env, system_site=site, own_pip=own_pip
+            )
             stages.append(("python environment", lambda _: env_layer))
     state = join_stages(state, stages, merge_diff=target.merge_diff)
     if uv is not None and not target.merge_diff:
-        state = python_env.create_environment(state, uv, steps, index.env)
+        state = python_env.create_environment(state, uv, steps, index.env, system_site=site, own_pip=own_pip)
     if graph.uv is not None:
         state = languages.install_uv(state, graph.uv.python_version, target.platform, steps)
     if graph.pixi is not None:

@@ -58,10 +58,15 @@ _CUDA_TAG_DISTRO = re.compile(r"-(ubuntu)(\d\d\.\d\d)$")
 
 @dataclass(frozen=True)
 class PythonPlan:
-    """How Python gets into the image: `apt` (distribution python3 + venv), `micromamba`, or `conda`."""
+    """How Python gets into the image: `apt` (distribution python3 + venv), `micromamba`, or `conda`.
+
+    `system_site`: the environment also sees the distribution's Python packages, as envd's Python does when
+    the file has no `install.python()` (envd then runs the base image's own interpreter, so a `python3-yaml`
+    from apt imports)."""
 
     source: str
     version: str
+    system_site: bool = False
 
 
 def distro_of(image: str) -> tuple[str, str] | None:

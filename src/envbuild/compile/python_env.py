@@ -11,7 +11,9 @@ The environment is a virtual environment of `/usr/bin/python3` made by `uv venv`
 `python3-venv`, and the image gets no setuptools), with pip installed into it by uv, since envd's
 environment has pip and users run `pip install` in `run()` steps and shells. Measured on this machine kind:
 `python3 -m venv` took 5 s and a 25.8 MB layer; `uv venv` plus pip from uv's cache takes well under a second
-and 6.8 MB (pip's Windows launchers removed).
+and 6.8 MB (pip's Windows launchers removed). Only when the environment sees the distribution's packages
+(no `install.python()`) and the image's apt step brings `python3-pip` does it go without: its `pip` then
+runs that one.
 
 Without merge/diff support (Docker's classic store) the environment is created after the apt step, with uv
 mounted from the same tool state, which BuildKit still builds beside the apt step.
@@ -39,6 +41,8 @@ UV_MOUNT = "/run/envbuild/uv"
 #: fetch uv with (pip runs from its wheel: python3-pip would add setuptools, wheel and distutils to install
 #: and byte-compile, beside the user's apt step on the same cores)
 TOOL_APT = ("python3", "python3-pip-whl")
+#: the distribution's pip: when the image's own apt step installs it, a system-site environment runs it
+SYSTEM_PIP = "python3-pip"
 #: apt caches of the tool state, shared by every environment (its packages do not depend on the project)
 TOOL_CACHE_SCOPE = "envbuild-python-tool"
 PIP_ENV = {
@@ -100,26 +104,52 @@ def uv_mount(tool: llb.State) -> llb.BindMount:
 
 
 def create_environment(
-    state: llb.State, tool: llb.State, steps: StepEnv, index_env: dict[str, str]
+    state: llb.State,
+    tool: llb.State,
+    steps: StepEnv,
+    index_env: dict[str, str],
+    *,
+    system_site: bool,
+    own_pip: bool,
 ) -> llb.State:
-    """The environment at envd's prefix on `state` (which has the distribution's /usr/bin/python3), pip in
-    it, and `python`/`pip` wrappers in /usr/local/bin (ahead of /usr/bin on PATH, while apt's maintainer
-    scripts keep using /usr/bin/python3)."""
+    """The environment at envd's prefix on `state` (which has the distribution's /usr/bin/python3), and
+    `python`/`pip` wrappers in /usr/local/bin (ahead of /usr/bin on PATH, while apt's maintainer scripts keep
+    using /usr/bin/python3).
+
+    `system_site`: the environment sees the distribution's packages too (see `PythonPlan`). `own_pip`: pip is
+    installed into it; without, its `pip` runs the distribution's (`python3-pip` from the image's apt step,
+    which a system-site environment imports and which then installs into the environment, as pip does in
+    any virtual environment), so the image does not carry pip twice."""
     uv = f"{UV_MOUNT}/bin/uv"
+    site = " --system-site-packages" if system_site else ""
+    if own_pip:
+        pip = (
+            f"{uv} pip install --quiet --python {ENV_PREFIX}/bin/python pip=={PIP_VERSION}\n"
+            # pip's Windows launchers (distlib's *.exe, 0.7 MB, a fifth of the layer gzipped): never run
+            # here, and Debian's own pip package drops them too
+            f"rm -f {ENV_PREFIX}/lib/python3*/site-packages/pip/_vendor/distlib/*.exe\n"
+        )
+    else:
+        pip = (
+            "for tool in pip pip3; do\n"
+            f"  printf '#!/bin/sh\\nexec {ENV_PREFIX}/bin/python -m pip \"$@\"\\n' > {ENV_PREFIX}/bin/$tool\n"
+            f"  chmod 755 {ENV_PREFIX}/bin/$tool\n"
+            "done\n"
+        )
     return steps.sh(
         state,
-        f"{uv} venv --quiet --python /usr/bin/python3 {ENV_PREFIX}\n"
-        f"{uv} pip install --quiet --python {ENV_PREFIX}/bin/python pip=={PIP_VERSION}\n"
-        # pip's Windows launchers (distlib's *.exe, 0.7 MB, a fifth of the layer gzipped): never run here,
-        # and Debian's own pip package drops them too
-        f"rm -f {ENV_PREFIX}/lib/python3*/site-packages/pip/_vendor/distlib/*.exe\n" + WRAPPERS,
+        f"{uv} venv --quiet{site} --python /usr/bin/python3 {ENV_PREFIX}\n" + pip + WRAPPERS,
         name=f"[internal] create python environment {ENV_PREFIX}",
         env={**UV_ENV, **index_env},
         mounts=[uv_mount(tool), *uv_mounts(steps.scope)],
     )
 
 
-def environment_layer(tool: llb.State, steps: StepEnv, index_env: dict[str, str]) -> Layer:
+def environment_layer(
+    tool: llb.State, steps: StepEnv, index_env: dict[str, str], *, system_site: bool, own_pip: bool
+) -> Layer:
     """The environment created on the tool state, as the layer of what that added (the prefix and the
     wrappers; not python3, pip or uv, which the image gets from its own apt step or never)."""
-    return Layer(tool, create_environment(tool, tool, steps, index_env))
+    return Layer(
+        tool, create_environment(tool, tool, steps, index_env, system_site=system_site, own_pip=own_pip)
+    )

@@ -7,6 +7,7 @@ the merge would keep only one of them.
 
 from __future__ import annotations
 
+import re
 import shlex
 
 from envbuild import llb
@@ -19,6 +20,12 @@ from envbuild.compile.steps import CA_MOUNT_PATH, StepEnv
 # slowest part of a build on a busy disk: --force-unsafe-io drops it, as Docker's official Debian and
 # Ubuntu images configure dpkg to do.
 _APT_OPTS = "-o APT::Keep-Downloaded-Packages=true -o Dpkg::Use-Pty=0 -o Dpkg::Options::=--force-unsafe-io"
+
+
+def installs(packages: tuple[str, ...], name: str) -> bool:
+    """Whether `apt-get install PACKAGES` installs `name`: named as is, pinned (`=VERSION`, `/RELEASE`) or
+    for an architecture (`:amd64`)."""
+    return any(re.split(r"[=/:]", package, maxsplit=1)[0] == name for package in packages)
 
 
 def apt_install_script(packages: tuple[str, ...]) -> str:
