@@ -179,7 +179,7 @@ def _include(c: Compiled, without: Compiled) -> None:
 
 
 def _python(c: Compiled, without: Compiled) -> None:
-    assert any(s.endswith("--no-install-recommends python3\n") for s in c.scripts())  # no python3-venv
+    assert any("--no-install-recommends python3; }" in s for s in c.scripts())  # no python3-venv
     assert "uv venv --quiet --python /usr/bin/python3 /opt/conda/envs/envd" in c.script("uv venv")
     assert (
         "/opt/conda/envs/envd/bin" in c.env["PATH"] and "/opt/conda/envs/envd/bin" not in without.env["PATH"]

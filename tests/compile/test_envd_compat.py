@@ -254,4 +254,4 @@ def test_login_shell_activates_conda_and_completes_pixi_as_envd_sets_them_up(tmp
 
 def test_apt_names_with_spaces_are_several_packages_as_in_envd(tmp_path):
     c = compile_text(tmp_path, f'{NON_DEV}\ninstall.apt_packages(name=["htop  jq", "htop"])', {})
-    assert "--no-install-recommends htop jq\n" in c.script("apt-get")
+    assert "--no-install-recommends htop jq; }" in c.script("apt-get")

@@ -11,7 +11,7 @@ from envbuild.compile.dump import dump_definition
 from envbuild.compile.python import plan_python
 from envbuild.compile.python_packages import distribution_name
 from envbuild.compile.steps import CA_MOUNT_PATH, CA_SECRET_ID
-from envbuild.compile.system_packages import installs
+from envbuild.compile.system_packages import LISTS_FRESH_MINUTES, LISTS_STAMP, installs
 from envbuild.errors import EnvbuildError
 from envbuild.graph import (
     Base,
@@ -117,7 +117,7 @@ def test_python_from_the_distribution_rides_in_the_single_apt_step_of_the_image(
         and "(not part" not in e["description"]["llb.customname"]
     ]
     assert len(apt) == 1
-    assert "git curl python3\n" in apt[0]["exec"]["meta"]["args"][2]  # no python3-venv: uv makes the venv
+    assert "git curl python3; }" in apt[0]["exec"]["meta"]["args"][2]  # no python3-venv: uv makes the venv
 
 
 def test_the_python_stage_does_not_wait_for_the_apt_step_and_only_its_environment_is_merged():
@@ -412,3 +412,12 @@ def test_apt_steps_skip_dpkgs_fsync():
     for step in execs(ops(PY)):
         if "apt-get" in step["exec"]["meta"]["args"][2]:
             assert "Dpkg::Options::=--force-unsafe-io" in step["exec"]["meta"]["args"][2]
+
+
+def test_apt_steps_reuse_fresh_lists_unless_the_build_ignores_its_cache():
+    """The decision is the script's, at run time (the stamp lives in the lists' cache mount); `--no-cache`
+    compiles a script that always updates."""
+    script = named(ops(PY), "apt-get install")["exec"]["meta"]["args"][2]
+    assert f"-mmin -{LISTS_FRESH_MINUTES}" in script and LISTS_STAMP in script
+    fresh = named(ops(PY, no_cache=True), "apt-get install")["exec"]["meta"]["args"][2]
+    assert "-mmin" not in fresh and "update; install" in fresh

@@ -11,7 +11,7 @@ import re
 import shlex
 
 from envbuild import llb
-from envbuild.compile.cache_mounts import apt_mounts
+from envbuild.compile.cache_mounts import APT_LISTS, apt_mounts
 from envbuild.compile.steps import CA_MOUNT_PATH, StepEnv
 
 # Debian's docker-clean hook deletes downloaded .debs after each install, which would make the cache mount
@@ -28,17 +28,41 @@ def installs(packages: tuple[str, ...], name: str) -> bool:
     return any(re.split(r"[=/:]", package, maxsplit=1)[0] == name for package in packages)
 
 
-def apt_install_script(packages: tuple[str, ...]) -> str:
+#: How long a `apt-get update` serves the builds after it. Refreshing lists fetched minutes ago took ~0.9 s of
+#: every apt step here (on a cold build, on the critical path); an install that fails with the lists it has
+#: (a package they do not know, a file the mirror has since replaced) updates them and tries again.
+LISTS_FRESH_MINUTES = 60
+LISTS_STAMP = f"{APT_LISTS}/envbuild-updated"
+
+
+def apt_install_script(packages: tuple[str, ...], *, reuse_lists: bool = True) -> str:
     """The install script. When the step has the CA secret, apt trusts it for https mirrors too (apt reads
-    none of the variables other tools do)."""
+    none of the variables other tools do).
+
+    The lists are updated unless the cache mount holds lists updated from the same sources within
+    `LISTS_FRESH_MINUTES` (a stamp beside them records when and from what); `reuse_lists=False` (a build
+    with `--no-cache`) always updates."""
     names = " ".join(shlex.quote(p) for p in packages)
+    fresh = (
+        f'if [ "$(cat {LISTS_STAMP} 2>/dev/null)" = "$sources" ]'
+        f' && [ -n "$(find {LISTS_STAMP} -mmin -{LISTS_FRESH_MINUTES})" ]; then\n'
+        f'  echo "apt lists updated less than {LISTS_FRESH_MINUTES} minutes ago: not updated again"\n'
+        '  install || { echo "installing with those lists failed: updating them and trying again"\n'
+        "    update; install; }\n"
+        "else\n"
+        "  update; install\n"
+        "fi\n"
+        if reuse_lists
+        else "update; install\n"
+    )
     return (
         "rm -f /etc/apt/apt.conf.d/docker-clean\n"
         "export DEBIAN_FRONTEND=noninteractive\n"
         f"opts=({_APT_OPTS})\n"
         f'if [ -r {CA_MOUNT_PATH} ]; then opts+=(-o Acquire::https::CAInfo={CA_MOUNT_PATH}); fi\n'
-        'apt-get "${opts[@]}" update -qq\n'
-        f'apt-get "${{opts[@]}}" install -y -qq --no-install-recommends {names}\n'
+        "sources=$( (cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null || true) | sha256sum)\n"
+        f'update() {{ apt-get "${{opts[@]}}" update -qq; printf \'%s\\n\' "$sources" > {LISTS_STAMP}; }}\n'
+        f'install() {{ apt-get "${{opts[@]}}" install -y -qq --no-install-recommends {names}; }}\n' + fresh
     )
 
 
@@ -58,7 +82,7 @@ def install_apt_packages(
         return state
     return steps.sh(
         state,
-        apt_install_script(packages),
+        apt_install_script(packages, reuse_lists=not steps.ignore_cache),
         name=name or "apt-get install " + " ".join(packages),
         mounts=apt_mounts(cache_scope or steps.scope),
     )
