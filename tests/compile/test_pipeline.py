@@ -321,6 +321,28 @@ def test_run_steps_work_in_the_envd_project_dir_and_mount_host_binds_the_project
     assert binds and binds[0].get("mountType", "BIND") == "BIND"
 
 
+def _makes_run_dir(g: Graph, **target) -> bool:
+    names = [e.get("description", {}).get("llb.customname", "") for e in ops(g, **target)]
+    return "[internal] create work dir /home/envd/demo" in names
+
+
+def test_the_first_run_step_makes_its_directory_when_buildkit_makes_it_as_our_mkdir_would():
+    """BuildKit creates a missing working directory 0755 and root's: for root's steps in a non-dev image
+    that is the mkdir, so it is left out (a step and a layer fewer)."""
+    plain = graph(runs=(Run(commands=("ls",)),))
+    assert not _makes_run_dir(plain)
+    assert named(ops(plain), "run: ls")["exec"]["meta"]["cwd"] == "/home/envd/demo"
+    mounted = graph(runs=(Run(commands=("ls",), mount_host=True),))
+    assert _makes_run_dir(mounted)  # a mount point, which BuildKit removes after the step
+    assert _makes_run_dir(plain, base_config=BaseImageConfig(user="1000"))  # containerd's worker: the user's
+    assert not _makes_run_dir(plain, base_config=BaseImageConfig(user="root"))
+    from envbuild.compile.horust import HorustSource
+
+    dev = graph(base=Base(image="debian:bookworm", dev=True), runs=(Run(commands=("ls",)),))
+    horust = HorustSource(kind="image", ref="horust:1", path="/sbin/horust")
+    assert _makes_run_dir(dev, horust=horust)  # the dev user's directory
+
+
 def test_a_requirements_step_sends_only_the_files_it_names(tmp_path):
     from envbuild.compile.sources import requirements_includes
 

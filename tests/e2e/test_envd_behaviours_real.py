@@ -147,6 +147,7 @@ def test_without_install_python_apts_python_packages_import_and_its_pip_installs
         "        \"python -c 'import yaml, six, idna; print(yaml.__file__, six.__file__, idna.__file__)'"
         ' > /opt/where",\n'
         '        "pip --version > /opt/pip",\n'
+        '        "pwd > /opt/pwd",\n'
         "    ])\n"
     )
     graph = evaluate(project / "build.envd", project_dir=project)
@@ -164,5 +165,7 @@ def test_without_install_python_apts_python_packages_import_and_its_pip_installs
         ]
         assert " from /usr/lib/python3/dist-packages/pip " in read("cat /opt/pip")
         assert "pip" not in read(f"ls {env}").split()  # no second pip
+        # the run() directory, made by BuildKit for the first step, as envd's mkdir would make it
+        assert read("stat -c '%n %a %U' $(cat /opt/pwd)").split() == ["/home/envd/systempy", "755", "root"]
     finally:
         subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)

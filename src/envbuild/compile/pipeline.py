@@ -237,13 +237,14 @@ def compile_graph(graph: Graph, *, target: BuildTarget) -> CompiledBuild:
     # paths behave the same), then the workdir and mount targets
     if graph.runs:
         run_dir = config_mod.envd_project_dir(graph)
-        state = state.mkdir(
-            run_dir,
-            mode=0o755,
-            parents=True,
-            chown=owner,
-            custom_name=f"[internal] create work dir {run_dir}",
-        )
+        if not _made_by_first_run(graph, owner, user):
+            state = state.mkdir(
+                run_dir,
+                mode=0o755,
+                parents=True,
+                chown=owner,
+                custom_name=f"[internal] create work dir {run_dir}",
+            )
         state = runs(state, graph.runs, steps, workdir=run_dir, user=user or None)
     # the dev project directory is the run() directory, made above when there are runs
     state = _mount_targets(state, graph, workdir if graph.base.dev and not graph.runs else None, owner)
@@ -393,6 +394,15 @@ def _locked_python_packages(
                 state, call.local_wheels, wheels_src, location=step_location(call.location), no_deps=True
             )
     return state
+
+
+def _made_by_first_run(graph: Graph, owner: tuple[int, int] | None, user: str) -> bool:
+    """Whether BuildKit makes the `run()` directory exactly as our mkdir would: it creates a step's missing
+    working directory, mode 0755, owned by root (the OCI worker; the containerd worker gives it to the step's
+    user, so root's steps only). A dev image's directory is the user's, and a `mount_host` step's directory is
+    a mount point BuildKit removes again after the step, so those keep the mkdir. Saves a step and a layer."""
+    root = user.split(":", 1)[0] in ("", "root", "0")
+    return owner is None and root and not any(item.mount_host for item in graph.runs)
 
 
 def _mount_targets(
