@@ -21,7 +21,8 @@ class BuildOptions:
     pinned release. `on_status` receives every status event of the solve (the CLI's progress display).
     `lock`: the project's envbuild.lock and whether it must be followed exactly (`--locked`). `on_note`
     receives what the user should know before the build goes on (a learned digest, a lock that does not
-    match). `force`: build even when `up_to_date` finds the image current."""
+    match). `force`: build even when `up_to_date` finds the image current. `history`: keep the build in the
+    builder's build history (`SolveOptions.history`)."""
 
     address: str | None = None
     tag: str | None = None
@@ -40,6 +41,7 @@ class BuildOptions:
     lock: LockUse | None = None
     on_note: Callable[[str], None] | None = None
     force: bool = False
+    history: bool = False
 
 
 @dataclass(frozen=True)

@@ -243,6 +243,7 @@ def build(
                     secrets={inputs.CA_SECRET_ID: ca} if ca is not None else {},
                     cache_imports=[_cache_entry(c) for c in options.cache_imports],
                     cache_exports=[_cache_entry(c) for c in options.cache_exports],
+                    history=options.history,
                 ),
                 on_status=options.on_status,
             )

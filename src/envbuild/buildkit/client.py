@@ -51,6 +51,9 @@ from envbuild.progress.trace import Trace
 BUILD_ID_KEY = "buildkit-controlapi-buildid"
 #: how many log lines per step the client's trace keeps for error reports and `BuildResult.steps`
 TRACE_LOG_LINES = 200
+#: how long a failed solve waits for its status stream to end (it ends as BuildKit closes the job's progress,
+#: within milliseconds of the Solve's error)
+STATUS_DRAIN_SECONDS = 5.0
 StatusCallback = Callable[[StatusEvent], None]
 
 
@@ -385,6 +388,7 @@ class Client:
             Session=session.id,
             Entitlements=list(options.entitlements),
             FrontendAttrs=dict(options.frontend_attrs),
+            Internal=not options.history,
         )
         request.Cache.SetInParent()  # BuildKit v0.17 dereferences Cache without a nil check
         if definition is not None and frontend is None:
@@ -430,6 +434,9 @@ class Client:
             error = (
                 frontend_error[0] if frontend_error and isinstance(frontend_error[0], grpc.RpcError) else exc
             )
+            # a solve kept out of the history returns its error before its last progress reaches us; the
+            # failed step's name, command and output are in that progress, so read the stream to its end
+            status_thread.join(timeout=STATUS_DRAIN_SECONDS)
             raise to_solve_error(error, trace, sent[0] if sent else definition) from None
         except BaseException:
             session.discard()

@@ -15,7 +15,9 @@ from envbuild.buildkit.secrets import SecretSource
 class SolveOptions:
     """`exports` run after the solve; `local_dirs` and `secrets` are served by the session by name and id;
     `ssh` maps agent ids to sockets (None: $SSH_AUTH_SOCK); `image_config` (the whole OCI config or its
-    `config` part) makes the result an image with that config; `entitlements` such as network.host."""
+    `config` part) makes the result an image with that config; `entitlements` such as network.host.
+    `history`: keep the solve in the builder's build history (`docker buildx history`, Docker Desktop's
+    builds); otherwise it is not recorded, and the Solve does not wait ~0.1 s for the record to be written."""
 
     exports: Sequence[Export] = ()
     local_dirs: Mapping[str, Path] = field(default_factory=dict)
@@ -26,3 +28,4 @@ class SolveOptions:
     entitlements: Sequence[str] = ()
     image_config: Mapping[str, Any] | None = None
     frontend_attrs: Mapping[str, str] = field(default_factory=dict)
+    history: bool = False

@@ -38,6 +38,7 @@ def register(app: typer.Typer) -> None:
         owner: building.Owner = None,
         no_merge: Annotated[bool, typer.Option("--no-merge", help="Never use merge ops.")] = False,
         horust: building.Horust = None,
+        history: building.History = False,
         locked: project.Locked = False,
         context: builder_flags.ContextName = None,
         force: Annotated[
@@ -55,7 +56,7 @@ def register(app: typer.Typer) -> None:
             options = building.build_options(
                 progress=progress, platform=platform, no_cache=no_cache, export_cache=export_cache,
                 import_cache=import_cache, owner=owner, use_proxy=use_proxy, ca_bundle=ca_bundle,
-                horust=horust,
+                horust=horust, history=history,
             )
             choice = contexts.select(context)
             project.build_file(path, from_)  # --path and --from checked before the other values are parsed

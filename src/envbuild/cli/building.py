@@ -54,6 +54,9 @@ Horust = Annotated[
     str | None,
     typer.Option("--horust", help="Dev images: release, a binary, docker-image://REF or URL#sha256:HEX."),
 ]
+History = Annotated[
+    bool, typer.Option("--history", help="Keep the build in the builder's history (docker buildx history).")
+]
 
 
 def check_progress(value: str) -> str:
@@ -99,6 +102,7 @@ def build_options(
     use_proxy: bool,
     ca_bundle: Path | None,
     horust: str | None,
+    history: bool = False,
 ) -> BuildOptions:
     """The shared build flags, each checked (naming the flag) before anything connects or builds."""
     from envbuild.builder import BuildOptions
@@ -114,6 +118,7 @@ def build_options(
         use_proxy=use_proxy,
         ca_bundle=ca_bundle,
         horust=horust or None,
+        history=history,
     )
 
 

@@ -100,6 +100,7 @@ def register(app: typer.Typer) -> None:
         progress: building.Progress = "auto",
         use_proxy: building.UseProxy = False,
         horust: building.Horust = None,
+        history: building.History = False,
         locked: project.Locked = False,
         platform: building.Platform = None,
         no_cache: building.NoCache = False,
@@ -125,6 +126,7 @@ def register(app: typer.Typer) -> None:
         build_options = building.build_options(
             progress=progress, platform=platform, no_cache=no_cache, export_cache=export_cache,
             import_cache=import_cache, owner=owner, use_proxy=use_proxy, ca_bundle=ca_bundle, horust=horust,
+            history=history,
         )
         keys = given_key_pair(private_key) if private_key is not None else None
         project_path = project.project_dir(path)

@@ -27,7 +27,7 @@ from envbuild._proto.types import worker_pb2 as envbuild_dot___proto_dot_types_d
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%envbuild/_proto/control/control.proto\x12\x10moby.buildkit.v1\x1a\x1c\x65nvbuild/_proto/pb/ops.proto\x1a\"envbuild/_proto/types/worker.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"T\n\x0cPruneRequest\x12\x0e\n\x06\x66ilter\x18\x01 \x03(\t\x12\x0b\n\x03\x61ll\x18\x02 \x01(\x08\x12\x14\n\x0ckeepDuration\x18\x03 \x01(\x03\x12\x11\n\tkeepBytes\x18\x04 \x01(\x03\"\"\n\x10\x44iskUsageRequest\x12\x0e\n\x06\x66ilter\x18\x01 \x03(\t\"B\n\x11\x44iskUsageResponse\x12-\n\x06record\x18\x01 \x03(\x0b\x32\x1d.moby.buildkit.v1.UsageRecord\"\x84\x02\n\x0bUsageRecord\x12\n\n\x02ID\x18\x01 \x01(\t\x12\x0f\n\x07Mutable\x18\x02 \x01(\x08\x12\r\n\x05InUse\x18\x03 \x01(\x08\x12\x0c\n\x04Size\x18\x04 \x01(\x03\x12-\n\tCreatedAt\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nLastUsedAt\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nUsageCount\x18\x08 \x01(\x03\x12\x13\n\x0b\x44\x65scription\x18\t \x01(\t\x12\x12\n\nRecordType\x18\n \x01(\t\x12\x0e\n\x06Shared\x18\x0b \x01(\x08\x12\x0f\n\x07Parents\x18\x0c \x03(\t\"\xd6\x02\n\x0cSolveRequest\x12\x0b\n\x03Ref\x18\x01 \x01(\t\x12\"\n\nDefinition\x18\x02 \x01(\x0b\x32\x0e.pb.Definition\x12\x0f\n\x07Session\x18\x05 \x01(\t\x12\x10\n\x08\x46rontend\x18\x06 \x01(\t\x12H\n\rFrontendAttrs\x18\x07 \x03(\x0b\x32\x31.moby.buildkit.v1.SolveRequest.FrontendAttrsEntry\x12-\n\x05\x43\x61\x63he\x18\x08 \x01(\x0b\x32\x1e.moby.buildkit.v1.CacheOptions\x12\x14\n\x0c\x45ntitlements\x18\t \x03(\t\x12-\n\tExporters\x18\r \x03(\x0b\x32\x1a.moby.buildkit.v1.Exporter\x1a\x34\n\x12\x46rontendAttrsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"z\n\x0c\x43\x61\x63heOptions\x12\x34\n\x07\x45xports\x18\x04 \x03(\x0b\x32#.moby.buildkit.v1.CacheOptionsEntry\x12\x34\n\x07Imports\x18\x05 \x03(\x0b\x32#.moby.buildkit.v1.CacheOptionsEntry\"\x8e\x01\n\x11\x43\x61\x63heOptionsEntry\x12\x0c\n\x04Type\x18\x01 \x01(\t\x12=\n\x05\x41ttrs\x18\x02 \x03(\x0b\x32..moby.buildkit.v1.CacheOptionsEntry.AttrsEntry\x1a,\n\nAttrsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"|\n\x08\x45xporter\x12\x0c\n\x04Type\x18\x01 \x01(\t\x12\x34\n\x05\x41ttrs\x18\x02 \x03(\x0b\x32%.moby.buildkit.v1.Exporter.AttrsEntry\x1a,\n\nAttrsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x99\x01\n\rSolveResponse\x12O\n\x10\x45xporterResponse\x18\x01 \x03(\x0b\x32\x35.moby.buildkit.v1.SolveResponse.ExporterResponseEntry\x1a\x37\n\x15\x45xporterResponseEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x1c\n\rStatusRequest\x12\x0b\n\x03Ref\x18\x01 \x01(\t\"\xcc\x01\n\x0eStatusResponse\x12*\n\x08vertexes\x18\x01 \x03(\x0b\x32\x18.moby.buildkit.v1.Vertex\x12\x30\n\x08statuses\x18\x02 \x03(\x0b\x32\x1e.moby.buildkit.v1.VertexStatus\x12)\n\x04logs\x18\x03 \x03(\x0b\x32\x1b.moby.buildkit.v1.VertexLog\x12\x31\n\x08warnings\x18\x04 \x03(\x0b\x32\x1f.moby.buildkit.v1.VertexWarning\"\xdb\x01\n\x06Vertex\x12\x0e\n\x06\x64igest\x18\x01 \x01(\t\x12\x0e\n\x06inputs\x18\x02 \x03(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0e\n\x06\x63\x61\x63hed\x18\x04 \x01(\x08\x12+\n\x07started\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tcompleted\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x65rror\x18\x07 \x01(\t\x12(\n\rprogressGroup\x18\x08 \x01(\x0b\x32\x11.pb.ProgressGroup\"\xe3\x01\n\x0cVertexStatus\x12\n\n\x02ID\x18\x01 \x01(\t\x12\x0e\n\x06vertex\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07\x63urrent\x18\x04 \x01(\x03\x12\r\n\x05total\x18\x05 \x01(\x03\x12-\n\ttimestamp\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07started\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tcompleted\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"g\n\tVertexLog\x12\x0e\n\x06vertex\x18\x01 \x01(\t\x12-\n\ttimestamp\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06stream\x18\x03 \x01(\x03\x12\x0b\n\x03msg\x18\x04 \x01(\x0c\"\x93\x01\n\rVertexWarning\x12\x0e\n\x06vertex\x18\x01 \x01(\t\x12\r\n\x05level\x18\x02 \x01(\x03\x12\r\n\x05short\x18\x03 \x01(\x0c\x12\x0e\n\x06\x64\x65tail\x18\x04 \x03(\x0c\x12\x0b\n\x03url\x18\x05 \x01(\t\x12\x1c\n\x04info\x18\x06 \x01(\x0b\x32\x0e.pb.SourceInfo\x12\x19\n\x06ranges\x18\x07 \x03(\x0b\x32\t.pb.Range\"\x1c\n\x0c\x42ytesMessage\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\"$\n\x12ListWorkersRequest\x12\x0e\n\x06\x66ilter\x18\x01 \x03(\t\"K\n\x13ListWorkersResponse\x12\x34\n\x06record\x18\x01 \x03(\x0b\x32$.moby.buildkit.v1.types.WorkerRecord\"\r\n\x0bInfoRequest\"P\n\x0cInfoResponse\x12@\n\x0f\x62uildkitVersion\x18\x01 \x01(\x0b\x32\'.moby.buildkit.v1.types.BuildkitVersion2\xb4\x04\n\x07\x43ontrol\x12T\n\tDiskUsage\x12\".moby.buildkit.v1.DiskUsageRequest\x1a#.moby.buildkit.v1.DiskUsageResponse\x12H\n\x05Prune\x12\x1e.moby.buildkit.v1.PruneRequest\x1a\x1d.moby.buildkit.v1.UsageRecord0\x01\x12H\n\x05Solve\x12\x1e.moby.buildkit.v1.SolveRequest\x1a\x1f.moby.buildkit.v1.SolveResponse\x12M\n\x06Status\x12\x1f.moby.buildkit.v1.StatusRequest\x1a .moby.buildkit.v1.StatusResponse0\x01\x12M\n\x07Session\x12\x1e.moby.buildkit.v1.BytesMessage\x1a\x1e.moby.buildkit.v1.BytesMessage(\x01\x30\x01\x12Z\n\x0bListWorkers\x12$.moby.buildkit.v1.ListWorkersRequest\x1a%.moby.buildkit.v1.ListWorkersResponse\x12\x45\n\x04Info\x12\x1d.moby.buildkit.v1.InfoRequest\x1a\x1e.moby.buildkit.v1.InfoResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%envbuild/_proto/control/control.proto\x12\x10moby.buildkit.v1\x1a\x1c\x65nvbuild/_proto/pb/ops.proto\x1a\"envbuild/_proto/types/worker.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"T\n\x0cPruneRequest\x12\x0e\n\x06\x66ilter\x18\x01 \x03(\t\x12\x0b\n\x03\x61ll\x18\x02 \x01(\x08\x12\x14\n\x0ckeepDuration\x18\x03 \x01(\x03\x12\x11\n\tkeepBytes\x18\x04 \x01(\x03\"\"\n\x10\x44iskUsageRequest\x12\x0e\n\x06\x66ilter\x18\x01 \x03(\t\"B\n\x11\x44iskUsageResponse\x12-\n\x06record\x18\x01 \x03(\x0b\x32\x1d.moby.buildkit.v1.UsageRecord\"\x84\x02\n\x0bUsageRecord\x12\n\n\x02ID\x18\x01 \x01(\t\x12\x0f\n\x07Mutable\x18\x02 \x01(\x08\x12\r\n\x05InUse\x18\x03 \x01(\x08\x12\x0c\n\x04Size\x18\x04 \x01(\x03\x12-\n\tCreatedAt\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nLastUsedAt\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nUsageCount\x18\x08 \x01(\x03\x12\x13\n\x0b\x44\x65scription\x18\t \x01(\t\x12\x12\n\nRecordType\x18\n \x01(\t\x12\x0e\n\x06Shared\x18\x0b \x01(\x08\x12\x0f\n\x07Parents\x18\x0c \x03(\t\"\xe8\x02\n\x0cSolveRequest\x12\x0b\n\x03Ref\x18\x01 \x01(\t\x12\"\n\nDefinition\x18\x02 \x01(\x0b\x32\x0e.pb.Definition\x12\x0f\n\x07Session\x18\x05 \x01(\t\x12\x10\n\x08\x46rontend\x18\x06 \x01(\t\x12H\n\rFrontendAttrs\x18\x07 \x03(\x0b\x32\x31.moby.buildkit.v1.SolveRequest.FrontendAttrsEntry\x12-\n\x05\x43\x61\x63he\x18\x08 \x01(\x0b\x32\x1e.moby.buildkit.v1.CacheOptions\x12\x14\n\x0c\x45ntitlements\x18\t \x03(\t\x12\x10\n\x08Internal\x18\x0b \x01(\x08\x12-\n\tExporters\x18\r \x03(\x0b\x32\x1a.moby.buildkit.v1.Exporter\x1a\x34\n\x12\x46rontendAttrsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"z\n\x0c\x43\x61\x63heOptions\x12\x34\n\x07\x45xports\x18\x04 \x03(\x0b\x32#.moby.buildkit.v1.CacheOptionsEntry\x12\x34\n\x07Imports\x18\x05 \x03(\x0b\x32#.moby.buildkit.v1.CacheOptionsEntry\"\x8e\x01\n\x11\x43\x61\x63heOptionsEntry\x12\x0c\n\x04Type\x18\x01 \x01(\t\x12=\n\x05\x41ttrs\x18\x02 \x03(\x0b\x32..moby.buildkit.v1.CacheOptionsEntry.AttrsEntry\x1a,\n\nAttrsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"|\n\x08\x45xporter\x12\x0c\n\x04Type\x18\x01 \x01(\t\x12\x34\n\x05\x41ttrs\x18\x02 \x03(\x0b\x32%.moby.buildkit.v1.Exporter.AttrsEntry\x1a,\n\nAttrsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x99\x01\n\rSolveResponse\x12O\n\x10\x45xporterResponse\x18\x01 \x03(\x0b\x32\x35.moby.buildkit.v1.SolveResponse.ExporterResponseEntry\x1a\x37\n\x15\x45xporterResponseEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x1c\n\rStatusRequest\x12\x0b\n\x03Ref\x18\x01 \x01(\t\"\xcc\x01\n\x0eStatusResponse\x12*\n\x08vertexes\x18\x01 \x03(\x0b\x32\x18.moby.buildkit.v1.Vertex\x12\x30\n\x08statuses\x18\x02 \x03(\x0b\x32\x1e.moby.buildkit.v1.VertexStatus\x12)\n\x04logs\x18\x03 \x03(\x0b\x32\x1b.moby.buildkit.v1.VertexLog\x12\x31\n\x08warnings\x18\x04 \x03(\x0b\x32\x1f.moby.buildkit.v1.VertexWarning\"\xdb\x01\n\x06Vertex\x12\x0e\n\x06\x64igest\x18\x01 \x01(\t\x12\x0e\n\x06inputs\x18\x02 \x03(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0e\n\x06\x63\x61\x63hed\x18\x04 \x01(\x08\x12+\n\x07started\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tcompleted\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x65rror\x18\x07 \x01(\t\x12(\n\rprogressGroup\x18\x08 \x01(\x0b\x32\x11.pb.ProgressGroup\"\xe3\x01\n\x0cVertexStatus\x12\n\n\x02ID\x18\x01 \x01(\t\x12\x0e\n\x06vertex\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07\x63urrent\x18\x04 \x01(\x03\x12\r\n\x05total\x18\x05 \x01(\x03\x12-\n\ttimestamp\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07started\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tcompleted\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"g\n\tVertexLog\x12\x0e\n\x06vertex\x18\x01 \x01(\t\x12-\n\ttimestamp\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06stream\x18\x03 \x01(\x03\x12\x0b\n\x03msg\x18\x04 \x01(\x0c\"\x93\x01\n\rVertexWarning\x12\x0e\n\x06vertex\x18\x01 \x01(\t\x12\r\n\x05level\x18\x02 \x01(\x03\x12\r\n\x05short\x18\x03 \x01(\x0c\x12\x0e\n\x06\x64\x65tail\x18\x04 \x03(\x0c\x12\x0b\n\x03url\x18\x05 \x01(\t\x12\x1c\n\x04info\x18\x06 \x01(\x0b\x32\x0e.pb.SourceInfo\x12\x19\n\x06ranges\x18\x07 \x03(\x0b\x32\t.pb.Range\"\x1c\n\x0c\x42ytesMessage\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\"$\n\x12ListWorkersRequest\x12\x0e\n\x06\x66ilter\x18\x01 \x03(\t\"K\n\x13ListWorkersResponse\x12\x34\n\x06record\x18\x01 \x03(\x0b\x32$.moby.buildkit.v1.types.WorkerRecord\"\r\n\x0bInfoRequest\"P\n\x0cInfoResponse\x12@\n\x0f\x62uildkitVersion\x18\x01 \x01(\x0b\x32\'.moby.buildkit.v1.types.BuildkitVersion2\xb4\x04\n\x07\x43ontrol\x12T\n\tDiskUsage\x12\".moby.buildkit.v1.DiskUsageRequest\x1a#.moby.buildkit.v1.DiskUsageResponse\x12H\n\x05Prune\x12\x1e.moby.buildkit.v1.PruneRequest\x1a\x1d.moby.buildkit.v1.UsageRecord0\x01\x12H\n\x05Solve\x12\x1e.moby.buildkit.v1.SolveRequest\x1a\x1f.moby.buildkit.v1.SolveResponse\x12M\n\x06Status\x12\x1f.moby.buildkit.v1.StatusRequest\x1a .moby.buildkit.v1.StatusResponse0\x01\x12M\n\x07Session\x12\x1e.moby.buildkit.v1.BytesMessage\x1a\x1e.moby.buildkit.v1.BytesMessage(\x01\x30\x01\x12Z\n\x0bListWorkers\x12$.moby.buildkit.v1.ListWorkersRequest\x1a%.moby.buildkit.v1.ListWorkersResponse\x12\x45\n\x04Info\x12\x1d.moby.buildkit.v1.InfoRequest\x1a\x1e.moby.buildkit.v1.InfoResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -51,45 +51,45 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_USAGERECORD']._serialized_start=349
   _globals['_USAGERECORD']._serialized_end=609
   _globals['_SOLVEREQUEST']._serialized_start=612
-  _globals['_SOLVEREQUEST']._serialized_end=954
-  _globals['_SOLVEREQUEST_FRONTENDATTRSENTRY']._serialized_start=902
-  _globals['_SOLVEREQUEST_FRONTENDATTRSENTRY']._serialized_end=954
-  _globals['_CACHEOPTIONS']._serialized_start=956
-  _globals['_CACHEOPTIONS']._serialized_end=1078
-  _globals['_CACHEOPTIONSENTRY']._serialized_start=1081
-  _globals['_CACHEOPTIONSENTRY']._serialized_end=1223
-  _globals['_CACHEOPTIONSENTRY_ATTRSENTRY']._serialized_start=1179
-  _globals['_CACHEOPTIONSENTRY_ATTRSENTRY']._serialized_end=1223
-  _globals['_EXPORTER']._serialized_start=1225
-  _globals['_EXPORTER']._serialized_end=1349
-  _globals['_EXPORTER_ATTRSENTRY']._serialized_start=1179
-  _globals['_EXPORTER_ATTRSENTRY']._serialized_end=1223
-  _globals['_SOLVERESPONSE']._serialized_start=1352
-  _globals['_SOLVERESPONSE']._serialized_end=1505
-  _globals['_SOLVERESPONSE_EXPORTERRESPONSEENTRY']._serialized_start=1450
-  _globals['_SOLVERESPONSE_EXPORTERRESPONSEENTRY']._serialized_end=1505
-  _globals['_STATUSREQUEST']._serialized_start=1507
-  _globals['_STATUSREQUEST']._serialized_end=1535
-  _globals['_STATUSRESPONSE']._serialized_start=1538
-  _globals['_STATUSRESPONSE']._serialized_end=1742
-  _globals['_VERTEX']._serialized_start=1745
-  _globals['_VERTEX']._serialized_end=1964
-  _globals['_VERTEXSTATUS']._serialized_start=1967
-  _globals['_VERTEXSTATUS']._serialized_end=2194
-  _globals['_VERTEXLOG']._serialized_start=2196
-  _globals['_VERTEXLOG']._serialized_end=2299
-  _globals['_VERTEXWARNING']._serialized_start=2302
-  _globals['_VERTEXWARNING']._serialized_end=2449
-  _globals['_BYTESMESSAGE']._serialized_start=2451
-  _globals['_BYTESMESSAGE']._serialized_end=2479
-  _globals['_LISTWORKERSREQUEST']._serialized_start=2481
-  _globals['_LISTWORKERSREQUEST']._serialized_end=2517
-  _globals['_LISTWORKERSRESPONSE']._serialized_start=2519
-  _globals['_LISTWORKERSRESPONSE']._serialized_end=2594
-  _globals['_INFOREQUEST']._serialized_start=2596
-  _globals['_INFOREQUEST']._serialized_end=2609
-  _globals['_INFORESPONSE']._serialized_start=2611
-  _globals['_INFORESPONSE']._serialized_end=2691
-  _globals['_CONTROL']._serialized_start=2694
-  _globals['_CONTROL']._serialized_end=3258
+  _globals['_SOLVEREQUEST']._serialized_end=972
+  _globals['_SOLVEREQUEST_FRONTENDATTRSENTRY']._serialized_start=920
+  _globals['_SOLVEREQUEST_FRONTENDATTRSENTRY']._serialized_end=972
+  _globals['_CACHEOPTIONS']._serialized_start=974
+  _globals['_CACHEOPTIONS']._serialized_end=1096
+  _globals['_CACHEOPTIONSENTRY']._serialized_start=1099
+  _globals['_CACHEOPTIONSENTRY']._serialized_end=1241
+  _globals['_CACHEOPTIONSENTRY_ATTRSENTRY']._serialized_start=1197
+  _globals['_CACHEOPTIONSENTRY_ATTRSENTRY']._serialized_end=1241
+  _globals['_EXPORTER']._serialized_start=1243
+  _globals['_EXPORTER']._serialized_end=1367
+  _globals['_EXPORTER_ATTRSENTRY']._serialized_start=1197
+  _globals['_EXPORTER_ATTRSENTRY']._serialized_end=1241
+  _globals['_SOLVERESPONSE']._serialized_start=1370
+  _globals['_SOLVERESPONSE']._serialized_end=1523
+  _globals['_SOLVERESPONSE_EXPORTERRESPONSEENTRY']._serialized_start=1468
+  _globals['_SOLVERESPONSE_EXPORTERRESPONSEENTRY']._serialized_end=1523
+  _globals['_STATUSREQUEST']._serialized_start=1525
+  _globals['_STATUSREQUEST']._serialized_end=1553
+  _globals['_STATUSRESPONSE']._serialized_start=1556
+  _globals['_STATUSRESPONSE']._serialized_end=1760
+  _globals['_VERTEX']._serialized_start=1763
+  _globals['_VERTEX']._serialized_end=1982
+  _globals['_VERTEXSTATUS']._serialized_start=1985
+  _globals['_VERTEXSTATUS']._serialized_end=2212
+  _globals['_VERTEXLOG']._serialized_start=2214
+  _globals['_VERTEXLOG']._serialized_end=2317
+  _globals['_VERTEXWARNING']._serialized_start=2320
+  _globals['_VERTEXWARNING']._serialized_end=2467
+  _globals['_BYTESMESSAGE']._serialized_start=2469
+  _globals['_BYTESMESSAGE']._serialized_end=2497
+  _globals['_LISTWORKERSREQUEST']._serialized_start=2499
+  _globals['_LISTWORKERSREQUEST']._serialized_end=2535
+  _globals['_LISTWORKERSRESPONSE']._serialized_start=2537
+  _globals['_LISTWORKERSRESPONSE']._serialized_end=2612
+  _globals['_INFOREQUEST']._serialized_start=2614
+  _globals['_INFOREQUEST']._serialized_end=2627
+  _globals['_INFORESPONSE']._serialized_start=2629
+  _globals['_INFORESPONSE']._serialized_end=2709
+  _globals['_CONTROL']._serialized_start=2712
+  _globals['_CONTROL']._serialized_end=3276
 # @@protoc_insertion_point(module_scope)

@@ -62,7 +62,7 @@ class UsageRecord(_message.Message):
     def __init__(self, ID: _Optional[str] = ..., Mutable: _Optional[bool] = ..., InUse: _Optional[bool] = ..., Size: _Optional[int] = ..., CreatedAt: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., LastUsedAt: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., UsageCount: _Optional[int] = ..., Description: _Optional[str] = ..., RecordType: _Optional[str] = ..., Shared: _Optional[bool] = ..., Parents: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SolveRequest(_message.Message):
-    __slots__ = ("Ref", "Definition", "Session", "Frontend", "FrontendAttrs", "Cache", "Entitlements", "Exporters")
+    __slots__ = ("Ref", "Definition", "Session", "Frontend", "FrontendAttrs", "Cache", "Entitlements", "Internal", "Exporters")
     class FrontendAttrsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -77,6 +77,7 @@ class SolveRequest(_message.Message):
     FRONTENDATTRS_FIELD_NUMBER: _ClassVar[int]
     CACHE_FIELD_NUMBER: _ClassVar[int]
     ENTITLEMENTS_FIELD_NUMBER: _ClassVar[int]
+    INTERNAL_FIELD_NUMBER: _ClassVar[int]
     EXPORTERS_FIELD_NUMBER: _ClassVar[int]
     Ref: str
     Definition: _ops_pb2.Definition
@@ -85,8 +86,9 @@ class SolveRequest(_message.Message):
     FrontendAttrs: _containers.ScalarMap[str, str]
     Cache: CacheOptions
     Entitlements: _containers.RepeatedScalarFieldContainer[str]
+    Internal: bool
     Exporters: _containers.RepeatedCompositeFieldContainer[Exporter]
-    def __init__(self, Ref: _Optional[str] = ..., Definition: _Optional[_Union[_ops_pb2.Definition, _Mapping]] = ..., Session: _Optional[str] = ..., Frontend: _Optional[str] = ..., FrontendAttrs: _Optional[_Mapping[str, str]] = ..., Cache: _Optional[_Union[CacheOptions, _Mapping]] = ..., Entitlements: _Optional[_Iterable[str]] = ..., Exporters: _Optional[_Iterable[_Union[Exporter, _Mapping]]] = ...) -> None: ...
+    def __init__(self, Ref: _Optional[str] = ..., Definition: _Optional[_Union[_ops_pb2.Definition, _Mapping]] = ..., Session: _Optional[str] = ..., Frontend: _Optional[str] = ..., FrontendAttrs: _Optional[_Mapping[str, str]] = ..., Cache: _Optional[_Union[CacheOptions, _Mapping]] = ..., Entitlements: _Optional[_Iterable[str]] = ..., Internal: _Optional[bool] = ..., Exporters: _Optional[_Iterable[_Union[Exporter, _Mapping]]] = ...) -> None: ...
 
 class CacheOptions(_message.Message):
     __slots__ = ("Exports", "Imports")
