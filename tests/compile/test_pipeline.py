@@ -443,3 +443,11 @@ def test_apt_steps_reuse_fresh_lists_unless_the_build_ignores_its_cache():
     assert f"-mmin -{LISTS_FRESH_MINUTES}" in script and LISTS_STAMP in script
     fresh = named(ops(PY, no_cache=True), "apt-get install")["exec"]["meta"]["args"][2]
     assert "-mmin" not in fresh and "update; install" in fresh
+    from envbuild.compile.horust import HorustSource
+
+    dev = graph(base=Base(image="debian:bookworm", dev=True))
+    horust = HorustSource(kind="image", ref="horust:1", path="/sbin/horust")
+    for no_cache in (False, True):
+        scripts = [e["exec"]["meta"]["args"][2] for e in execs(ops(dev, no_cache=no_cache, horust=horust))]
+        apt = [script for script in scripts if "apt-get" in script]
+        assert apt and all(("-mmin" in script) is not no_cache for script in apt)  # the dev tools' step too

@@ -35,7 +35,7 @@ LISTS_FRESH_MINUTES = 60
 LISTS_STAMP = f"{APT_LISTS}/envbuild-updated"
 
 
-def apt_install_script(packages: tuple[str, ...], *, reuse_lists: bool = True) -> str:
+def apt_install_script(packages: tuple[str, ...], *, reuse_lists: bool) -> str:
     """The install script. When the step has the CA secret, apt trusts it for https mirrors too (apt reads
     none of the variables other tools do).
 

@@ -83,7 +83,7 @@ def compile_dev_base(state: llb.State, ctx: CompileContext) -> llb.State:
     uid, gid = ctx.owner
     packages = dev_apt_packages(graph.shell)
     script = (
-        apt_install_script(packages)
+        apt_install_script(packages, reuse_lists=not ctx.steps.ignore_cache)
         # the distribution's host keys would be the same in every container made from this image
         + "rm -f /etc/ssh/ssh_host_*\n"
         + user.create_user_script(uid, gid, graph.shell)
