@@ -69,4 +69,4 @@ def test_a_cache_exported_by_one_generation_serves_the_other(exporter, importer,
     assert exported.returncode == 0, exported.stderr[-3000:]
     assert "also keyed for the other BuildKit generation" in exported.stderr, exported.stderr
     count, missed = steps_from_cache(path, address_of(importer), ref)
-    assert count >= 3 and not missed, f"not from the cache: {missed}"
+    assert count >= 2 and not missed, f"not from the cache: {missed}"  # both run steps, secret mounts and all
