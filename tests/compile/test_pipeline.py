@@ -129,7 +129,7 @@ def test_the_python_stage_does_not_wait_for_the_apt_step_and_only_its_environmen
     env = named(entries, "[internal] create python environment /opt/conda/envs/envd")
     tool = named(entries, "[internal] python3 for uv")
     assert apt["index"] not in ancestors(entries, env)
-    assert "python3 python3-pip" in tool["exec"]["meta"]["args"][2]
+    assert "--no-install-recommends python3 ca-certificates && (" in tool["exec"]["meta"]["args"][2]
     caches = {m["dest"]: m["cacheOpt"]["ID"] for m in tool["exec"]["mounts"] if m.get("mountType") == "CACHE"}
     assert caches["/var/cache/apt"] == "/var/cache/apt/envbuild-python-tool"  # never waits on the env's lock
     layer = named(entries, "[internal] python environment")
@@ -139,6 +139,17 @@ def test_the_python_stage_does_not_wait_for_the_apt_step_and_only_its_environmen
     assert f"#{layer['index']}:0" in merge["inputs"]
     install = named(entries, "pip install six")
     assert merge["index"] in ancestors(entries, install)  # packages still come after the apt step
+
+
+def test_the_tool_state_unpacks_pips_wheel_alone_and_trusts_the_ca_bundle_when_there_is_one():
+    """pip's wheel comes without python3-pip-whl's dependency on the distribution's CA store; that store is
+    installed only when no CA bundle is passed (pip reads the bundle, PIP_CERT, when there is one)."""
+    for ca_bundle, packages in ((False, "python3 ca-certificates"), (True, "python3")):
+        script = named(ops(PY, ca_bundle=ca_bundle), "[internal] python3 for uv")["exec"]["meta"]["args"][2]
+        assert f"--no-install-recommends {packages} && (" in script
+        assert "download -qq python3-pip-whl && for deb in python3-pip-whl_*.deb; do dpkg-deb -x" in script
+    fetch = named(ops(PY, ca_bundle=True), "[internal] fetch uv")
+    assert "PIP_CERT=/run/secrets/envbuild-ca.crt" in fetch["exec"]["meta"]["env"]
 
 
 def test_without_merge_support_the_environment_is_made_after_the_apt_step_with_the_same_uv():

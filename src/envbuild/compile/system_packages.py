@@ -35,14 +35,24 @@ LISTS_FRESH_MINUTES = 60
 LISTS_STAMP = f"{APT_LISTS}/envbuild-updated"
 
 
-def apt_install_script(packages: tuple[str, ...], *, reuse_lists: bool) -> str:
+def apt_install_script(
+    packages: tuple[str, ...], *, reuse_lists: bool, unpacked: tuple[str, ...] = ()
+) -> str:
     """The install script. When the step has the CA secret, apt trusts it for https mirrors too (apt reads
     none of the variables other tools do).
 
     The lists are updated unless the cache mount holds lists updated from the same sources within
     `LISTS_FRESH_MINUTES` (a stamp beside them records when and from what); `reuse_lists=False` (a build
-    with `--no-cache`) always updates."""
+    with `--no-cache`) always updates. `unpacked`: packages whose files are only unpacked into `/`, without
+    their dependencies or maintainer scripts (for a tool state that needs one file of a package)."""
     names = " ".join(shlex.quote(p) for p in packages)
+    if unpacked:
+        # in a directory of root's own, where apt's unprivileged downloader could not write
+        download = 'apt-get "${opts[@]}" -o APT::Sandbox::User=root download -qq ' + " ".join(
+            shlex.quote(p) for p in unpacked
+        )
+        debs = " ".join(f"{shlex.quote(p)}_*.deb" for p in unpacked)
+        names += f' && (cd "$(mktemp -d)" && {download} && for deb in {debs}; do dpkg-deb -x "$deb" /; done)'
     fresh = (
         f'if [ "$(cat {LISTS_STAMP} 2>/dev/null)" = "$sources" ]'
         f' && [ -n "$(find {LISTS_STAMP} -mmin -{LISTS_FRESH_MINUTES})" ]; then\n'
@@ -73,16 +83,18 @@ def install_apt_packages(
     *,
     name: str | None = None,
     cache_scope: str | None = None,
+    unpacked: tuple[str, ...] = (),
 ) -> llb.State:
     """Install `packages` (already de-duplicated, in call order) with apt's caches mounted, locked.
 
     `cache_scope` keys the caches when the step is not the environment's own (a tool-only state), so it
-    never waits for the environment's apt step to release its locked caches."""
+    never waits for the environment's apt step to release its locked caches. `unpacked`: see
+    `apt_install_script`."""
     if not packages:
         return state
     return steps.sh(
         state,
-        apt_install_script(packages, reuse_lists=not steps.ignore_cache),
+        apt_install_script(packages, reuse_lists=not steps.ignore_cache, unpacked=unpacked),
         name=name or "apt-get install " + " ".join(packages),
         mounts=apt_mounts(cache_scope or steps.scope),
     )
