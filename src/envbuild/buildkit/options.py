@@ -17,7 +17,7 @@ class SolveOptions:
     `ssh` maps agent ids to sockets (None: $SSH_AUTH_SOCK); `image_config` (the whole OCI config or its
     `config` part) makes the result an image with that config; `entitlements` such as network.host.
     `history`: keep the solve in the builder's build history (`docker buildx history`, Docker Desktop's
-    builds); otherwise it is not recorded, and the Solve does not wait ~0.1 s for the record to be written."""
+    builds); otherwise it is not recorded, and the Solve does not wait for the record (docs/compile.md)."""
 
     exports: Sequence[Export] = ()
     local_dirs: Mapping[str, Path] = field(default_factory=dict)
