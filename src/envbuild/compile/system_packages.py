@@ -46,13 +46,15 @@ def apt_install_script(
     with `--no-cache`) always updates. `unpacked`: packages whose files are only unpacked into `/`, without
     their dependencies or maintainer scripts (for a tool state that needs one file of a package)."""
     names = " ".join(shlex.quote(p) for p in packages)
+    install = f'apt-get "${{opts[@]}}" install -y -qq --no-install-recommends {names}'
     if unpacked:
         # in a directory of root's own, where apt's unprivileged downloader could not write
         download = 'apt-get "${opts[@]}" -o APT::Sandbox::User=root download -qq ' + " ".join(
             shlex.quote(p) for p in unpacked
         )
         debs = " ".join(f"{shlex.quote(p)}_*.deb" for p in unpacked)
-        names += f' && (cd "$(mktemp -d)" && {download} && for deb in {debs}; do dpkg-deb -x "$deb" /; done)'
+        unpack = f'for deb in {debs}; do dpkg-deb -x "$deb" /; done'
+        install += f' && (cd "$(mktemp -d)" && {download} && {unpack})'
     fresh = (
         f'if [ "$(cat {LISTS_STAMP} 2>/dev/null)" = "$sources" ]'
         f' && [ -n "$(find {LISTS_STAMP} -mmin -{LISTS_FRESH_MINUTES})" ]; then\n'
@@ -72,7 +74,7 @@ def apt_install_script(
         f'if [ -r {CA_MOUNT_PATH} ]; then opts+=(-o Acquire::https::CAInfo={CA_MOUNT_PATH}); fi\n'
         "sources=$( (cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null || true) | sha256sum)\n"
         f'update() {{ apt-get "${{opts[@]}}" update -qq; printf \'%s\\n\' "$sources" > {LISTS_STAMP}; }}\n'
-        f'install() {{ apt-get "${{opts[@]}}" install -y -qq --no-install-recommends {names}; }}\n' + fresh
+        f"install() {{ {install}; }}\n" + fresh
     )
 
 
