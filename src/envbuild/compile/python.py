@@ -113,15 +113,21 @@ def apt_packages(plan: PythonPlan) -> tuple[str, ...]:
     return ("bzip2",) if plan.source == "conda" else ()
 
 
+def wrappers(tools: tuple[str, ...], directory: str, command: str) -> str:
+    """A script that writes an `sh` wrapper for each of `tools` into `directory`, running `command` (`%s`
+    there is the tool's name) with the wrapper's arguments."""
+    return (
+        f"for tool in {' '.join(tools)}; do\n"
+        f'  printf \'#!/bin/sh\\nexec {command} "$@"\\n\' "$tool" > {directory}/$tool\n'
+        f"  chmod 755 {directory}/$tool\n"
+        "done\n"
+    )
+
+
 # Wrappers rather than symlinks: a venv's python is only a venv when started through its own path (Python
 # looks for pyvenv.cfg beside the path it was invoked as), so a symlink in /usr/local/bin would lose the
 # environment's packages.
-WRAPPERS = (
-    "for tool in python python3 pip pip3; do\n"
-    f'  printf \'#!/bin/sh\\nexec {ENV_PREFIX}/bin/%s "$@"\\n\' "$tool" > /usr/local/bin/$tool\n'
-    "  chmod 755 /usr/local/bin/$tool\n"
-    "done\n"
-)
+WRAPPERS = wrappers(("python", "python3", "pip", "pip3"), "/usr/local/bin", f"{ENV_PREFIX}/bin/%s")
 
 
 def install_micromamba_python(

@@ -25,7 +25,7 @@ from envbuild import llb
 from envbuild.compile.base import apt_source
 from envbuild.compile.cache_mounts import UV_CACHE, uv_mounts
 from envbuild.compile.join import Layer
-from envbuild.compile.python import ENV_PREFIX, WRAPPERS
+from envbuild.compile.python import ENV_PREFIX, WRAPPERS, wrappers
 from envbuild.compile.steps import StepEnv
 from envbuild.compile.system_packages import install_apt_packages
 from envbuild.compile.target import BuildTarget
@@ -137,12 +137,7 @@ def create_environment(
             f"rm -f {ENV_PREFIX}/lib/python3*/site-packages/pip/_vendor/distlib/*.exe\n"
         )
     else:
-        pip = (
-            "for tool in pip pip3; do\n"
-            f"  printf '#!/bin/sh\\nexec {ENV_PREFIX}/bin/python -m pip \"$@\"\\n' > {ENV_PREFIX}/bin/$tool\n"
-            f"  chmod 755 {ENV_PREFIX}/bin/$tool\n"
-            "done\n"
-        )
+        pip = wrappers(("pip", "pip3"), f"{ENV_PREFIX}/bin", f"{ENV_PREFIX}/bin/python -m pip")
     return steps.sh(
         state,
         f"{uv} venv --quiet{site} --python /usr/bin/python3 {ENV_PREFIX}\n" + pip + WRAPPERS,
