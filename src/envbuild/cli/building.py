@@ -102,7 +102,7 @@ def build_options(
     use_proxy: bool,
     ca_bundle: Path | None,
     horust: str | None,
-    history: bool = False,
+    history: bool,
 ) -> BuildOptions:
     """The shared build flags, each checked (naming the flag) before anything connects or builds."""
     from envbuild.builder import BuildOptions
